@@ -1,0 +1,126 @@
+package dc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Result is how one dial attempt ended: a closed set, used as a metric label.
+type Result uint8
+
+// Dial results.
+const (
+	OK          Result = iota
+	Timeout            // no answer within the dial timeout
+	Refused            // connection refused or reset
+	Unreachable        // no route, network down, address family unavailable
+	Failed             // anything else, including a failed upstream handshake
+	numResults
+)
+
+// NumResults is the size of the Result set.
+const NumResults = int(numResults)
+
+func (r Result) String() string {
+	switch r {
+	case OK:
+		return "ok"
+	case Timeout:
+		return "timeout"
+	case Refused:
+		return "refused"
+	case Unreachable:
+		return "unreachable"
+	case Failed:
+		return "error"
+	}
+	return "unknown"
+}
+
+// Classify maps a dial error to its Result.
+func Classify(err error) Result {
+	switch {
+	case err == nil:
+		return OK
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return Timeout
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return Refused
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EAFNOSUPPORT),
+		errors.Is(err, syscall.EADDRNOTAVAIL):
+		return Unreachable
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return Timeout
+	}
+	return Failed
+}
+
+// Attempt describes one dial attempt to one address.
+type Attempt struct {
+	Addr     netip.AddrPort
+	Result   Result
+	Err      error
+	Duration time.Duration
+}
+
+// Dialer dials a DC's addresses one after the other until one answers.
+type Dialer struct {
+	// Timeout bounds each attempt. Default 10s.
+	Timeout time.Duration
+	// KeepAlive is the TCP keepalive period. Default 15s; negative disables.
+	KeepAlive time.Duration
+	// DialContext dials one address. Default: a net.Dialer.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// ErrNoAddress is returned when there is nothing to dial (for example only
+// IPv6 addresses under only-ipv4).
+var ErrNoAddress = errors.New("dc: no address to dial")
+
+// Dial tries addrs in order and returns the first connection established.
+// report, when not nil, is called after every attempt. The error, when all
+// attempts fail, is the last attempt's.
+func (d *Dialer) Dial(ctx context.Context, addrs []netip.AddrPort, report func(Attempt)) (net.Conn, netip.AddrPort, error) {
+	if len(addrs) == 0 {
+		return nil, netip.AddrPort{}, ErrNoAddress
+	}
+	timeout := d.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	dial := d.DialContext
+	if dial == nil {
+		ka := d.KeepAlive
+		if ka == 0 {
+			ka = 15 * time.Second
+		}
+		dial = (&net.Dialer{KeepAlive: ka}).DialContext
+	}
+	var err error
+	for _, a := range addrs {
+		if ctx.Err() != nil {
+			return nil, netip.AddrPort{}, ctx.Err()
+		}
+		start := time.Now()
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		var c net.Conn
+		c, err = dial(actx, "tcp", a.String())
+		cancel()
+		if report != nil {
+			report(Attempt{Addr: a, Result: Classify(err), Err: err, Duration: time.Since(start)})
+		}
+		if err == nil {
+			return c, a, nil
+		}
+	}
+	return nil, netip.AddrPort{}, fmt.Errorf("dc: all %d addresses failed, last: %w", len(addrs), err)
+}
