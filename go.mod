@@ -3,6 +3,7 @@ module github.com/mtproxy/mtproxy
 go 1.26.0
 
 require (
+	github.com/beevik/ntp v1.6.0 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
