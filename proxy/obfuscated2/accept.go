@@ -82,7 +82,7 @@ func accept(hdr *[HeaderLen]byte, secret *[16]byte) (a Accepted, ok bool, err er
 	var scratch [HeaderLen]byte
 	dec.XORKeyStream(scratch[:], scratch[:])
 	rev := reverseKey(hdr, secret)
-	enc, err := rev.stream(0)
+	enc, err := rev.stream()
 	if err != nil {
 		return Accepted{}, false, err
 	}

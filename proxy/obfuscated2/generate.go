@@ -64,10 +64,10 @@ func Generate(rand io.Reader, secret *[16]byte, t framing.Transport, dc int16) (
 
 	fwd := forwardKey(&hdr, secret)
 	rev := reverseKey(&hdr, secret)
-	if enc, err = fwd.stream(0); err != nil {
+	if enc, err = fwd.stream(); err != nil {
 		return [HeaderLen]byte{}, nil, nil, err
 	}
-	if dec, err = rev.stream(0); err != nil {
+	if dec, err = rev.stream(); err != nil {
 		return [HeaderLen]byte{}, nil, nil, err
 	}
 	var ct [HeaderLen]byte

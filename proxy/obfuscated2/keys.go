@@ -74,20 +74,13 @@ func deriveKey(dst *[keyLen]byte, material []byte, secret *[16]byte) {
 	*dst = sha256.Sum256(buf[:])
 }
 
-// stream returns the AES-256-CTR stream for k, positioned at skip bytes.
-func (k *keyIV) stream(skip int) (cipher.Stream, error) {
+// stream returns the AES-256-CTR stream for k, positioned at 0.
+func (k *keyIV) stream() (cipher.Stream, error) {
 	block, err := aes.NewCipher(k.key[:])
 	if err != nil {
 		return nil, err
 	}
-	s := cipher.NewCTR(block, k.iv[:])
-	var scratch [HeaderLen]byte
-	for skip > 0 {
-		n := min(skip, len(scratch))
-		s.XORKeyStream(scratch[:n], scratch[:n])
-		skip -= n
-	}
-	return s, nil
+	return cipher.NewCTR(block, k.iv[:]), nil
 }
 
 // counterAt returns iv + n as a 128-bit big-endian counter: the CTR input
