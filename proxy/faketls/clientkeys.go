@@ -63,9 +63,12 @@ func echGrease(w *builder) {
 	w.open()
 	x25519Share(w)
 	w.close()
-	sel := w.random(1)[0]
+	var sel [1]byte
+	if w.err == nil {
+		_, w.err = io.ReadFull(w.rand, sel[:])
+	}
 	w.open()
-	w.random(144 + 32*int(sel%4))
+	w.random(144 + 32*int(sel[0]%4))
 	w.close()
 }
 
