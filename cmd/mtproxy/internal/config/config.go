@@ -1,0 +1,186 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Limits and defaults shared with the rest of the binary.
+const (
+	// MaxSecrets is how many client secrets one proxy accepts (as the
+	// official proxy and the seed image).
+	MaxSecrets = 16
+	// ConnectionsPerWorker is the seed's connection limit per worker: the
+	// default limit is ConnectionsPerWorker x WORKERS.
+	ConnectionsPerWorker = 60000
+	// DefaultProxyConfigURLv6 replaces the default PROXY_CONFIG_URL when IPv6
+	// is preferred or required (PREFER_IP=prefer-ipv6 or only-ipv6).
+	DefaultProxyConfigURLv6 = "https://core.telegram.org/getProxyConfigV6"
+)
+
+// Secret is one client secret: the bare 16 bytes, and an optional name used
+// in logs and metrics instead of its index.
+type Secret struct {
+	Name string
+	Key  [16]byte
+}
+
+// SecretSource tells where the secrets came from, for the start-up lines.
+type SecretSource int
+
+// The secret sources, in the seed's order of priority.
+const (
+	SecretsFromEnv   SecretSource = iota + 1 // SECRET / -S / --secret
+	SecretsFromFile                          // an existing valid SECRET_FILE
+	SecretsGenerated                         // SECRET_COUNT random secrets
+)
+
+// String names the source.
+func (s SecretSource) String() string {
+	switch s {
+	case SecretsFromEnv:
+		return "explicit"
+	case SecretsFromFile:
+		return "file"
+	case SecretsGenerated:
+		return "generated"
+	}
+	return "unknown"
+}
+
+// Mode is how clients are carried to Telegram.
+type Mode string
+
+// The modes. ModeAuto is only a setting: Config.Mode is always resolved.
+const (
+	ModeAuto   Mode = "auto"
+	ModeDirect Mode = "direct" // straight to the DCs, re-obfuscated
+	ModeMiddle Mode = "middle" // through Telegram's middle proxies (needed for TAG)
+)
+
+// PreferIP chooses the address family used towards Telegram.
+type PreferIP string
+
+// The PREFER_IP values.
+const (
+	PreferIPv4 PreferIP = "prefer-ipv4"
+	PreferIPv6 PreferIP = "prefer-ipv6"
+	OnlyIPv4   PreferIP = "only-ipv4"
+	OnlyIPv6   PreferIP = "only-ipv6"
+)
+
+// WantsIPv6 reports whether IPv6 is preferred or required.
+func (p PreferIP) WantsIPv6() bool { return p == PreferIPv6 || p == OnlyIPv6 }
+
+// LogFormat is the log encoding; LogAuto picks console on a terminal, JSON
+// otherwise (the caller decides).
+type LogFormat string
+
+// The LOG_FORMAT values.
+const (
+	LogAuto    LogFormat = ""
+	LogJSON    LogFormat = "json"
+	LogConsole LogFormat = "console"
+)
+
+// LogLevel is the minimum level logged.
+type LogLevel string
+
+// The LOG_LEVEL values.
+const (
+	LevelDebug LogLevel = "debug"
+	LevelInfo  LogLevel = "info"
+	LevelWarn  LogLevel = "warn"
+	LevelError LogLevel = "error"
+)
+
+// NATInfo is the official --nat-info pair: the proxy's own (local) address
+// and the public address it is reached at.
+type NATInfo struct {
+	Local, Public netip.Addr
+}
+
+// Config is the validated configuration. Zero netip.Addr values mean "not
+// set" (detect, or listen everywhere). Every field is documented with its
+// variable; see the package documentation for defaults and flags.
+type Config struct {
+	// Secrets: 1..16 client secrets, with optional names (SECRET,
+	// SECRET_NAMES, SECRET_FILE, SECRET_COUNT).
+	Secrets []Secret
+	// SecretSource tells how Secrets were obtained.
+	SecretSource SecretSource
+	// SecretFile is where generated secrets persist (SECRET_FILE).
+	SecretFile string
+	// SecretFileSaved: generated secrets were written to SecretFile.
+	SecretFileSaved bool
+	// SecretCount is the number of secrets generated when none are given.
+	SecretCount int
+
+	// Tag is the advertising tag from @MTProxybot (TAG); HasTag tells if set.
+	Tag    [16]byte
+	HasTag bool
+
+	// Workers scales the default connection limit (WORKERS, -M).
+	Workers int
+	// MaxConnections is the limit on concurrent client connections:
+	// MAX_CONNECTIONS, else -C x Workers, else 60000 x Workers.
+	MaxConnections int
+	// Debug enables debug logging (DEBUG); LogLevel is then LevelDebug.
+	Debug bool
+
+	// ProxySecretFile caches getProxySecret (PROXY_SECRET_FILE, --aes-pwd).
+	ProxySecretFile string
+	// ProxyConfigFile caches getProxyConfig (PROXY_CONFIG_FILE, positional).
+	ProxyConfigFile string
+
+	// IP is the external address (IP, or NAT_INFO's public part); zero: detect.
+	IP netip.Addr
+	// InternalIP is the local address behind NAT (INTERNAL_IP, or
+	// NAT_INFO's local part); zero: detect.
+	InternalIP netip.Addr
+
+	// Port is the client port (PORT, -H).
+	Port int
+	// InternalPort serves /stats and /metrics (INTERNAL_PORT, -p).
+	InternalPort int
+	// Bind is the listen address (BIND, --address); zero: all addresses.
+	Bind netip.Addr
+
+	// TLSDomain turns FakeTLS on (TLS_DOMAIN, -D); "" means off.
+	TLSDomain string
+	// TLSOnly refuses non-FakeTLS clients (TLS_ONLY).
+	TLSOnly bool
+	// FrontingAddr is where failed handshakes are spliced (FRONTING_ADDR);
+	// "" means TLSDomain:443 when FakeTLS is on.
+	FrontingAddr string
+
+	// DCAddrs overrides Telegram DC addresses by DC id (DC_ADDRS).
+	DCAddrs map[int][]netip.AddrPort
+	// PreferIP chooses the address family towards Telegram (PREFER_IP).
+	PreferIP PreferIP
+
+	DialTimeout      time.Duration // DIAL_TIMEOUT
+	HandshakeTimeout time.Duration // HANDSHAKE_TIMEOUT
+	IdleTimeout      time.Duration // IDLE_TIMEOUT
+	TimeSkew         time.Duration // TIME_SKEW: accepted FakeTLS clock distance
+	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT: drain time on SIGTERM
+
+	// Mode is the resolved mode (MODE; auto = middle when a tag is set).
+	Mode Mode
+	// ModeAuto tells that Mode was chosen automatically.
+	ModeAuto bool
+
+	ProxySecretURL        string        // PROXY_SECRET_URL
+	ProxyConfigURL        string        // PROXY_CONFIG_URL (V6 variant when IPv6 is wanted)
+	ConfigRefreshInterval time.Duration // CONFIG_REFRESH_INTERVAL
+
+	StatsAllow   []netip.Prefix // STATS_ALLOW: who may read /stats
+	MetricsAllow []netip.Prefix // METRICS_ALLOW: who may read /metrics
+
+	NTPServers      []string      // NTP_SERVERS: host or host:port
+	IPDetectURLs    []string      // IP_DETECT_URLS
+	DCProbeInterval time.Duration // DC_PROBE_INTERVAL
+
+	LogFormat LogFormat // LOG_FORMAT
+	LogLevel  LogLevel  // LOG_LEVEL (debug when DEBUG is true)
+}

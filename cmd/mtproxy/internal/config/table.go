@@ -1,0 +1,80 @@
+package config
+
+import "flag"
+
+// settingTable lists every variable with its long flag (the variable in
+// lower case with dashes) and an example value for error messages.
+func settingTable() []setting {
+	return []setting{
+		{"SECRET", "secret", "00baadf00d15abad1deaa515baadcafe", "client secrets, comma-separated 32 hex (at most 16)", func(v *values) flag.Value { return &v.Secret }},
+		{"SECRET_NAMES", "secret-names", "alice,bob", "names of the secrets for logs and metrics", func(v *values) flag.Value { return &v.SecretNames }},
+		{"SECRET_COUNT", "secret-count", "2", "how many secrets to generate when none is given (1-16)", func(v *values) flag.Value { return &v.SecretCount }},
+		{"SECRET_FILE", "secret-file", "/data/secret", "where generated secrets persist", func(v *values) flag.Value { return &v.SecretFile }},
+		{"TAG", "tag", "3f40462915a3e6026a4d790127b95ded", "advertising tag from @MTProxybot (32 hex)", func(v *values) flag.Value { return &v.Tag }},
+		{"WORKERS", "workers", "2", "connection limit multiplier (60000 per worker)", func(v *values) flag.Value { return &v.Workers }},
+		{"MAX_CONNECTIONS", "max-connections", "100000", "limit on concurrent client connections", func(v *values) flag.Value { return &v.MaxConnections }},
+		{"DEBUG", "debug", "true", "debug logging", func(v *values) flag.Value { return &v.Debug }},
+		{"PROXY_SECRET_FILE", "proxy-secret-file", "/data/proxy.secret", "cache of getProxySecret", func(v *values) flag.Value { return &v.ProxySecretFile }},
+		{"PROXY_CONFIG_FILE", "proxy-config-file", "/data/proxy.conf", "cache of getProxyConfig", func(v *values) flag.Value { return &v.ProxyConfigFile }},
+		{"IP", "ip", "203.0.113.7", "external address (detected when empty)", func(v *values) flag.Value { return &v.IP }},
+		{"INTERNAL_IP", "internal-ip", "10.0.0.5", "local address behind NAT (detected when empty)", func(v *values) flag.Value { return &v.InternalIP }},
+		{"NAT_INFO", "nat-info", "10.0.0.5:203.0.113.7", "LOCAL:PUBLIC addresses, as INTERNAL_IP and IP", func(v *values) flag.Value { return &v.NATInfo }},
+		{"PORT", "port", "443", "client port", func(v *values) flag.Value { return &v.Port }},
+		{"INTERNAL_PORT", "internal-port", "2398", "stats and metrics port", func(v *values) flag.Value { return &v.InternalPort }},
+		{"BIND", "bind", "0.0.0.0", "listen address (all when empty)", func(v *values) flag.Value { return &v.Bind }},
+		{"TLS_DOMAIN", "tls-domain", "www.example.com", "FakeTLS domain (FakeTLS on when set)", func(v *values) flag.Value { return &v.TLSDomain }},
+		{"TLS_ONLY", "tls-only", "true", "refuse clients that do not use FakeTLS", func(v *values) flag.Value { return &v.TLSOnly }},
+		{"FRONTING_ADDR", "fronting-addr", "127.0.0.1:8443", "where failed handshakes are spliced (default TLS_DOMAIN:443)", func(v *values) flag.Value { return &v.FrontingAddr }},
+		{"DC_ADDRS", "dc-addrs", "2=149.154.167.51:443,-2=149.154.167.51:443", "DC address overrides, DC=ADDRESS:PORT", func(v *values) flag.Value { return &v.DCAddrs }},
+		{"PREFER_IP", "prefer-ip", "prefer-ipv6", "prefer-ipv4, prefer-ipv6, only-ipv4 or only-ipv6", func(v *values) flag.Value { return &v.PreferIP }},
+		{"DIAL_TIMEOUT", "dial-timeout", "10s", "timeout to connect to Telegram", func(v *values) flag.Value { return &v.DialTimeout }},
+		{"HANDSHAKE_TIMEOUT", "handshake-timeout", "10s", "timeout of a client handshake", func(v *values) flag.Value { return &v.HandshakeTimeout }},
+		{"IDLE_TIMEOUT", "idle-timeout", "5m", "close connections idle for this long", func(v *values) flag.Value { return &v.IdleTimeout }},
+		{"TIME_SKEW", "time-skew", "2m", "accepted FakeTLS clock distance", func(v *values) flag.Value { return &v.TimeSkew }},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", "drain time on SIGTERM", func(v *values) flag.Value { return &v.ShutdownTimeout }},
+		{"MODE", "mode", "middle", "auto, direct or middle", func(v *values) flag.Value { return &v.Mode }},
+		{"PROXY_SECRET_URL", "proxy-secret-url", "https://core.telegram.org/getProxySecret", "where getProxySecret is downloaded", func(v *values) flag.Value { return &v.ProxySecretURL }},
+		{"PROXY_CONFIG_URL", "proxy-config-url", "https://core.telegram.org/getProxyConfig", "where getProxyConfig is downloaded", func(v *values) flag.Value { return &v.ProxyConfigURL }},
+		{"CONFIG_REFRESH_INTERVAL", "config-refresh-interval", "1h", "how often the Telegram config is refreshed", func(v *values) flag.Value { return &v.ConfigRefreshInterval }},
+		{"STATS_ALLOW", "stats-allow", "127.0.0.0/8,::1/128", "who may read /stats (CIDRs)", func(v *values) flag.Value { return &v.StatsAllow }},
+		{"METRICS_ALLOW", "metrics-allow", "127.0.0.0/8,10.0.0.0/8", "who may read /metrics (CIDRs)", func(v *values) flag.Value { return &v.MetricsAllow }},
+		{"NTP_SERVERS", "ntp-servers", "pool.ntp.org,time.google.com:123", "NTP servers for the clock check", func(v *values) flag.Value { return &v.NTPServers }},
+		{"IP_DETECT_URLS", "ip-detect-urls", "https://api.ipify.org", "URLs answering the external IP", func(v *values) flag.Value { return &v.IPDetectURLs }},
+		{"DC_PROBE_INTERVAL", "dc-probe-interval", "30s", "how often DCs are probed", func(v *values) flag.Value { return &v.DCProbeInterval }},
+		{"LOG_FORMAT", "log-format", "json", "json, console or auto", func(v *values) flag.Value { return &v.LogFormat }},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(v *values) flag.Value { return &v.LogLevel }},
+		// Flag-only official options: their key is their flag.
+		{"-C", "", "60000", "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
+		{"-u", "", "nobody", "ignored", func(v *values) flag.Value { return &v.User }},
+		{"--http-stats", "", "", "ignored: stats are always on", func(v *values) flag.Value { return &v.HTTPStats }},
+		{"--allow-skip-dh", "", "", "ignored", func(v *values) flag.Value { return &v.SkipDH }},
+	}
+}
+
+// aliasTable maps the official mtproto-proxy options (mtproto/mtproto-proxy.c,
+// engine/engine-net.c, common/server-functions.c) onto settings. Note that
+// the official --port is the local stats port (our -p / INTERNAL_PORT); our
+// --port is PORT, the client port (the official -H).
+func aliasTable() []alias {
+	return []alias{
+		{name: "S", key: "SECRET", usage: "client secret, 32 hex; repeat for more (official -S)"},
+		{name: "mtproto-secret", key: "SECRET", usage: "same as -S"},
+		{name: "P", key: "TAG", usage: "advertising tag, 32 hex (official -P)"},
+		{name: "proxy-tag", key: "TAG", usage: "same as -P"},
+		{name: "H", key: "PORT", usage: "client port (official -H; one port)", wrap: httpPorts},
+		{name: "http-ports", key: "PORT", usage: "same as -H", wrap: httpPorts},
+		{name: "p", key: "INTERNAL_PORT", usage: "stats port (official -p, bound to localhost there)"},
+		{name: "M", key: "WORKERS", usage: "workers (official -M; 0 means 1)", wrap: slaves},
+		{name: "slaves", key: "WORKERS", usage: "same as -M", wrap: slaves},
+		{name: "C", key: "-C", usage: "max client connections per worker (official -C)", wrap: perWorker},
+		{name: "max-special-connections", key: "-C", usage: "same as -C", wrap: perWorker},
+		{name: "D", key: "TLS_DOMAIN", usage: "FakeTLS domain (official -D; one domain)", noRepeat: true},
+		{name: "domain", key: "TLS_DOMAIN", usage: "same as -D", noRepeat: true},
+		{name: "aes-pwd", key: "PROXY_SECRET_FILE", usage: "proxy secret file (official --aes-pwd)"},
+		{name: "address", key: "BIND", usage: "listen address (official --address)"},
+		{name: "u", key: "-u", usage: "user to switch to: ignored (run the container as that user)", wrap: ignored("-u: ignored; this binary never changes user (run it as the user you want)")},
+		{name: "user", key: "-u", usage: "same as -u", wrap: ignored("--user: ignored; this binary never changes user (run it as the user you want)")},
+		{name: "http-stats", key: "--http-stats", usage: "accepted: stats are always served on INTERNAL_PORT"},
+		{name: "allow-skip-dh", key: "--allow-skip-dh", usage: "accepted for the seed's command line; no effect", wrap: ignored("--allow-skip-dh: ignored; it has no effect here")},
+	}
+}
