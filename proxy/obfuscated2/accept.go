@@ -25,7 +25,8 @@ type Accepted struct {
 // does. hdr is not modified.
 //
 // Each secret costs one SHA-256 and one AES block; the CTR streams are
-// built only for the matching secret.
+// built only for the matching secret. The DC id is reported as sent: 0
+// (default DC) and negative ids (media DCs) are for the caller to map.
 func Accept(hdr *[HeaderLen]byte, secrets [][16]byte) (Accepted, error) {
 	for i := range secrets {
 		a, ok, err := accept(hdr, &secrets[i])
