@@ -97,9 +97,10 @@ func ProxyReqHeaderSize(hasAdTag bool) int {
 
 // AppendProxyReqHeader appends the RPC_PROXY_REQ header for r to dst; the
 // client's packet is to be appended after it. The extra block is written iff
-// r.AdTag is non-nil, and FlagHasAdTag is set or cleared to agree with it.
+// r.AdTag is non-nil, and FlagHasAdTag is set or cleared to agree with it
+// (the HTTP-info bit 0x4, which would announce a block too, is cleared).
 func AppendProxyReqHeader(dst []byte, r *ProxyReq) []byte {
-	flags := r.Flags &^ FlagHasAdTag
+	flags := r.Flags &^ (FlagHasAdTag | flagHTTPInfo)
 	if r.AdTag != nil {
 		flags |= FlagHasAdTag
 	}
@@ -129,9 +130,13 @@ func appendAddr(dst []byte, a netip.AddrPort) []byte {
 	return appendU32(dst, uint32(a.Port()))
 }
 
-func parseAddr(b []byte) netip.AddrPort {
+func parseAddr(b []byte) (netip.AddrPort, error) {
 	ip := netip.AddrFrom16([16]byte(b[:16])).Unmap()
-	return netip.AddrPortFrom(ip, uint16(u32(b[16:])))
+	port := u32(b[16:])
+	if port > 0xffff {
+		return netip.AddrPort{}, fmt.Errorf("%w: port %d", ErrBadField, port)
+	}
+	return netip.AddrPortFrom(ip, uint16(port)), nil
 }
 
 // ParseProxyReq decodes an RPC_PROXY_REQ, returning the header and the
@@ -142,11 +147,13 @@ func ParseProxyReq(b []byte) (ProxyReq, []byte, error) {
 	if err := expect(b, TypeProxyReq, proxyReqFixed, true); err != nil {
 		return ProxyReq{}, nil, err
 	}
-	r := ProxyReq{
-		Flags:      u32(b[4:]),
-		ConnID:     u64(b[8:]),
-		ClientAddr: parseAddr(b[16:]),
-		ProxyAddr:  parseAddr(b[36:]),
+	r := ProxyReq{Flags: u32(b[4:]), ConnID: u64(b[8:])}
+	var err error
+	if r.ClientAddr, err = parseAddr(b[16:]); err != nil {
+		return ProxyReq{}, nil, err
+	}
+	if r.ProxyAddr, err = parseAddr(b[36:]); err != nil {
+		return ProxyReq{}, nil, err
 	}
 	rest := b[proxyReqFixed:]
 	if r.Flags&(FlagHasAdTag|flagHTTPInfo) == 0 {
