@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // maxSecretFile bounds what is read from SECRET_FILE: 16 secrets in the
@@ -149,7 +150,7 @@ func (l *loader) resolveSecrets(c *Config) error {
 			if keys, gerr = generate(l.rand, c.SecretCount); gerr != nil {
 				return gerr
 			}
-			if !errors.Is(err, fs.ErrNotExist) {
+			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 				// Never written over: it may hold the user's secrets.
 				l.warn(fmt.Sprintf("SECRET_FILE %s cannot be read (%s); the generated secrets are used for this run only and will change on restart", c.SecretFile, cause(err)))
 				break
