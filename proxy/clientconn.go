@@ -1,0 +1,130 @@
+package proxy
+
+import (
+	"crypto/cipher"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/faketls"
+)
+
+// ClientConn is an authenticated client's connection. Read returns the
+// client's plaintext MTProto stream (TLS records stripped, obfuscated2
+// decrypted); Write encrypts and, for FakeTLS clients, frames in records.
+// One goroutine may read while another writes; neither is safe for
+// concurrent use by several goroutines.
+type ClientConn struct {
+	conn    net.Conn
+	tls     bool
+	unwrap  faketls.Unwrapper
+	dec     cipher.Stream
+	enc     cipher.Stream
+	traffic *Traffic
+	bufs    *bufferPool
+	// chunk is the most plaintext one write carries: the buffer size, and
+	// at most one TLS record's payload for FakeTLS clients.
+	chunk int
+
+	// activity counts reads and writes; the relay's idle watchdog reads it.
+	activity atomic.Uint64
+	// in and out count wire bytes; each is written by one goroutine only
+	// (the reader, the writer) and read after both are done.
+	in, out int64
+}
+
+// Read reads plaintext MTProto bytes from the client.
+func (c *ClientConn) Read(p []byte) (int, error) {
+	for {
+		n, err := c.conn.Read(p)
+		if n > 0 {
+			b, terr := c.inbound(p[:n])
+			if terr != nil {
+				return 0, terr
+			}
+			if len(b) > 0 || err != nil {
+				return len(b), err
+			}
+			continue // only record headers arrived
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// inbound accounts for n wire bytes just read into b and transforms them in
+// place: TLS record headers stripped, then decryption. It returns the
+// plaintext, a prefix of b.
+func (c *ClientConn) inbound(b []byte) ([]byte, error) {
+	c.in += int64(len(b))
+	c.traffic.FromClient.Add(uint64(len(b)))
+	c.activity.Add(1)
+	if c.tls {
+		var err error
+		if b, err = c.unwrap.Unwrap(b); err != nil {
+			return nil, err
+		}
+	}
+	c.dec.XORKeyStream(b, b)
+	return b, nil
+}
+
+// Write encrypts p (which it leaves untouched) and sends it to the client.
+func (c *ClientConn) Write(p []byte) (int, error) {
+	buf := c.bufs.get()
+	defer c.bufs.put(buf)
+	written := 0
+	for len(p) > 0 {
+		n := copy((*buf)[headroom:headroom+c.chunk], p)
+		if err := c.writeOwned(*buf, n); err != nil {
+			return written, err
+		}
+		written += n
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// writeOwned encrypts buf[headroom:headroom+n] in place and sends it, with a
+// TLS record header written into the headroom for FakeTLS clients. n must
+// not exceed c.chunk.
+func (c *ClientConn) writeOwned(buf []byte, n int) error {
+	payload := buf[headroom : headroom+n]
+	c.enc.XORKeyStream(payload, payload)
+	out := payload
+	if c.tls {
+		faketls.PutRecordHeader(buf[:headroom], n)
+		out = buf[:headroom+n]
+	}
+	_, err := c.conn.Write(out)
+	c.out += int64(len(out))
+	c.traffic.ToClient.Add(uint64(len(out)))
+	c.activity.Add(1)
+	return err
+}
+
+// CloseWrite shuts the client's receiving side down (a TCP half-close).
+func (c *ClientConn) CloseWrite() error {
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// Close closes the client's connection.
+func (c *ClientConn) Close() error { return c.conn.Close() }
+
+// SetReadDeadline sets the deadline of the underlying connection's reads.
+func (c *ClientConn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the deadline of the underlying connection's writes.
+func (c *ClientConn) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
+// Activity returns a counter that moves whenever the client's connection
+// carries bytes either way, for idle detection.
+func (c *ClientConn) Activity() uint64 { return c.activity.Load() }
+
+// Bytes returns the wire bytes read from and written to the client so far.
+// Call it only once reading and writing are over.
+func (c *ClientConn) Bytes() (in, out int64) { return c.in, c.out }

@@ -1,0 +1,245 @@
+package proxy
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/dc"
+)
+
+// Observer receives what the engine does. Implementations must be safe for
+// concurrent use and cheap: they are called on connection and handshake
+// boundaries, never per read. Per-read accounting goes through the [*Traffic]
+// counters an Observer hands out once per connection.
+type Observer interface {
+	// ClientAccepted is called for every accepted TCP connection before any byte is read.
+	ClientAccepted()
+	// ClientRejected is called when a connection is closed without a handshake
+	// for a reason that is not the client's fault or doing.
+	ClientRejected(reason RejectReason)
+	// Handshake reports the end of a client handshake. ctx carries the
+	// connection's span, so an implementation can attach exemplars.
+	Handshake(ctx context.Context, ev HandshakeEvent)
+	// Fronting reports a finished domain-fronting splice.
+	Fronting(ev FrontingEvent)
+	// UpstreamDial reports one dial attempt towards Telegram (one address).
+	UpstreamDial(ctx context.Context, ev DialEvent)
+	// Traffic returns the counters the relay adds to for a client of the given
+	// secret index talking to the given DC. It is called once per connection,
+	// after the handshake; the returned pointer must stay valid for the
+	// process lifetime.
+	Traffic(secret int, dc int) *Traffic
+	// ClientClosed is called once for every accepted connection, when it ends.
+	ClientClosed(ev CloseEvent)
+}
+
+// Traffic is a pair of byte counters the relay adds to after every read. The
+// padding keeps neighbouring counters of an array on separate cache lines.
+type Traffic struct {
+	// FromClient counts bytes read from clients (on the wire, TLS framing included).
+	FromClient atomic.Uint64
+	// ToClient counts bytes written to clients (on the wire).
+	ToClient atomic.Uint64
+	_        [48]byte
+}
+
+// RejectReason says why a connection was closed before its handshake.
+type RejectReason uint8
+
+// Reject reasons: a closed set, used as a metric label.
+const (
+	RejectLimit    RejectReason = iota // the connection limit was reached
+	RejectShutdown                     // the proxy is shutting down
+	numRejectReasons
+)
+
+// NumRejectReasons is the size of the RejectReason set.
+const NumRejectReasons = int(numRejectReasons)
+
+func (r RejectReason) String() string {
+	switch r {
+	case RejectLimit:
+		return "limit"
+	case RejectShutdown:
+		return "shutdown"
+	}
+	return "unknown"
+}
+
+// Protocol is what a client spoke on the wire, as far as the handshake got.
+type Protocol uint8
+
+// Client protocols: a closed set, used as a metric label ("transport").
+const (
+	ProtoUnknown      Protocol = iota // the handshake failed before the transport was known
+	ProtoAbridged                     // obfuscated2, abridged framing
+	ProtoIntermediate                 // obfuscated2, intermediate framing
+	ProtoPadded                       // obfuscated2, padded intermediate ("dd")
+	ProtoFakeTLS                      // FakeTLS wrapping padded intermediate ("ee")
+	numProtocols
+)
+
+// NumProtocols is the size of the Protocol set.
+const NumProtocols = int(numProtocols)
+
+func (p Protocol) String() string {
+	switch p {
+	case ProtoAbridged:
+		return "abridged"
+	case ProtoIntermediate:
+		return "intermediate"
+	case ProtoPadded:
+		return "padded"
+	case ProtoFakeTLS:
+		return "faketls"
+	}
+	return "unknown"
+}
+
+// HandshakeResult is how a client handshake ended: a closed set, used as a
+// metric label.
+type HandshakeResult uint8
+
+// Handshake results.
+const (
+	HandshakeOK             HandshakeResult = iota // authenticated
+	HandshakeBadSecret                             // no secret matches (obfuscated2 tag or TLS digest)
+	HandshakeBadSNI                                // FakeTLS digest fine but the SNI is not TLS_DOMAIN
+	HandshakeReplay                                // a replayed ClientHello random or obfuscated2 header
+	HandshakeStaleTimestamp                        // FakeTLS timestamp outside the window
+	HandshakeNotTLS                                // non-TLS bytes while only FakeTLS is accepted
+	HandshakeBadTLS                                // TLS bytes that are not a usable ClientHello
+	HandshakeTimeout                               // the client was too slow
+	HandshakeClosed                                // the client went away or the read failed
+	numHandshakeResults
+)
+
+// NumHandshakeResults is the size of the HandshakeResult set.
+const NumHandshakeResults = int(numHandshakeResults)
+
+func (r HandshakeResult) String() string {
+	switch r {
+	case HandshakeOK:
+		return "ok"
+	case HandshakeBadSecret:
+		return "bad_secret"
+	case HandshakeBadSNI:
+		return "bad_sni"
+	case HandshakeReplay:
+		return "replay"
+	case HandshakeStaleTimestamp:
+		return "stale_timestamp"
+	case HandshakeNotTLS:
+		return "not_tls"
+	case HandshakeBadTLS:
+		return "bad_tls"
+	case HandshakeTimeout:
+		return "timeout"
+	case HandshakeClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Frontable reports whether a handshake failing this way is spliced to the
+// fronting host (when one is configured): the cases where a prober must see
+// the real site.
+func (r HandshakeResult) Frontable() bool {
+	switch r {
+	case HandshakeBadSecret, HandshakeBadSNI, HandshakeReplay, HandshakeStaleTimestamp,
+		HandshakeNotTLS, HandshakeBadTLS:
+		return true
+	}
+	return false
+}
+
+// HandshakeEvent describes a finished client handshake.
+type HandshakeEvent struct {
+	Protocol Protocol
+	Result   HandshakeResult
+	// Secret is the index of the matching secret, or -1.
+	Secret int
+	// DC is the DC id the client asked for (0 when unknown).
+	DC       int
+	Duration time.Duration
+}
+
+// FrontingResult says how a fronting splice ended: a closed set.
+type FrontingResult uint8
+
+// Fronting results.
+const (
+	FrontingDone       FrontingResult = iota // spliced until one side closed
+	FrontingDialFailed                       // the fronting host was unreachable
+	FrontingLimit                            // the byte or time bound cut it
+	FrontingDrained                          // no fronting host: the client was drained silently
+	numFrontingResults
+)
+
+// NumFrontingResults is the size of the FrontingResult set.
+const NumFrontingResults = int(numFrontingResults)
+
+func (r FrontingResult) String() string {
+	switch r {
+	case FrontingDone:
+		return "done"
+	case FrontingDialFailed:
+		return "dial_failed"
+	case FrontingLimit:
+		return "limit"
+	case FrontingDrained:
+		return "drained"
+	}
+	return "unknown"
+}
+
+// FrontingEvent describes a finished fronting splice (or silent drain).
+type FrontingEvent struct {
+	// Reason is the handshake failure that caused it.
+	Reason   HandshakeResult
+	Result   FrontingResult
+	Duration time.Duration
+	// BytesIn counts bytes from the prober (including the replayed ones); BytesOut bytes back to it.
+	BytesIn, BytesOut int64
+}
+
+// DialResult is how one upstream dial ended: a closed set shared with the
+// dc package, which classifies dial errors.
+type DialResult = dc.Result
+
+// NumDialResults is the size of the DialResult set.
+const NumDialResults = dc.NumResults
+
+// DialEvent describes one dial attempt to one Telegram address.
+type DialEvent struct {
+	DC       int
+	Addr     string
+	Result   DialResult
+	Duration time.Duration
+}
+
+// CloseEvent describes a client connection that ended.
+type CloseEvent struct {
+	Protocol Protocol
+	// Secret is the index of the secret it authenticated with, or -1.
+	Secret int
+	// DC is the DC id it was relayed to, or 0.
+	DC int
+	// Authenticated is true when the handshake succeeded.
+	Authenticated bool
+	Duration      time.Duration
+	BytesIn       int64
+	BytesOut      int64
+}
+
+// NopObserver ignores everything; it is the default Observer.
+type NopObserver struct{}
+
+func (NopObserver) ClientAccepted()                           {}
+func (NopObserver) ClientRejected(RejectReason)               {}
+func (NopObserver) Handshake(context.Context, HandshakeEvent) {}
+func (NopObserver) Fronting(FrontingEvent)                    {}
+func (NopObserver) UpstreamDial(context.Context, DialEvent)   {}
+func (NopObserver) Traffic(int, int) *Traffic                 { return new(Traffic) }
+func (NopObserver) ClientClosed(CloseEvent)                   {}

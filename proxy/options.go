@@ -1,0 +1,105 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+)
+
+// MaxSecrets is how many secrets one proxy accepts, as in the official proxy.
+const MaxSecrets = 16
+
+// Secret is one client secret: the bare 16 bytes, and an optional name used
+// instead of its index in logs and metrics. The key itself is never logged.
+type Secret struct {
+	Name string
+	Key  [16]byte
+}
+
+// Label returns the name identifying secret i in logs and metric labels: its
+// Name, or its index when unnamed.
+func (s Secret) Label(i int) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprint(i)
+}
+
+// Options configure a Proxy. The zero value of every field but Secrets is a
+// usable default, documented on the field.
+type Options struct {
+	// Secrets clients authenticate with: 1..16 of them. Required.
+	Secrets []Secret
+
+	// TLSDomain enables FakeTLS ("ee" secrets): the SNI clients must present
+	// and the site failed handshakes are fronted to. Default "": FakeTLS off.
+	TLSDomain string
+	// TLSOnly refuses obfuscated2 clients that do not wrap their stream in
+	// FakeTLS; they are fronted like a bad ClientHello. Needs TLSDomain.
+	// Default false: both are accepted.
+	TLSOnly bool
+	// FrontingAddr is the host:port failed handshakes are spliced to. Default:
+	// TLSDomain:443 when TLSDomain is set, otherwise none (failed clients are
+	// drained silently).
+	FrontingAddr string
+	// FrontingTimeout bounds a fronting splice's idle time. Default 30s.
+	FrontingTimeout time.Duration
+	// FrontingMaxBytes bounds the bytes one fronting splice carries each way.
+	// Default 16 MiB.
+	FrontingMaxBytes int64
+	// DrainTimeout bounds how long an unauthenticated client is read and
+	// ignored when there is no fronting host. Default 30s.
+	DrainTimeout time.Duration
+
+	// TimeSkew is the accepted distance between a FakeTLS client's timestamp
+	// and our clock, both ways. Default 2m.
+	TimeSkew time.Duration
+	// DisableUptimeTimestamps refuses FakeTLS clients whose timestamp is a
+	// small number (an uptime, as some clients send) instead of unix time.
+	// Default false: such timestamps are accepted.
+	DisableUptimeTimestamps bool
+	// ReplayCacheSize is how many handshakes are remembered to refuse
+	// replays. Memory is about 40 bytes per entry. Default 65536.
+	ReplayCacheSize int
+
+	// Upstream carries authenticated clients to Telegram. Default: a
+	// [Direct] upstream with its default options.
+	Upstream Upstream
+
+	// MaxConnections limits concurrent client connections; connections over
+	// it are closed at once and counted. Default 60000.
+	MaxConnections int
+	// HandshakeTimeout bounds the client handshake. Default 10s.
+	HandshakeTimeout time.Duration
+	// IdleTimeout closes a relayed connection with no traffic either way for
+	// this long. Default 5m.
+	IdleTimeout time.Duration
+	// KeepAlive is the TCP keepalive period on client sockets. Default 15s;
+	// negative disables it.
+	KeepAlive time.Duration
+	// BufferSize is the size of the relay buffers, taken from a pool only
+	// while bytes move. Default 16 KiB; at least 1 KiB.
+	BufferSize int
+
+	// Logger receives the engine's logs. Default: none.
+	Logger *zap.Logger
+	// Observer receives the engine's events. Default: [NopObserver].
+	Observer Observer
+	// TracerProvider creates the connection spans. Default: a no-op provider.
+	TracerProvider trace.TracerProvider
+	// Rand is the randomness source for headers and padding. Default crypto/rand.
+	Rand io.Reader
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// ErrNoSecrets and friends are the configuration errors New returns.
+var (
+	ErrNoSecrets      = errors.New("proxy: at least one secret is required")
+	ErrTooManySecrets = fmt.Errorf("proxy: at most %d secrets are accepted", MaxSecrets)
+	ErrTLSOnly        = errors.New("proxy: TLSOnly needs TLSDomain")
+)

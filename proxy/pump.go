@@ -1,0 +1,101 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"syscall"
+)
+
+// pump reads one direction of a relay. When the source exposes its file
+// descriptor it waits for readability without holding a buffer and takes
+// one from the pool only once bytes are there, so an idle connection holds
+// no relay buffer at all. Otherwise it falls back to a plain blocking Read.
+//
+// A pump allocates nothing per read: the readiness callback is a method
+// value bound once.
+type pump struct {
+	src  net.Conn
+	rc   syscall.RawConn
+	pool *bufferPool
+	max  int // payload bytes per read, at most pool.size
+
+	buf  *[]byte // held between read and release
+	n    int
+	rerr error
+	cb   func(fd uintptr) bool
+}
+
+func newPump(src net.Conn, pool *bufferPool, max int) *pump {
+	if max <= 0 || max > pool.size {
+		max = pool.size
+	}
+	p := &pump{src: src, pool: pool, max: max}
+	if sc, ok := src.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			p.rc = rc
+			p.cb = p.onReadable
+		}
+	}
+	return p
+}
+
+// read blocks until bytes arrive and returns them: a slice of a pooled
+// buffer with headroom free bytes in front of it. The caller must call
+// release once done with the bytes. n == 0 comes with an error (io.EOF at
+// the end of the stream).
+func (p *pump) read() ([]byte, error) {
+	if p.rc == nil {
+		p.buf = p.pool.get()
+		n, err := p.src.Read((*p.buf)[headroom : headroom+p.max])
+		if n == 0 && err == nil {
+			err = io.ErrNoProgress
+		}
+		return (*p.buf)[headroom : headroom+n], err
+	}
+	p.n, p.rerr = 0, nil
+	if err := p.rc.Read(p.cb); err != nil {
+		p.release()
+		return nil, err
+	}
+	if p.buf == nil {
+		return nil, p.rerr
+	}
+	return (*p.buf)[headroom : headroom+p.n], p.rerr
+}
+
+// onReadable is called by the runtime poller when the socket may be
+// readable. It returns false to go back to waiting.
+func (p *pump) onReadable(fd uintptr) bool {
+	if p.buf == nil {
+		p.buf = p.pool.get()
+	}
+	for {
+		n, err := syscall.Read(int(fd), (*p.buf)[headroom:headroom+p.max])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			p.pool.put(p.buf)
+			p.buf = nil
+			return false
+		case err != nil:
+			p.rerr = &net.OpError{Op: "read", Net: "tcp", Source: p.src.LocalAddr(), Addr: p.src.RemoteAddr(), Err: err}
+		case n == 0:
+			p.rerr = io.EOF
+		default:
+			p.n = n
+		}
+		return true
+	}
+}
+
+// headroomBuf returns the whole held buffer, headroom included.
+func (p *pump) headroomBuf() []byte { return *p.buf }
+
+// release returns the held buffer to the pool.
+func (p *pump) release() {
+	if p.buf != nil {
+		p.pool.put(p.buf)
+		p.buf = nil
+	}
+}

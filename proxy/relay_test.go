@@ -1,0 +1,294 @@
+package proxy
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/faketls"
+	"github.com/mtproxy/mtproxy/proxy/framing"
+	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection.
+func tcpPair(t testing.TB) (*net.TCPConn, *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	type res struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { c, err := ln.Accept(); ch <- res{c, err} }()
+	a, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	t.Cleanup(func() { a.Close(); r.c.Close() })
+	return a.(*net.TCPConn), r.c.(*net.TCPConn)
+}
+
+// cryptoRW is one peer's end: it encrypts what it writes and decrypts what it reads.
+type cryptoRW struct {
+	conn     io.ReadWriter
+	raw      net.Conn
+	enc, dec cipher.Stream
+}
+
+func (c *cryptoRW) Write(p []byte) (int, error) {
+	b := make([]byte, len(p))
+	c.enc.XORKeyStream(b, p)
+	return c.conn.Write(b)
+}
+
+func (c *cryptoRW) Read(p []byte) (int, error) {
+	n, err := c.conn.Read(p)
+	c.dec.XORKeyStream(p[:n], p[:n])
+	return n, err
+}
+
+// relayRig is a client and a DC around a relay under test.
+type relayRig struct {
+	client, dc *cryptoRW
+	r          *relay
+	pool       *bufferPool
+	done       chan error
+}
+
+func newRelayRig(t testing.TB, useTLS bool, idle time.Duration, pool *bufferPool) *relayRig {
+	t.Helper()
+	secret := [16]byte{1, 2, 3}
+	clientSock, proxyClientSock := tcpPair(t)
+	proxyDCSock, dcSock := tcpPair(t)
+
+	// Client side: an obfuscated2 header with the secret, accepted by the "proxy".
+	hdr, cEnc, cDec, err := obfuscated2.Generate(rand.Reader, &secret, framing.Padded, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := obfuscated2.Accept(&hdr, [][16]byte{secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// DC side: a header without secret, accepted by the fake DC.
+	dhdr, dEnc, dDec, err := obfuscated2.Generate(rand.Reader, nil, framing.Padded, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dacc, err := obfuscated2.AcceptDC(&dhdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := pool.size
+	var clientIO io.ReadWriter = clientSock
+	if useTLS {
+		chunk = min(chunk, faketls.MaxRecordPayload)
+		clientIO = faketls.NewConn(clientSock)
+	}
+	cc := &ClientConn{conn: proxyClientSock, tls: useTLS, dec: acc.Decrypt, enc: acc.Encrypt,
+		traffic: new(Traffic), bufs: pool, chunk: chunk}
+	rig := &relayRig{
+		client: &cryptoRW{conn: clientIO, raw: clientSock, enc: cEnc, dec: cDec},
+		dc:     &cryptoRW{conn: dcSock, raw: dcSock, enc: dacc.Encrypt, dec: dacc.Decrypt},
+		r:      &relay{client: cc, dc: proxyDCSock, dcEnc: dEnc, dcDec: dDec, pool: pool, idle: idle},
+		pool:   pool,
+		done:   make(chan error, 1),
+	}
+	go func() { rig.done <- rig.r.run() }()
+	return rig
+}
+
+func (r *relayRig) wait(t testing.TB) error {
+	t.Helper()
+	select {
+	case err := <-r.done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("relay did not end")
+		return nil
+	}
+}
+
+func randBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func TestRelayBothWays(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "obfuscated2", true: "faketls"}[useTLS], func(t *testing.T) {
+			rig := newRelayRig(t, useTLS, time.Minute, newBufferPool(16<<10))
+			up, down := randBytes(3<<20+17), randBytes(2<<20+5)
+			var wg sync.WaitGroup
+			var gotUp, gotDown []byte
+			var errUp, errDown error
+			wg.Add(4)
+			go func() { defer wg.Done(); _, errUp = rig.client.Write(up); rig.client.raw.(*net.TCPConn).CloseWrite() }()
+			go func() { defer wg.Done(); gotUp, errUp = io.ReadAll(rig.dc) }()
+			go func() { defer wg.Done(); rig.dc.Write(down); rig.dc.raw.(*net.TCPConn).CloseWrite() }()
+			go func() { defer wg.Done(); gotDown, errDown = io.ReadAll(rig.client) }()
+			wg.Wait()
+			if errUp != nil || errDown != nil {
+				t.Fatal(errUp, errDown)
+			}
+			if !bytes.Equal(gotUp, up) || !bytes.Equal(gotDown, down) {
+				t.Fatalf("data corrupted: up %d/%d down %d/%d", len(gotUp), len(up), len(gotDown), len(down))
+			}
+			if err := rig.wait(t); err != nil {
+				t.Fatalf("relay ended with %v", err)
+			}
+			in, out := rig.r.client.Bytes()
+			if in < int64(len(up)) || out < int64(len(down)) {
+				t.Fatalf("accounted in=%d out=%d, moved %d/%d", in, out, len(up), len(down))
+			}
+			if got := rig.pool.inUse.Load(); got != 0 {
+				t.Fatalf("%d buffers still in use after the relay", got)
+			}
+		})
+	}
+}
+
+func TestRelayHalfClose(t *testing.T) {
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	// The client sends a request and half-closes; the DC must still be able to answer.
+	rig.client.Write([]byte("request"))
+	rig.client.raw.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(rig.dc)
+	if err != nil || string(got) != "request" {
+		t.Fatalf("DC got %q, %v", got, err)
+	}
+	rig.dc.Write([]byte("answer after the client's half-close"))
+	rig.dc.raw.Close()
+	ans, err := io.ReadAll(rig.client)
+	if err != nil || string(ans) != "answer after the client's half-close" {
+		t.Fatalf("client got %q, %v", ans, err)
+	}
+	if err := rig.wait(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRelayIdleTimeout(t *testing.T) {
+	rig := newRelayRig(t, false, 100*time.Millisecond, newBufferPool(16<<10))
+	// Traffic keeps it alive for several idle periods ...
+	for i := 0; i < 5; i++ {
+		rig.client.Write([]byte{byte(i)})
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(rig.dc, b); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(60 * time.Millisecond)
+	}
+	select {
+	case err := <-rig.done:
+		t.Fatalf("relay ended while active: %v", err)
+	default:
+	}
+	// ... and silence ends it.
+	if err := rig.wait(t); !errors.Is(err, errIdle) {
+		t.Fatalf("relay ended with %v, want idle timeout", err)
+	}
+}
+
+func TestRelayErrorClosesBoth(t *testing.T) {
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig.dc.raw.(*net.TCPConn).SetLinger(0)
+	rig.dc.raw.Close() // a reset from the DC
+	rig.wait(t)
+	if _, err := io.ReadAll(rig.client); err != nil && !isReset(err) {
+		t.Fatalf("client read: %v", err)
+	}
+}
+
+func isReset(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+// A fast DC and a client that does not read: the proxy must hold at most a
+// buffer per direction, not the DC's whole burst.
+func TestRelayBackpressure(t *testing.T) {
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	const burst = 64 << 20
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+
+	sent := make(chan error, 1)
+	go func() {
+		chunk := make([]byte, 256<<10)
+		var err error
+		for n := 0; n < burst && err == nil; n += len(chunk) {
+			_, err = rig.dc.Write(chunk)
+		}
+		sent <- err
+	}()
+	// Let the DC fill every socket buffer on the way while the client sleeps.
+	deadline := time.Now().Add(10 * time.Second)
+	var stalled int
+	for last := int64(-1); time.Now().Before(deadline) && stalled < 5; time.Sleep(100 * time.Millisecond) {
+		out := int64(rig.r.client.traffic.ToClient.Load())
+		if out == last {
+			stalled++
+		} else {
+			stalled, last = 0, out
+		}
+	}
+	var during runtime.MemStats
+	runtime.ReadMemStats(&during)
+	if inUse := rig.pool.inUse.Load(); inUse > 2 {
+		t.Fatalf("%d relay buffers held for one connection", inUse)
+	}
+	if grew := int64(during.HeapInuse) - int64(before.HeapInuse); grew > 8<<20 {
+		t.Fatalf("heap grew by %d bytes while the client was not reading", grew)
+	}
+	// Now the client reads everything and nothing was lost.
+	got := 0
+	buf := make([]byte, 1<<20)
+	for got < burst {
+		n, err := rig.client.Read(buf)
+		got += n
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", got, err)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Idle relayed connections hold no relay buffer at all.
+func TestIdleConnectionsHoldNoBuffers(t *testing.T) {
+	const n = 100
+	pool := newBufferPool(16 << 10)
+	rigs := make([]*relayRig, n)
+	for i := range rigs {
+		rigs[i] = newRelayRig(t, i%2 == 0, time.Minute, pool)
+	}
+	for _, rig := range rigs {
+		rig.client.Write([]byte("ping"))
+		b := make([]byte, 4)
+		if _, err := io.ReadFull(rig.dc, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := pool.inUse.Load(); got != 0 {
+		t.Fatalf("%d buffers held by %d idle connections", got, n)
+	}
+}
