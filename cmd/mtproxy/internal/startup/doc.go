@@ -1,0 +1,24 @@
+// Package startup renders the seed-compatible start-up block: the "[+]"
+// notes on how the secrets were obtained, "[!]" warnings, the "[*] Final
+// configuration:" block with each secret and its tg:// and t.me links, and
+// "[F]" fatal lines. The lines are plain text; the caller writes them to
+// stdout.
+//
+// These lines are the one documented place where secrets appear: users
+// copy the links from the container log, as with the seed image. Nothing
+// else in the binary prints or logs a secret.
+//
+// Differences from the seed, on purpose: the links use the configured PORT
+// (the official image hard-coded 443); FakeTLS "ee" links are printed when
+// TLS_DOMAIN is set, and with TLS_ONLY the "dd" links are left out since the
+// proxy refuses them; an unknown external IP is a warning and the links use
+// the placeholder host YOUR_SERVER_IP instead of aborting; the mode and why
+// it was chosen are shown.
+//
+// IPv6 hosts are written bare in server= (server=2001:db8::7), without
+// brackets: TDLib (td/utils/port/IPAddress.cpp init_host_port) parses a bare
+// numeric IPv6 host through getaddrinfo and also strips brackets, but other
+// clients hand server= to their socket layer as a host name, where
+// "[2001:db8::7]" is not one. Colons are legal in a URL query, so the value
+// is not percent-encoded.
+package startup
