@@ -80,7 +80,7 @@ func (c Checksum) table() *crc32.Table {
 	return crc32.IEEETable
 }
 
-// newCBC checks sizes and builds an AES-256 block cipher.
+// newAES256 checks the key and IV sizes and builds an AES-256 block cipher.
 func newAES256(key, iv []byte) (cipher.Block, error) {
 	if len(key) != 32 || len(iv) != blockSize {
 		return nil, ErrKeySize
