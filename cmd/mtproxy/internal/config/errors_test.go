@@ -65,6 +65,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag in ARGS", map[string]string{"ARGS": "-x 1"}, nil, "ARGS", ErrUsage, nil},
 		{"flag without value", nil, []string{"-S"}, "-S (SECRET)", ErrUsage, nil},
 		{"two positional", nil, []string{"a.conf", "b.conf"}, "command line", ErrUsage, nil},
+		{"bool flag value apart", map[string]string{"TLS_DOMAIN": "a.com"}, []string{"--tls-only", "false"}, "--tls-only", ErrUsage, nil},
 		{"TLS_ONLY without TLS_DOMAIN", map[string]string{"TLS_ONLY": "true"}, nil, "TLS_ONLY", ErrConflict, nil},
 		{"bad bool", map[string]string{"DEBUG": "maybe"}, nil, "DEBUG", ErrInvalid, nil},
 		{"WORKERS=0", map[string]string{"WORKERS": "0"}, nil, "WORKERS", ErrInvalid, nil},

@@ -80,6 +80,11 @@ func (l *loader) parseSource(args []string, src source, where string) error {
 			positional = append(positional, rest...)
 			break
 		}
+		if n := len(args) - len(rest); n > 0 {
+			if err := boolValueApart(args[n-1], rest[0], fs); err != nil {
+				return err
+			}
+		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
@@ -91,6 +96,27 @@ func (l *loader) parseSource(args []string, src source, where string) error {
 		if err := fv.Set(positional[0]); err != nil {
 			return l.err
 		}
+	}
+	return nil
+}
+
+// boolValueApart catches "--tls-only false": the flag package takes a bool
+// flag alone, so "false" would silently become the config file argument.
+func boolValueApart(prev, next string, fs *flag.FlagSet) error {
+	name := strings.TrimLeft(prev, "-")
+	if !strings.HasPrefix(prev, "-") || strings.Contains(name, "=") {
+		return nil
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return nil
+	}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+		return nil
+	}
+	switch strings.ToLower(next) {
+	case "true", "false", "yes", "no", "on", "off", "1", "0":
+		return &Error{Flag: dashed(name), Problem: "takes its value after =, not as the next word " + quote(next), Example: dashed(name) + "=" + next, Err: ErrUsage}
 	}
 	return nil
 }

@@ -135,7 +135,11 @@ func TestEverySettingFromEnvAndFlag(t *testing.T) {
 			}
 		})
 		t.Run(tc.env+"/flag", func(t *testing.T) {
-			c, _ := mustLoad(t, nil, flagName(tc.env), tc.value)
+			args := []string{flagName(tc.env), tc.value}
+			if tc.value == "true" { // a bool flag takes no separate word
+				args = args[:1]
+			}
+			c, _ := mustLoad(t, nil, args...)
 			if !tc.check(c) {
 				t.Errorf("%s %s: got %+v", flagName(tc.env), tc.value, c)
 			}
