@@ -136,10 +136,15 @@ func detectAll(ctx context.Context, o Options, obs Observer) detection {
 	var ext4, ext6 error
 	var wg sync.WaitGroup
 	wg.Go(func() { d.External, ext4 = lookupFirst(ctx, o, IPv4, o.DetectURLs, obs) })
-	wg.Go(func() { d.External6, ext6 = lookupFirst(ctx, o, IPv6, o.DetectURLs6, obs) })
 	var route4, route6 error
+	if o.DisableIPv6 {
+		ext6 = fmt.Errorf("%w over ipv6: disabled", ErrNoExternal)
+		route6 = errors.New("ipv6 disabled")
+	} else {
+		wg.Go(func() { d.External6, ext6 = lookupFirst(ctx, o, IPv6, o.DetectURLs6, obs) })
+		d.Internal6, route6 = internalAddr(ctx, o, IPv6)
+	}
 	d.Internal, route4 = internalAddr(ctx, o, IPv4)
-	d.Internal6, route6 = internalAddr(ctx, o, IPv6)
 	wg.Wait()
 	return detection{Addrs: d, routeErr: map[Family]error{IPv4: route4, IPv6: route6}, extErr: map[Family]error{IPv4: ext4, IPv6: ext6}}
 }

@@ -220,6 +220,23 @@ func TestDetectCanceled(t *testing.T) {
 	}
 }
 
+func TestDetectDisableIPv6(t *testing.T) {
+	v4 := newIPService(t, http.StatusOK, "203.0.113.9", 0)
+	v6 := newIPServiceOn(t, "tcp6", "[::1]:0", http.StatusOK, "2001:db8::5", 0)
+	o := testOptions(t, v4.URL)
+	o.DetectURLs6 = []string{v6.URL}
+	o.RouteTargets = append(o.RouteTargets, netip.MustParseAddrPort("[::1]:9"))
+	o.DisableIPv6 = true
+	obs := &recorder{}
+	r, err := Detect(context.Background(), o, obs)
+	if err != nil || r.State != BehindNAT || r.External6.IsValid() || r.Internal6.IsValid() {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if v6.requests.Load() != 0 || len(obs.events) != 1 {
+		t.Errorf("IPv6 look-up made: %d requests, %d events", v6.requests.Load(), len(obs.events))
+	}
+}
+
 func TestStateStrings(t *testing.T) {
 	for s, want := range map[NATState]string{Unknown: "unknown", Public: "public", BehindNAT: "behind_nat", Mismatch: "mismatch", 9: "unknown"} {
 		if s.String() != want {

@@ -56,6 +56,10 @@ type Options struct {
 	// DetectURLs6 are the IPv6 look-up services, reached over IPv6 only.
 	// Default [DefaultDetectURLs6].
 	DetectURLs6 []string
+	// DisableIPv6 skips the IPv6 route probe and look-ups, for hosts known
+	// to have no IPv6 (where a firewall silently dropping IPv6 would
+	// otherwise cost a timeout).
+	DisableIPv6 bool
 	// Timeout bounds each look-up and each route probe. Default 5s.
 	Timeout time.Duration
 	// HTTPClient makes the look-ups. Default: a client on a clone of

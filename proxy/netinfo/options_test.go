@@ -29,6 +29,9 @@ func TestParseDetectURLs(t *testing.T) {
 	}
 }
 
+// userInfoMsg is the fixed error for a URL with user info; it names no input.
+const userInfoMsg = `netinfo: bad IP look-up URL: user info ("@") is not allowed`
+
 func FuzzParseDetectURLs(f *testing.F) {
 	for _, s := range []string{"https://api.ipify.org", "http://[::1]:80/ip,https://a", "x://y", "https://u:p@h"} {
 		f.Add(s)
@@ -39,8 +42,11 @@ func FuzzParseDetectURLs(f *testing.F) {
 			if !errors.Is(err, ErrBadURL) {
 				t.Fatalf("untyped error %v", err)
 			}
-			if strings.Contains(s, "@") && strings.Contains(err.Error(), s) {
-				t.Fatalf("error echoes user info: %v", err)
+			for _, f := range strings.Split(s, ",") {
+				f = strings.TrimSpace(f)
+				if strings.Contains(f, "@") && err.Error() != userInfoMsg && strings.Contains(err.Error(), f) {
+					t.Fatalf("error echoes user info: %v", err)
+				}
 			}
 			return
 		}
