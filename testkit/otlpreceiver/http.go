@@ -41,7 +41,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "Content-Type must be "+contentTypeProtobuf+" or "+contentTypeJSON, http.StatusUnsupportedMediaType)
 		return
 	}
-	body, err := readBody(req)
+	body, encoding, err := readBody(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -60,7 +60,7 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
-	if !h.r.accept(Request{Protocol: protocol, Header: req.Header.Clone(), Traces: msg}) {
+	if !h.r.accept(Request{Protocol: protocol, Header: req.Header.Clone(), Encoding: encoding, Traces: msg}) {
 		http.Error(w, "export rejected on request", http.StatusServiceUnavailable)
 		return
 	}
@@ -72,27 +72,30 @@ func (h httpHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// readBody reads the whole, possibly gzip-encoded, request body.
-func readBody(req *http.Request) ([]byte, error) {
+// readBody reads the whole, possibly gzip-encoded, request body and
+// returns it with its encoding ("gzip" or "").
+func readBody(req *http.Request) ([]byte, string, error) {
 	var src io.Reader = req.Body
-	switch enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding")))
+	switch enc {
 	case "", "identity":
+		enc = ""
 	case "gzip":
 		zr, err := gzip.NewReader(io.LimitReader(req.Body, maxBody))
 		if err != nil {
-			return nil, fmt.Errorf("bad gzip body: %w", err)
+			return nil, "", fmt.Errorf("bad gzip body: %w", err)
 		}
 		defer zr.Close()
 		src = zr
 	default:
-		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+		return nil, "", fmt.Errorf("unsupported Content-Encoding %q", enc)
 	}
 	body, err := io.ReadAll(io.LimitReader(src, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", err)
+		return nil, "", fmt.Errorf("reading body: %w", err)
 	}
 	if len(body) > maxBody {
-		return nil, errBodyTooLarge
+		return nil, "", errBodyTooLarge
 	}
-	return body, nil
+	return body, enc, nil
 }

@@ -38,6 +38,9 @@ type Request struct {
 	// Header holds the HTTP request headers, or for gRPC the call's metadata
 	// with canonicalised keys ("x-token" becomes "X-Token").
 	Header http.Header
+	// Encoding is the compression the payload came with: "gzip", or ""
+	// for none (HTTP Content-Encoding, gRPC grpc-encoding).
+	Encoding string
 	// Traces is the decoded payload.
 	Traces *coltracepb.ExportTraceServiceRequest
 }
@@ -83,7 +86,7 @@ func New() (*Receiver, error) {
 	}
 	r := &Receiver{grpcLn: grpcLn, httpLn: httpLn, changed: make(chan struct{})}
 
-	r.grpcSrv = grpc.NewServer()
+	r.grpcSrv = grpc.NewServer(grpc.StatsHandler(encodingStats{}))
 	coltracepb.RegisterTraceServiceServer(r.grpcSrv, traceService{r: r})
 	mux := http.NewServeMux()
 	mux.Handle(TracesPath, httpHandler{r: r})
@@ -159,6 +162,7 @@ func (r *Receiver) Requests() []Request {
 		out[i] = Request{
 			Protocol: req.Protocol,
 			Header:   req.Header.Clone(),
+			Encoding: req.Encoding,
 			Traces:   proto.Clone(req.Traces).(*coltracepb.ExportTraceServiceRequest),
 		}
 	}

@@ -113,6 +113,9 @@ func TestGRPCExportRecordsSpansAndMetadata(t *testing.T) {
 	if len(reqs) != 1 || reqs[0].Protocol != ProtocolGRPC {
 		t.Fatalf("requests = %+v", reqs)
 	}
+	if reqs[0].Encoding != "gzip" {
+		t.Errorf("encoding = %q, want gzip", reqs[0].Encoding)
+	}
 	if got := reqs[0].Header.Get("X-Token"); got != "secret-ish" {
 		t.Errorf("metadata x-token = %q", got)
 	}
@@ -139,8 +142,11 @@ func TestHTTPProtobufPlainAndGzip(t *testing.T) {
 		t.Fatalf("spans = %v", spans)
 	}
 	reqs := r.Requests()
-	if reqs[0].Protocol != ProtocolHTTPProtobuf || reqs[0].Header.Get("X-Token") != "abc" {
+	if reqs[0].Protocol != ProtocolHTTPProtobuf || reqs[0].Header.Get("X-Token") != "abc" || reqs[0].Encoding != "" {
 		t.Errorf("request = %+v", reqs[0])
+	}
+	if reqs[1].Encoding != "gzip" {
+		t.Errorf("second request encoding %q", reqs[1].Encoding)
 	}
 	if !bytes.Equal(spans[0].GetTraceId(), mustHex(t, "5b8efff798038103d269b633813fc60c")) {
 		t.Errorf("trace id = %x", spans[0].GetTraceId())
@@ -259,6 +265,9 @@ func TestRejectNext(t *testing.T) {
 	}
 	if spans := r.Spans(); len(spans) != 1 || spans[0].GetName() != "kept" {
 		t.Fatalf("spans = %v", spans)
+	}
+	if enc := r.Requests()[0].Encoding; enc != "" {
+		t.Errorf("uncompressed gRPC call has encoding %q", enc)
 	}
 }
 
