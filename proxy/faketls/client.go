@@ -29,7 +29,7 @@ type HelloOptions struct {
 // SNI; supported_groups X25519MLKEM768, x25519, P-256, P-384; a key_share of
 // 1216 bytes for X25519MLKEM768 and 32 for x25519; ALPN h2, http/1.1;
 // supported_versions 1.3, 1.2; psk modes; an ECH GREASE extension; in an
-// order shuffled per hello, as TDLib does. About 1.8 KB. The key shares have
+// order shuffled per hello, as TDLib does: 1.7-1.8 KB. The key shares have
 // the form of real keys (ML-KEM coefficients below q, X25519 points on the
 // curve), so real TLS stacks accept them, but nobody keeps the private parts.
 //
@@ -58,7 +58,11 @@ func BuildClientHello(rand io.Reader, secret [16]byte, o HelloOptions) (raw []by
 	copy(msg[randomOffset-RecordHeaderLen:], random[:])
 
 	prev := 0
-	for _, at := range append(o.SplitAt, len(msg)) {
+	for i := 0; i <= len(o.SplitAt); i++ {
+		at := len(msg)
+		if i < len(o.SplitAt) {
+			at = o.SplitAt[i]
+		}
 		if at <= prev || at > len(msg) {
 			return nil, random, fmt.Errorf("%w: split at %d of %d-byte hello", ErrBadLength, at, len(msg))
 		}

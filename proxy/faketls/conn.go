@@ -3,6 +3,7 @@ package faketls
 import (
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -76,11 +77,8 @@ func (c *Conn) Write(p []byte) (int, error) {
 // vectored write and returns how much of p went out.
 func (c *Conn) writeBatch(p []byte) (int, error) {
 	records := (len(p) + MaxRecordPayload - 1) / MaxRecordPayload
-	c.hdrs = c.hdrs[:0]
+	c.hdrs = slices.Grow(c.hdrs[:0], records*RecordHeaderLen)[:records*RecordHeaderLen]
 	c.bufs = c.bufs[:0]
-	for range records {
-		c.hdrs = append(c.hdrs, make([]byte, RecordHeaderLen)...)
-	}
 	for i := range records {
 		chunk := p[i*MaxRecordPayload : min(len(p), (i+1)*MaxRecordPayload)]
 		h := c.hdrs[i*RecordHeaderLen : (i+1)*RecordHeaderLen]

@@ -56,7 +56,7 @@ func testStream(big int) []byte {
 }
 
 // unwrapChunks feeds stream to a fresh Unwrapper cut at the given offsets.
-func unwrapChunks(stream []byte, cuts ...int) ([]byte, error, *Unwrapper) {
+func unwrapChunks(stream []byte, cuts ...int) ([]byte, *Unwrapper, error) {
 	buf := bytes.Clone(stream)
 	u := new(Unwrapper)
 	var out []byte
@@ -64,15 +64,15 @@ func unwrapChunks(stream []byte, cuts ...int) ([]byte, error, *Unwrapper) {
 	for _, c := range append(cuts, len(buf)) {
 		got, err := u.Unwrap(buf[prev:c])
 		if len(got) > 0 && &got[0] != &buf[prev] {
-			return nil, errors.New("output not at the start of the input"), u
+			return nil, u, errors.New("output not at the start of the input")
 		}
 		out = append(out, got...)
 		if err != nil {
-			return out, err, u
+			return out, u, err
 		}
 		prev = c
 	}
-	return out, nil, u
+	return out, u, nil
 }
 
 func TestUnwrapEverySplit(t *testing.T) {
@@ -83,7 +83,7 @@ func TestUnwrapEverySplit(t *testing.T) {
 	}
 	for i := 0; i <= len(stream); i++ {
 		for j := i; j <= len(stream); j++ {
-			got, err, u := unwrapChunks(stream, i, j)
+			got, u, err := unwrapChunks(stream, i, j)
 			if err != nil || !bytes.Equal(got, want) || u.Pending() {
 				t.Fatalf("cuts %d,%d: %v, equal=%v, pending=%v", i, j, err, bytes.Equal(got, want), u.Pending())
 			}
@@ -94,7 +94,7 @@ func TestUnwrapEverySplit(t *testing.T) {
 	for i := range cuts {
 		cuts[i] = i
 	}
-	if got, err, _ := unwrapChunks(stream, cuts...); err != nil || !bytes.Equal(got, want) {
+	if got, _, err := unwrapChunks(stream, cuts...); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("byte by byte: %v", err)
 	}
 }
@@ -103,12 +103,12 @@ func TestUnwrapLargestRecord(t *testing.T) {
 	stream := testStream(MaxReadPayload)
 	want, _ := refUnwrap(stream)
 	for i := 0; i <= len(stream); i += 97 {
-		if got, err, _ := unwrapChunks(stream, i); err != nil || !bytes.Equal(got, want) {
+		if got, _, err := unwrapChunks(stream, i); err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("cut %d: %v", i, err)
 		}
 	}
 	over := appRecord(make([]byte, MaxReadPayload+1))
-	if _, err, _ := unwrapChunks(over); !errors.Is(err, ErrRecordTooLarge) {
+	if _, _, err := unwrapChunks(over); !errors.Is(err, ErrRecordTooLarge) {
 		t.Fatalf("%d-byte record: %v, want ErrRecordTooLarge", MaxReadPayload+1, err)
 	}
 }
@@ -129,7 +129,7 @@ func TestUnwrapRejects(t *testing.T) {
 		stream := append(bytes.Clone(lead), bad...)
 		stream = append(stream, appRecord([]byte("never seen"))...)
 		for _, cut := range []int{len(stream), len(lead) + 2, len(lead) + 5} {
-			got, err, u := unwrapChunks(stream, cut)
+			got, u, err := unwrapChunks(stream, cut)
 			if !errors.Is(err, ErrUnexpectedRecord) || string(got) != "payload before" {
 				t.Fatalf("%s, cut %d: %q, %v", name, cut, got, err)
 			}
