@@ -2,7 +2,7 @@
 //
 // In direct mode an authenticated client names a DC id in its obfuscated2
 // header; the proxy looks the id up here ([Table.Lookup]: built-in addresses,
-// overridden per DC by DC_ADDRS), and dials the addresses in preference order
+// overridden per DC by DC_ADDRS, which the binary's config parses), and dials the addresses in preference order
 // with a per-attempt timeout, falling back to the next address on failure
 // ([Dialer]). The [Prober] measures the same addresses periodically so an
 // operator sees a DC go dark before clients complain.

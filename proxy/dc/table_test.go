@@ -3,7 +3,6 @@ package dc
 import (
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -70,32 +69,6 @@ func TestOverridesReplaceNotAdd(t *testing.T) {
 	}
 	if got := Builtin().Addrs(2); len(got) != 3 {
 		t.Fatalf("WithOverrides changed the original table: %v", got)
-	}
-}
-
-func TestParseOverrides(t *testing.T) {
-	got, err := ParseOverrides("2=127.0.0.1:4002, -2=127.0.0.1:4002,4=[::1]:4004,2=127.0.0.2:4002")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[int][]netip.AddrPort{
-		2:  {ap("127.0.0.1:4002"), ap("127.0.0.2:4002")},
-		-2: {ap("127.0.0.1:4002")},
-		4:  {ap("[::1]:4004")},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
-	for _, bad := range []string{"", "2", "x=127.0.0.1:1", "0=127.0.0.1:1", "2=127.0.0.1", "2=localhost:443",
-		"2=::1:443", "2=127.0.0.1:0", "40000=127.0.0.1:1", "2=127.0.0.1:99999"} {
-		_, err := ParseOverrides(bad)
-		if err == nil {
-			t.Errorf("ParseOverrides(%q) accepted", bad)
-			continue
-		}
-		if !strings.Contains(err.Error(), "example") {
-			t.Errorf("error for %q has no example: %v", bad, err)
-		}
 	}
 }
 
