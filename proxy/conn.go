@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -30,12 +31,11 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	defer stop()
 	p.setKeepAlive(conn)
 
+	// The client's address is deliberately not a span attribute: traces
+	// leave the host, and client IPs are only ever logged at debug level.
 	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(
-			attribute.String("network.transport", "tcp"),
-			attribute.Int("network.local.port", int(addrPort(conn.LocalAddr()).Port())),
-			attribute.Int64("mtproxy.conn_id", int64(id)),
-		))
+		trace.WithAttributes(spanattr.Local(conn.LocalAddr())...),
+		trace.WithAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id))))
 	log := p.log.With(connFields(id, span.SpanContext())...)
 	if ce := log.Check(zap.DebugLevel, "client connected"); ce != nil {
 		ce.Write(zap.Stringer("client", conn.RemoteAddr()))

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
+	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -117,13 +117,6 @@ func (d *Direct) dial(ctx context.Context, s *Session) (net.Conn, int, error) {
 		span.SetStatus(codes.Error, dc.Classify(err).String())
 		return nil, 0, fmt.Errorf("proxy: dial DC %d: %w", target, err)
 	}
-	span.SetAttributes(serverAttrs(addr)...)
+	span.SetAttributes(spanattr.UpstreamDial(addr.String())...)
 	return conn, target, nil
-}
-
-func serverAttrs(a netip.AddrPort) []attribute.KeyValue {
-	return []attribute.KeyValue{
-		attribute.String("server.address", a.Addr().String()),
-		attribute.Int("server.port", int(a.Port())),
-	}
 }
