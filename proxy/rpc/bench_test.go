@@ -42,6 +42,10 @@ func encryptedPair(t testing.TB, sum Checksum) (*FrameWriter, *FrameReader) {
 func benchmarkFrame(b *testing.B, size int) {
 	fw, fr := encryptedPair(b, ChecksumCRC32C)
 	payload := make([]byte, size)
+	must(b, fw.WriteFrame(payload)) // warm up: grow the buffers once
+	if _, err := fr.ReadFrame(); err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"testing"
+	"testing/iotest"
 )
 
 func readErr(t *testing.T, stream []byte) error {
@@ -227,5 +228,39 @@ func TestKeyAndIVSizes(t *testing.T) {
 	}
 	if err := fr.EnableDecryption(testKey, testIV); !errors.Is(err, ErrAlreadyEncrypted) {
 		t.Errorf("reader twice: %v", err)
+	}
+}
+
+// Peers whose writer pads every flush (alexbers, seriyps) follow their
+// plaintext nonce frame with 04 00 00 00 before the cipher stream.
+func TestPlaintextPaddingBeforeCipherStream(t *testing.T) {
+	nonce := handFrame(-2, make([]byte, 32), crc32.IEEETable)
+	enc := handEncrypt(t, cbc(t, true), handFrame(-1, []byte("hand"), crc32.IEEETable))
+	for _, pads := range []int{0, 1, 3} {
+		stream := append([]byte(nil), nonce...)
+		for range pads {
+			stream = append(stream, 4, 0, 0, 0)
+		}
+		for _, oneByte := range []bool{false, true} {
+			var src io.Reader = bytes.NewReader(append(stream, enc...))
+			if oneByte {
+				src = iotest.OneByteReader(src)
+			}
+			fr := NewFrameReader(src)
+			if _, err := fr.ReadFrame(); err != nil {
+				t.Fatal(err)
+			}
+			must(t, fr.EnableDecryption(testKey, testIV))
+			if p, err := fr.ReadFrame(); err != nil || string(p) != "hand" {
+				t.Errorf("%d padding words, one byte reads %v: %q, %v", pads, oneByte, p, err)
+			}
+		}
+		// Padding and then a clean end.
+		fr := NewFrameReader(bytes.NewReader(stream))
+		fr.ReadFrame()
+		must(t, fr.EnableDecryption(testKey, testIV))
+		if _, err := fr.ReadFrame(); err != io.EOF {
+			t.Errorf("%d padding words then end: %v", pads, err)
+		}
 	}
 }

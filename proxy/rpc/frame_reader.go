@@ -19,7 +19,8 @@ import (
 // and keeps the rest of each block as plaintext for the next frame. It reads
 // ahead into one reusable buffer (grown to the largest frame seen); bytes
 // read ahead while still in plaintext mode are decrypted once encryption is
-// enabled, so the switch after the nonce frame loses nothing.
+// enabled, so the switch after the nonce frame loses nothing. Plaintext
+// padding words a peer may write right after its nonce frame are skipped.
 //
 // A FrameReader is not safe for concurrent use. Errors are sticky (the
 // stream position is no longer known and the connection must be closed),
@@ -32,6 +33,7 @@ type FrameReader struct {
 	buf     []byte
 	r, d, w int
 	dec     cipher.BlockMode
+	skipPad bool // plaintext padding may precede the first cipher block
 	tab     *crc32.Table
 	sum     Checksum
 	seq     int32
@@ -64,6 +66,7 @@ func (fr *FrameReader) EnableDecryption(key, iv []byte) error {
 	}
 	fr.dec = cipher.NewCBCDecrypter(b, iv)
 	fr.d = fr.r // whatever was read ahead is ciphertext
+	fr.skipPad = true
 	return nil
 }
 
@@ -147,40 +150,72 @@ func (fr *FrameReader) readFrame() ([]byte, error) {
 // need makes n plaintext bytes available at buf[r:]. atBoundary tells
 // whether running out of input before the first byte is a clean EOF.
 func (fr *FrameReader) need(n int, atBoundary bool) error {
-	for fr.d-fr.r < n {
-		want := fr.r + n // end offset of plaintext needed
-		if fr.dec != nil {
-			// Decrypt whole blocks only.
-			want = fr.d + (want-fr.d+blockSize-1)/blockSize*blockSize
-		}
-		if want > len(fr.buf) {
-			fr.makeRoom(want - fr.r)
-			continue // offsets moved
-		}
-		if fr.w < want {
-			m, err := io.ReadAtLeast(fr.src, fr.buf[fr.w:], want-fr.w)
-			fr.w += m
-			if err != nil {
-				if err == io.EOF && atBoundary && fr.w == fr.r {
-					return io.EOF
-				}
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				if fr.dec == nil {
-					fr.d = fr.w
-				}
-				return err
-			}
-		}
-		if fr.dec == nil {
-			fr.d = fr.w
-		} else {
-			fr.dec.CryptBlocks(fr.buf[fr.d:want], fr.buf[fr.d:want])
-			fr.d = want
+	if fr.skipPad {
+		if err := fr.skipPlainPadding(atBoundary); err != nil {
+			return err
 		}
 	}
+	have := fr.d - fr.r
+	if have >= n {
+		return nil
+	}
+	k := n
+	if fr.dec != nil {
+		// Decrypt whole blocks only.
+		k = have + (n-have+blockSize-1)/blockSize*blockSize
+	}
+	if err := fr.fill(k, atBoundary); err != nil {
+		return err
+	}
+	if fr.dec != nil {
+		end := fr.r + k
+		fr.dec.CryptBlocks(fr.buf[fr.d:end], fr.buf[fr.d:end])
+		fr.d = end
+	}
 	return nil
+}
+
+// skipPlainPadding runs once after EnableDecryption: it drops plaintext
+// padding words (04 00 00 00) a peer wrote after its plaintext nonce frame.
+// Writers that pad every flush do that (alexbers' and seriyps' frame
+// writers), and the official server accepts it when the padding arrived
+// with the nonce (it is already in c->in when crypto starts). A genuine
+// first cipher block starts with these 4 bytes with probability 2^-32; its
+// frame would then fail the length or CRC check.
+func (fr *FrameReader) skipPlainPadding(atBoundary bool) error {
+	for {
+		if err := fr.fill(4, atBoundary); err != nil {
+			return err
+		}
+		if binary.LittleEndian.Uint32(fr.buf[fr.r:]) != PaddingFrameLen {
+			fr.skipPad = false
+			return nil
+		}
+		fr.r += 4
+		fr.d = fr.r
+	}
+}
+
+// fill reads until k raw bytes are buffered from r on.
+func (fr *FrameReader) fill(k int, atBoundary bool) error {
+	if fr.r+k > len(fr.buf) {
+		fr.makeRoom(k)
+	}
+	if fr.w >= fr.r+k {
+		return nil
+	}
+	m, err := io.ReadAtLeast(fr.src, fr.buf[fr.w:], fr.r+k-fr.w)
+	fr.w += m
+	if fr.dec == nil {
+		fr.d = fr.w
+	}
+	if err == io.EOF {
+		if atBoundary && fr.w == fr.r {
+			return io.EOF
+		}
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // makeRoom moves unconsumed bytes to the front and, if that is not enough,
