@@ -142,7 +142,9 @@ func parseAddr(b []byte) (netip.AddrPort, error) {
 // ParseProxyReq decodes an RPC_PROXY_REQ, returning the header and the
 // packet (aliasing b). IPv4-mapped addresses come back as IPv4. The extra
 // block may hold the ad tag and the HTTP query info the official proxy adds
-// for HTTP clients; anything else is an error.
+// for HTTP clients; anything else is an error. A present ad tag is copied
+// (one allocation); ParseProxyReq serves tests and fake middle proxies, not
+// the hot path.
 func ParseProxyReq(b []byte) (ProxyReq, []byte, error) {
 	if err := expect(b, TypeProxyReq, proxyReqFixed, true); err != nil {
 		return ProxyReq{}, nil, err
