@@ -97,6 +97,7 @@ const (
 	Critical                 // above CriticalAfter: FakeTLS clients fail; near the middle proxies' 30s limit
 )
 
+// String returns the severity's metric label.
 func (s Severity) String() string {
 	switch s {
 	case OK:

@@ -85,6 +85,7 @@ type QueryError struct {
 	Err     error
 }
 
+// Error describes the failure; it names the server, never a secret.
 func (e *QueryError) Error() string {
 	return fmt.Sprintf("clockskew: %s query to %s failed (%s after %s): %v",
 		e.Source, e.Server, e.Failure, e.Took.Round(time.Millisecond), e.Err)

@@ -21,6 +21,7 @@ const (
 	IPv6 Family = 6
 )
 
+// String returns "ipv4" or "ipv6".
 func (f Family) String() string {
 	if f == IPv6 {
 		return "ipv6"
@@ -73,6 +74,7 @@ type LookupError struct {
 	Err    error
 }
 
+// Error describes the failure with the URL (which never has user info).
 func (e *LookupError) Error() string {
 	return fmt.Sprintf("netinfo: look-up %s: %s: %v", e.URL, e.Result, e.Err)
 }

@@ -20,6 +20,7 @@ const (
 	Mismatch
 )
 
+// String returns the state's metric label.
 func (s NATState) String() string {
 	switch s {
 	case Public:
