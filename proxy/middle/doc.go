@@ -1,0 +1,74 @@
+// Package middle is the middle-proxy upstream: the mode Telegram requires
+// for the advertising tag. Instead of one connection per client to a DC,
+// client packets travel as RPCs over a few long-lived, encrypted,
+// multiplexed connections to Telegram's middle proxies.
+//
+// Its place in the pipeline:
+//
+//	client ─► engine (handshake) ─► Middle.Serve ─► framing.Reader: one packet
+//	                                     │              │
+//	                                     │              ▼ RPC_PROXY_REQ (conn id, addresses, ad tag)
+//	                                     │        pool: target (middle proxy address) ─► rpcConn (AES-CBC frames)
+//	                                     │              ▲ RPC_PROXY_ANS / SIMPLE_ACK / CLOSE_EXT by conn id
+//	                                     ▼              │
+//	client ◄─ framing.Writer ◄─ writer goroutine ◄─ bounded queue ◄─ rpcConn reader
+//
+// Telegram's files. The proxy secret (getProxySecret) keys the RPC
+// connections; the config (getProxyConfig) lists the middle proxies of each
+// DC. Both are fetched at [Middle.Start], cached on disk with an atomic
+// write, and read back from the cache when the download fails; with
+// neither, Start fails with a *[StartError]. They are refreshed in the
+// background every RefreshInterval (with jitter) and on [Middle.Refresh]
+// (SIGHUP). A new config must parse and pass tgconfig's Validate against
+// the one in use, or it is rejected and counted while the old one stays.
+// A swap never drops a client: targets new in the config start connecting,
+// targets gone from it are retired (no new clients; each RPC connection
+// closes when its last client leaves), the others keep their connections.
+//
+// The pool. Each target (a middle proxy address; one may serve several
+// DCs) keeps between MinConnections and MaxConnections RPC connections,
+// growing when every connection carries ConnClients clients, and reconnects
+// with exponential backoff and jitter. A connection is established with
+// RPC_NONCE, the key derivation (with our public address, see below) and
+// RPC_HANDSHAKE, within HandshakeTimeout; CRC32C is offered and used when
+// the middle proxy agrees. RPC_PING is answered with RPC_PONG; a connection
+// from which nothing was read for PingInterval gets our own RPC_PING, and
+// one silent for PingTimeout is closed. Every attempt and every close is
+// reported to the [Observer] with a result from a closed set.
+//
+// Multiplexing. A client is bound to one ready connection of its DC (the
+// config's default DC for a DC the config does not list) at its first
+// packet, the least loaded one, and stays on it: if that connection dies,
+// the client is closed, as the official proxy does. When the DC has no ready
+// connection the packet is counted as dropped and the client is closed,
+// after waiting at most ReadyWait if a connection is being established (a
+// burst of clients right after start would otherwise all be refused).
+//
+// Backpressure. The RPC reader never blocks on a client: an answer is
+// copied into a pooled buffer and appended to the client's queue, bounded
+// in bytes (ClientQueueBytes; a single packet larger than the bound is
+// accepted into an empty queue). The client's own writer goroutine drains
+// the queue into its socket. When a queue would overflow, the client is
+// too slow to keep up: the answer is counted as dropped, the client is
+// closed and the middle proxy is told with RPC_CLOSE_CONN, as the official
+// proxy drops such clients; the other clients of the connection are not
+// delayed. Writes to a connection from many clients are serialized under
+// one lock and bounded by WriteTimeout, after which the connection is
+// closed: a stuck middle proxy cannot hold clients forever. Packets are
+// encoded straight into the frame writer's buffer; nothing is allocated
+// per packet in steady state.
+//
+// NAT. The middle proxy mixes the address it sees into the keys. Our side
+// of the derivation uses the local port of the TCP connection and, for the
+// IP: the NAT mapping for the local IP when there is one (--nat-info), the
+// local IP when it is publicly routable, else ExternalIP. The same
+// translation gives the proxy address in RPC_PROXY_REQ. A wrong address
+// shows up as HandshakeClosedAfterNonce or HandshakeBadCrypto and is logged
+// with a hint about IP / --nat-info.
+//
+// Observability follows the engine's pattern: per-packet counters are
+// atomics read through [Middle.Stats]; boundary events go to an
+// [Observer]; spans ("mtproxy.middle.handshake" per connection attempt,
+// "mtproxy.config.refresh" per refresh) use the OpenTelemetry trace API
+// only. The package imports no metrics library.
+package middle
