@@ -75,7 +75,8 @@ func buildHello(t testing.TB, seed byte, o HelloOptions) ([]byte, [32]byte) {
 }
 
 // joinRecords re-frames a record sequence carrying one handshake message as
-// one record, independently of ReadClientHello.
+// one record with the first record's type and version, independently of
+// ReadClientHello.
 func joinRecords(t testing.TB, raw []byte) []byte {
 	t.Helper()
 	var msg []byte
@@ -84,7 +85,7 @@ func joinRecords(t testing.TB, raw []byte) []byte {
 		msg = append(msg, r[5:5+n]...)
 		r = r[5+n:]
 	}
-	return append([]byte{0x16, 0x03, 0x01, byte(len(msg) >> 8), byte(len(msg))}, msg...)
+	return append([]byte{raw[0], raw[1], raw[2], byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
 
 func mustEqual(t testing.TB, what string, got, want []byte) {
