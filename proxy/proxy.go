@@ -123,7 +123,7 @@ func New(o Options) (*Proxy, error) {
 		p.keys = append(p.keys, s.Key)
 	}
 	p.hello.New = func() any {
-		b := make([]byte, faketls.MaxHelloSize+64*faketls.RecordHeaderLen)
+		b := make([]byte, faketls.HelloBufferSize)
 		return &b
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
