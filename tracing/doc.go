@@ -41,9 +41,12 @@
 // OTEL_TRACES_SAMPLER_ARG.
 //
 // The SDK reads the OTEL_* variables above from the process environment by
-// itself as well. Setup passes every one of them to the SDK explicitly, and
-// explicit options win, so the getenv given to Setup is the only source for
-// them, and a bad value is a start-up error rather than a silent fallback.
+// itself as well. Setup passes them to the SDK as explicit options, which
+// win, so the getenv given to Setup is their only source and a bad value is
+// a start-up error rather than a silent fallback. (One gap: otlptracegrpc
+// has no option for "no compression", so with grpc and compression unset the
+// exporter may still pick up OTEL_EXPORTER_OTLP_COMPRESSION from the process
+// environment; in production getenv is os.Getenv and the two agree.)
 // Tuning knobs that Setup does not handle are still read by the SDK from the
 // process environment, with the SDK's defaults: the batch span processor
 // (OTEL_BSP_*), span limits (OTEL_SPAN_*_LIMIT and friends) and TLS files
