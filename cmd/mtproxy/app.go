@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/clockskew"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/netinfo"
+	"github.com/mtproxy/mtproxy/tracing"
+	"go.uber.org/zap"
+)
+
+// app is the running proxy and everything around it.
+type app struct {
+	cfg    *config.Config
+	log    *zap.Logger
+	tp     tracing.Provider
+	nat    netinfo.Result
+	proxy  *proxy.Proxy
+	prober *dc.Prober
+	clock  *clockskew.Monitor
+	ln     net.Listener
+	httpLn net.Listener
+	http   *http.Server
+}
+
+// newApp builds every component and opens both listeners, so that a port
+// in use is reported before the start-up lines promise anything.
+func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	var err error
+	if a.tp, err = tracing.Setup(ctx, os.Getenv, version); err != nil {
+		return nil, err
+	}
+	if a.tp.Enabled() {
+		log.Info("tracing enabled (OTLP)")
+	}
+	a.nat = a.detectAddresses(ctx)
+
+	table := dc.Builtin().WithOverrides(cfg.DCAddrs)
+	prefer, err := dc.ParsePreference(string(cfg.PreferIP))
+	if err != nil {
+		return nil, err
+	}
+	dialer := &dc.Dialer{Timeout: cfg.DialTimeout}
+	upstream := proxy.NewDirect(proxy.DirectOptions{
+		Table: table, Prefer: prefer, Dialer: dialer, IdleTimeout: cfg.IdleTimeout,
+		TracerProvider: a.tp,
+	})
+	a.prober = &dc.Prober{
+		Targets:  func() map[int][]netip.AddrPort { return directTargets(table, prefer) },
+		Interval: cfg.DCProbeInterval,
+		Dialer:   &dc.Dialer{Timeout: min(cfg.DialTimeout, 5*time.Second)},
+		Observer: &probeLog{log: log},
+	}
+	if a.clock, err = clockskew.NewMonitor(clockskew.Options{Servers: cfg.NTPServers}, &skewLog{log: log}); err != nil {
+		return nil, err
+	}
+
+	secrets := make([]proxy.Secret, len(cfg.Secrets))
+	for i, s := range cfg.Secrets {
+		secrets[i] = proxy.Secret{Name: s.Name, Key: s.Key}
+	}
+	a.proxy, err = proxy.New(proxy.Options{
+		Secrets: secrets, TLSDomain: cfg.TLSDomain, TLSOnly: cfg.TLSOnly, FrontingAddr: cfg.FrontingAddr,
+		TimeSkew: cfg.TimeSkew, Upstream: upstream, MaxConnections: cfg.MaxConnections,
+		HandshakeTimeout: cfg.HandshakeTimeout, IdleTimeout: cfg.IdleTimeout,
+		Logger: log.Named("proxy"), TracerProvider: a.tp,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.ln, err = listen(cfg.Bind, cfg.Port, "PORT"); err != nil {
+		return nil, err
+	}
+	if a.httpLn, err = listen(cfg.Bind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
+		a.ln.Close()
+		return nil, err
+	}
+	a.http = &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 10 * time.Second}
+	return a, nil
+}
+
+// directTargets is what the prober measures in direct mode: the main DCs'
+// addresses of the families in use.
+func directTargets(t *dc.Table, prefer dc.Preference) map[int][]netip.AddrPort {
+	out := map[int][]netip.AddrPort{}
+	for _, id := range t.IDs() {
+		if _, addrs := t.Lookup(id, prefer); len(addrs) > 0 {
+			out[id] = addrs
+		}
+	}
+	return out
+}
+
+// detectAddresses finds the internal and external addresses. It never
+// fails: with no network the result is Unknown and the links get a
+// placeholder host.
+func (a *app) detectAddresses(ctx context.Context) netinfo.Result {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := netinfo.Detect(ctx, netinfo.Options{
+		ConfiguredIP: a.cfg.IP, ConfiguredInternalIP: a.cfg.InternalIP, DetectURLs: a.cfg.IPDetectURLs,
+		DisableIPv6: a.cfg.PreferIP == config.OnlyIPv4,
+	}, nil)
+	for _, w := range res.Warnings {
+		a.log.Warn(w)
+	}
+	if err != nil {
+		a.log.Warn("could not detect the external address; the links show a placeholder host", zap.Error(err))
+	}
+	a.log.Info("addresses", zap.Stringer("nat", res.State), zap.String("source", res.Source),
+		zap.Stringer("internal", res.Internal), zap.Stringer("external", res.External))
+	return res
+}
+
+// externalIP is the address put in the links (zero when unknown).
+func (a *app) externalIP() netip.Addr {
+	if a.nat.External.IsValid() {
+		return a.nat.External
+	}
+	return a.nat.External6
+}
+
+// start runs the listeners and the background monitors. The channel
+// receives the first fatal serving error.
+func (a *app) start(ctx context.Context) <-chan error {
+	failed := make(chan error, 2)
+	go func() {
+		if err := a.proxy.Serve(a.ln); !errors.Is(err, proxy.ErrServerClosed) {
+			failed <- fmt.Errorf("client listener: %w", err)
+		}
+	}()
+	go func() {
+		if err := a.http.Serve(a.httpLn); !errors.Is(err, http.ErrServerClosed) {
+			failed <- fmt.Errorf("internal listener: %w", err)
+		}
+	}()
+	go a.prober.Run(ctx)
+	go a.clock.Run(ctx)
+	return failed
+}
+
+// reload is SIGHUP: refresh what can be refreshed without a restart.
+func (a *app) reload(ctx context.Context) {
+	a.log.Info("SIGHUP: nothing to reload in direct mode")
+}
+
+// shutdown stops accepting, lets connections drain for ShutdownTimeout,
+// then closes the rest and flushes traces.
+func (a *app) shutdown() int {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	code := exitOK
+	if err := a.proxy.Shutdown(ctx); err != nil {
+		a.log.Warn("connections did not drain in time, closed them", zap.Int("open", a.proxy.ActiveConnections()))
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer hcancel()
+	_ = a.http.Shutdown(hctx)
+	if err := a.tp.Shutdown(hctx); err != nil {
+		a.log.Warn("flushing traces failed", zap.Error(err))
+	}
+	a.log.Info("stopped")
+	return code
+}
+
+// listen opens a TCP listener, turning the usual failures into one clear
+// line naming the variable.
+func listen(bind netip.Addr, port int, variable string) (net.Listener, error) {
+	host := ""
+	if bind.IsValid() {
+		host = bind.String()
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, os.ErrPermission) && port < 1024:
+		return nil, fmt.Errorf("%s: cannot listen on %s: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; example: %s=8443)", variable, addr, variable)
+	case isAddrInUse(err):
+		return nil, fmt.Errorf("%s: cannot listen on %s: the port is already in use (example: %s=%d)", variable, addr, variable, port+1)
+	}
+	return nil, fmt.Errorf("%s: cannot listen on %s: %w", variable, addr, err)
+}

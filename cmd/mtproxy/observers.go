@@ -1,0 +1,50 @@
+package main
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/clockskew"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+	"go.uber.org/zap"
+)
+
+// probeLog logs DC state changes found by the prober.
+type probeLog struct {
+	log *zap.Logger
+}
+
+func (p *probeLog) Probed(int, netip.AddrPort, dc.Result, time.Duration) {}
+
+func (p *probeLog) StateChanged(id int, up bool, h dc.Health) {
+	if up {
+		p.log.Info("DC reachable", zap.Int("dc", id), zap.Duration("connect", h.ConnectTime),
+			zap.Int("answered", h.Answered), zap.Int("addrs", h.Addrs))
+		return
+	}
+	p.log.Warn("DC unreachable", zap.Int("dc", id), zap.Int("addrs", h.Addrs), zap.Error(h.LastError))
+}
+
+// skewLog logs clock skew: a warning above 2 s, an error above 5 s, since
+// FakeTLS clients and middle proxies reject skewed clocks.
+type skewLog struct {
+	log  *zap.Logger
+	opts clockskew.Options
+}
+
+func (s *skewLog) SkewMeasured(x clockskew.Sample) {
+	f := []zap.Field{zap.String("source", string(x.Source)), zap.String("server", x.Server),
+		zap.Duration("offset", x.Offset), zap.Duration("uncertainty", x.Uncertainty)}
+	switch clockskew.Classify(x.Offset, s.opts) {
+	case clockskew.Critical:
+		s.log.Error("clock is off UTC: clients and middle proxies will refuse connections; run a time daemon", f...)
+	case clockskew.Warning:
+		s.log.Warn("clock is drifting off UTC", f...)
+	default:
+		s.log.Debug("clock skew measured", f...)
+	}
+}
+
+func (s *skewLog) SkewFailed(src clockskew.Source, server string, err error) {
+	s.log.Debug("clock skew check failed", zap.String("source", string(src)), zap.String("server", server), zap.Error(err))
+}

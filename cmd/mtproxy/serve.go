@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/logging"
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/startup"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// serve runs the proxy until SIGTERM or SIGINT.
+func serve(args []string) int {
+	cfg, warnings, err := config.Load(args, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Print(config.Usage())
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
+		return exitConfig
+	}
+	log, err := logging.New(logging.Config{
+		Format: string(cfg.LogFormat), Level: string(cfg.LogLevel), Debug: cfg.Debug,
+	}, zapcore.Lock(os.Stderr), logging.IsTerminal(os.Stderr))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
+		return exitConfig
+	}
+	defer func() { _ = log.Sync() }()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
+		return exitFailure
+	}
+	for _, line := range startup.Lines(startup.FromConfig(cfg, a.externalIP(), warnings)) {
+		fmt.Println(line)
+	}
+	log.Info("proxy started", zap.String("version", version), zap.Stringer("listen", a.ln.Addr()),
+		zap.Stringer("internal", a.httpLn.Addr()), zap.String("mode", string(cfg.Mode)))
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sig)
+	failed := a.start(ctx)
+	for {
+		select {
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				a.reload(ctx)
+				continue
+			}
+			log.Info("shutting down", zap.Stringer("signal", s), zap.Duration("grace", cfg.ShutdownTimeout))
+			return a.shutdown()
+		case err := <-failed:
+			log.Error("serving failed", zap.Error(err))
+			a.shutdown()
+			return exitFailure
+		}
+	}
+}
