@@ -17,6 +17,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
 	"github.com/mtproxy/mtproxy/tracing"
+	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
 )
 
@@ -44,6 +45,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, err
 	}
 	if a.tp.Enabled() {
 		log.Info("tracing enabled (OTLP)")
+		// Export failures would otherwise go to stderr unstructured.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn("trace export failed", zap.Error(err))
+		}))
 	}
 	a.nat = a.detectAddresses(ctx)
 

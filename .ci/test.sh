@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README gives it. It installs the Debian
+# packages the tests need when they are missing (real Prometheus, promtool,
+# Alertmanager's amtool, the real Telethon client), then checks formatting
+# and vet, and runs every test with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+/usr/bin/python3 -c 'import telethon' >/dev/null 2>&1 || need+=(python3-telethon)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+if ((${#need[@]})); then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "installing: ${need[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go test -race -timeout 20m ./...
+for mod in $(find . -mindepth 2 -name go.mod -not -path './vendor/*' -printf '%h\n' | sort); do
+	(cd "$mod" && go vet ./... && go test -race -timeout 20m ./...)
+done
+echo "all tests passed"
