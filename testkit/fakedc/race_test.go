@@ -1,0 +1,5 @@
+//go:build race
+
+package fakedc
+
+const raceEnabled = true
