@@ -44,14 +44,19 @@ func tcpPair(t testing.TB) (*net.TCPConn, *net.TCPConn) {
 }
 
 // cryptoRW is one peer's end: it encrypts what it writes and decrypts what it reads.
+// One goroutine may write while another reads.
 type cryptoRW struct {
 	conn     io.ReadWriter
 	raw      net.Conn
 	enc, dec cipher.Stream
+	wbuf     []byte
 }
 
 func (c *cryptoRW) Write(p []byte) (int, error) {
-	b := make([]byte, len(p))
+	if cap(c.wbuf) < len(p) {
+		c.wbuf = make([]byte, len(p))
+	}
+	b := c.wbuf[:len(p)]
 	c.enc.XORKeyStream(b, p)
 	return c.conn.Write(b)
 }
