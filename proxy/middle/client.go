@@ -1,0 +1,229 @@
+package middle
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/framing"
+	"github.com/mtproxy/mtproxy/proxy/rpc"
+	"go.uber.org/zap"
+)
+
+// extConn is one client multiplexed over an RPC connection (an "external
+// connection" in the official proxy's terms).
+type extConn struct {
+	m  *Middle
+	p  *pool
+	s  *proxy.Session
+	id uint64
+	q  *queue
+
+	// req is the RPC_PROXY_REQ header template; Flags get the per-packet
+	// bits added.
+	req rpc.ProxyReq
+
+	conn     *rpcConn // bound at the first packet; set and read by the reader goroutine
+	answers  atomic.Uint64
+	byMiddle atomic.Bool
+	once     sync.Once
+	why      error // set once by abort, read after the writer ended
+}
+
+func newExtConn(m *Middle, p *pool, s *proxy.Session) *extConn {
+	return &extConn{
+		m: m, p: p, s: s, id: m.nextConnID(), q: newQueue(m.o.ClientQueueBytes, &m.bufs, &m.cnt),
+		req: rpc.ProxyReq{
+			Flags:      rpc.RequestFlags(s.Transport, false, m.o.AdTag != nil, false),
+			ClientAddr: s.Remote,
+			ProxyAddr:  m.nat.publicAddrPort(s.Local),
+			AdTag:      m.o.AdTag,
+		},
+	}
+}
+
+// deliverPacket queues an answer; false when the client is gone or too
+// slow (then it is closed). Called by the RPC reader: it never blocks.
+func (ec *extConn) deliverPacket(data []byte) bool {
+	if len(data) == 0 || len(data)%4 != 0 {
+		return false // nothing a client transport can frame
+	}
+	buf := ec.m.bufs.get(pktHead + len(data) + pktTail)
+	copy((*buf)[pktHead:], data)
+	return ec.push(item{kind: itemPacket, buf: buf, n: len(data)})
+}
+
+// deliverAck queues a quick-ACK token.
+func (ec *extConn) deliverAck(token uint32) bool {
+	return ec.push(item{kind: itemAck, token: token})
+}
+
+func (ec *extConn) push(it item) bool {
+	switch ec.q.push(it) {
+	case pushed:
+		ec.answers.Add(1)
+		return true
+	case pushFull:
+		ec.m.cnt.slowClients.Add(1)
+		ec.abort(ErrSlowClient)
+	}
+	if it.buf != nil {
+		ec.m.bufs.put(it.buf)
+	}
+	return false
+}
+
+// closeByMiddle handles RPC_CLOSE_EXT: what is queued is written, then the
+// client is closed. The middle proxy already forgot the id: no
+// RPC_CLOSE_CONN is sent back.
+func (ec *extConn) closeByMiddle() {
+	ec.byMiddle.Store(true)
+	if ec.q.push(item{kind: itemClose}) != pushed {
+		ec.abort(errClosedByMiddle)
+	}
+}
+
+// abort closes the client once: its queue is dropped and its socket
+// closed, which ends both its reader and its writer.
+func (ec *extConn) abort(why error) {
+	ec.once.Do(func() {
+		ec.why = why
+		ec.q.close()
+		_ = ec.s.Client.Close()
+	})
+}
+
+// serve runs one client: its packets go out from this goroutine, its
+// answers come back through its own writer goroutine.
+func (ec *extConn) serve(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
+	defer stop()
+	watchdog := ec.startWatchdog()
+	defer watchdog.Stop()
+
+	wdone := make(chan struct{})
+	go func() {
+		defer close(wdone)
+		ec.writeLoop()
+	}()
+	rerr := ec.readLoop(ctx)
+	ec.abort(rerr)
+	<-wdone
+	if ec.conn != nil && ec.conn.unregister(ec.id) && !ec.byMiddle.Load() {
+		ec.conn.notifyClosed(ec.id)
+	}
+	switch why := ec.why; {
+	case why == nil, errors.Is(why, errClosedByMiddle), errors.Is(why, errIdle),
+		errors.Is(why, context.Canceled):
+		return nil
+	default:
+		return why
+	}
+}
+
+// readLoop forwards the client's packets until it ends; it returns nil at
+// a clean end of stream and the abort reason when the client was closed
+// from elsewhere.
+func (ec *extConn) readLoop(ctx context.Context) error {
+	r := framing.NewReader(ec.s.Client, ec.s.Transport, rpc.MaxClientPacket)
+	cnt := &ec.m.cnt
+	for {
+		pkt, quickAck, err := r.ReadPacket()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return err
+		}
+		unencrypted, ok := classifyPacket(pkt)
+		if !ok {
+			cnt.queriesInvalid.Add(1)
+			continue
+		}
+		if ec.conn == nil {
+			c, chosen, err := ec.p.bind(ctx, ec.s.DC, ec)
+			if err != nil {
+				cnt.queriesDropped.Add(1)
+				ec.s.Logger.Info("no middle proxy connection for the client's DC, closing it",
+					zap.Int("dc", ec.s.DC), zap.Int("target_dc", chosen))
+				return err
+			}
+			ec.conn = c
+		}
+		req := ec.req
+		if quickAck {
+			req.Flags |= rpc.FlagQuickAck
+		}
+		if unencrypted {
+			req.Flags |= rpc.FlagNotEncrypted
+		}
+		if err := ec.conn.sendQuery(&req, pkt); err != nil {
+			cnt.queriesDropped.Add(1)
+			return errUpstreamClosed
+		}
+		cnt.queriesFwd.Add(1)
+	}
+}
+
+// writeLoop writes queued answers to the client until the queue closes.
+// Each batch of writes is bounded by ClientWriteTimeout.
+func (ec *extConn) writeLoop() {
+	w := newPacketWriter(ec.s.Client, ec.s.Transport, ec.m.seed())
+	var batch []item
+	for {
+		var ok bool
+		batch, ok = ec.q.take(batch[:0])
+		if !ok {
+			return
+		}
+		_ = ec.s.Client.SetWriteDeadline(time.Now().Add(ec.m.o.ClientWriteTimeout))
+		var err error
+		closing := false
+		for _, it := range batch {
+			if err == nil && !closing {
+				switch it.kind {
+				case itemPacket:
+					err = w.writePacket(*it.buf, it.n)
+				case itemAck:
+					err = w.acks.WriteQuickAck(it.token)
+				case itemClose:
+					closing = true
+				}
+			}
+			ec.q.done(it)
+		}
+		clear(batch)
+		switch {
+		case closing:
+			ec.abort(errClosedByMiddle)
+			return
+		case err != nil:
+			ec.abort(err)
+			return
+		}
+	}
+}
+
+// startWatchdog closes the client after IdleTimeout without traffic
+// either way (client reads and writes, answers queued).
+func (ec *extConn) startWatchdog() *time.Timer {
+	idle := ec.m.o.IdleTimeout
+	var last uint64
+	var t *time.Timer
+	t = time.AfterFunc(time.Duration(1<<63-1), func() {
+		now := ec.s.Client.Activity() + ec.answers.Load()
+		if now != last {
+			last = now
+			t.Reset(idle)
+			return
+		}
+		ec.abort(errIdle)
+	})
+	t.Reset(idle)
+	return t
+}

@@ -1,0 +1,122 @@
+package middle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ErrFetch wraps every failed download: transport errors, a status other
+// than 200, an oversized body.
+var ErrFetch = errors.New("middle: download failed")
+
+// fetched is one downloaded file with the HTTP facts of its response.
+type fetched struct {
+	body   []byte
+	status int
+}
+
+// fetch downloads url, reading at most limit bytes, and reports the
+// response's Date header to obs. The request is bounded by ctx and by the
+// client's own timeout.
+func fetch(ctx context.Context, client *http.Client, url string, limit int, now func() time.Time,
+	onDate func(header string, sent, received time.Time)) (fetched, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fetched{}, fmt.Errorf("%w: %w", ErrFetch, err)
+	}
+	req.Header.Set("Accept", "*/*")
+	sent := now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return fetched{}, fmt.Errorf("%w: %w", ErrFetch, err)
+	}
+	defer resp.Body.Close()
+	onDate(resp.Header.Get("Date"), sent, now())
+	f := fetched{status: resp.StatusCode}
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return f, fmt.Errorf("%w: HTTP status %s", ErrFetch, resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
+	if err != nil {
+		return f, fmt.Errorf("%w: reading the body: %w", ErrFetch, err)
+	}
+	if len(b) > limit {
+		return f, fmt.Errorf("%w: body larger than %d bytes", ErrFetch, limit)
+	}
+	if len(b) == 0 {
+		return f, fmt.Errorf("%w: empty body", ErrFetch)
+	}
+	f.body = b
+	return f, nil
+}
+
+// readCache reads a cache file of at most limit bytes.
+func readCache(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+// writeCache replaces path with b atomically: a temporary file in the same
+// directory is written, synced and renamed over path, so a reader (or a
+// crash) sees either the old or the new file, never a partial one.
+func writeCache(path string, b []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(b); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // make the rename durable; not all filesystems allow it
+		_ = d.Close()
+	}
+	return nil
+}
+
+// checkURL accepts absolute http and https URLs.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%w: %q", ErrURL, redactURL(s))
+	}
+	return nil
+}

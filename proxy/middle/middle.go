@@ -1,0 +1,281 @@
+package middle
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/tracing/spanattr"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
+)
+
+const tracerName = "github.com/mtproxy/mtproxy/proxy/middle"
+
+// Middle is the middle-proxy upstream: it implements proxy.Upstream. Create
+// it with New, load Telegram's files and start the pool with Start, hand
+// it to the engine, and Close it at shutdown.
+type Middle struct {
+	o      Options
+	log    *zap.Logger
+	obs    Observer
+	tracer trace.Tracer
+	rand   io.Reader
+	nat    natTable
+
+	cnt   counters
+	bufs  bufPool
+	files files
+	poolp atomic.Pointer[pool] // nil until Start has loaded the files
+
+	idBase    uint64
+	idNext    atomic.Uint64
+	startedAt time.Time
+
+	refreshMu sync.Mutex
+	started   atomic.Bool
+	closed    atomic.Bool
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+var _ proxy.Upstream = (*Middle)(nil)
+
+// New validates o, fills in defaults and returns a Middle. It does no I/O.
+func New(o Options) (*Middle, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	o.setDefaults()
+	for _, u := range []string{o.ProxySecretURL, o.ProxyConfigURL} {
+		if err := checkURL(u); err != nil {
+			return nil, err
+		}
+	}
+	m := &Middle{o: o, log: o.Logger.Named("middle"), obs: o.Observer, rand: o.Rand, nat: newNATTable(&o)}
+	if m.rand == nil {
+		m.rand = rand.Reader
+	}
+	if m.o.PID == 0 {
+		m.o.PID = os.Getpid()
+	}
+	tp := o.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	m.tracer = tp.Tracer(tracerName, trace.WithSchemaURL(spanattr.SchemaURL))
+	var b [8]byte
+	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
+		return nil, fmt.Errorf("middle: reading randomness: %w", err)
+	}
+	m.idBase = binary.LittleEndian.Uint64(b[:])
+	return m, nil
+}
+
+// Start loads Telegram's files (downloading them, or reading their caches
+// when that fails), then starts the pool and the background refresh, which
+// run until Close. It fails with a *StartError (errors.Is ErrUnavailable)
+// when a file is neither downloadable nor cached; ctx bounds the initial
+// downloads only.
+func (m *Middle) Start(ctx context.Context) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
+	if !m.started.CompareAndSwap(false, true) {
+		return errors.New("middle: already started")
+	}
+	m.startedAt = m.o.Now()
+	m.refreshMu.Lock() // a SIGHUP Refresh waits for the initial load
+	defer m.refreshMu.Unlock()
+	var ferrs [NumFiles]*FileError
+	var wg sync.WaitGroup
+	for f := range File(NumFiles) {
+		wg.Go(func() { _, ferrs[f] = m.load(ctx, f, true) })
+	}
+	wg.Wait()
+	var se StartError
+	for _, fe := range ferrs {
+		if fe != nil {
+			se.Files = append(se.Files, *fe)
+		}
+	}
+	if len(se.Files) > 0 {
+		m.started.Store(false)
+		return &se
+	}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	p := newPool(m, m.ctx)
+	p.setConfig(m.files.config.Load())
+	m.poolp.Store(p)
+	if m.o.RefreshInterval > 0 {
+		m.wg.Go(func() { m.refreshLoop(m.ctx) })
+	}
+	return nil
+}
+
+// Close stops the refresh and closes every RPC connection, which closes
+// the clients still served. It waits for the layer's goroutines.
+func (m *Middle) Close() error {
+	if !m.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if m.cancel == nil {
+		return nil // never started
+	}
+	m.cancel()
+	m.refreshMu.Lock() // wait for a refresh in flight
+	m.refreshMu.Unlock()
+	m.poolp.Load().shutdown()
+	m.wg.Wait()
+	return nil
+}
+
+// Serve multiplexes one client over the pool until either side ends.
+func (m *Middle) Serve(ctx context.Context, s *proxy.Session) error {
+	p := m.poolp.Load()
+	if p == nil {
+		return ErrNotStarted
+	}
+	if m.closed.Load() {
+		return ErrClosed
+	}
+	m.cnt.ext.Add(1)
+	m.cnt.extCreated.Add(1)
+	defer m.cnt.ext.Add(-1)
+	return newExtConn(m, p, s).serve(ctx)
+}
+
+// WaitReady blocks until the default DC has a ready connection, or ctx is
+// done. Useful for readiness checks.
+func (m *Middle) WaitReady(ctx context.Context) error {
+	p := m.poolp.Load()
+	if p == nil {
+		return ErrNotStarted
+	}
+	for {
+		ready := p.readySignal()
+		ts, _ := p.targetsFor(0)
+		for _, t := range ts {
+			if c, _ := t.pick(); c != nil {
+				return nil
+			}
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Targets returns the middle proxies of the config in use, per DC; a
+// dc.Prober's Targets func can return it.
+func (m *Middle) Targets() map[int][]netip.AddrPort {
+	p := m.poolp.Load()
+	if p == nil {
+		return map[int][]netip.AddrPort{}
+	}
+	return p.addrs()
+}
+
+// Stats returns a snapshot of the counters, the pool and the files.
+func (m *Middle) Stats() Stats {
+	var s Stats
+	m.cnt.fill(&s)
+	s.BuffersInUse = m.bufs.inUse.Load()
+	s.ProxyTagSet = m.o.AdTag != nil
+	now := m.o.Now()
+	s.Secret = m.files.stats(FileSecret, fileName(m.o.ProxySecretFile, m.o.ProxySecretURL), now)
+	s.Config = m.files.stats(FileConfig, fileName(m.o.ProxyConfigFile, m.o.ProxyConfigURL), now)
+	p := m.poolp.Load()
+	if p == nil {
+		return s
+	}
+	for _, t := range p.all() {
+		ts := t.stats()
+		s.Targets = append(s.Targets, ts)
+		if ts.Retired {
+			continue
+		}
+		s.DeclaredTargets++
+		if ts.Ready > 0 {
+			s.ReadyTargets++
+		}
+		if ts.Clients > 0 {
+			s.ActiveTargets++
+		}
+	}
+	slices.SortFunc(s.Targets, func(a, b TargetStats) int {
+		if c := a.Addr.Compare(b.Addr); c != 0 {
+			return c
+		}
+		return boolCmp(a.Retired, b.Retired)
+	})
+	s.DCs = dcStats(s.Targets, p.addrs())
+	return s
+}
+
+func dcStats(targets []TargetStats, byDC map[int][]netip.AddrPort) []DCStats {
+	idx := make(map[netip.AddrPort]*TargetStats, len(targets))
+	for i := range targets {
+		if !targets[i].Retired {
+			idx[targets[i].Addr] = &targets[i]
+		}
+	}
+	out := make([]DCStats, 0, len(byDC))
+	for id, addrs := range byDC {
+		d := DCStats{DC: id, Targets: len(addrs)}
+		for _, a := range addrs {
+			if t := idx[a]; t != nil {
+				d.Ready += t.Ready
+				d.Connecting += t.Connecting
+				if t.Ready > 0 {
+					d.ReadyTargets++
+				}
+			}
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b DCStats) int { return a.DC - b.DC })
+	return out
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+func fileName(path, url string) string {
+	if path != "" {
+		return path
+	}
+	return redactURL(url)
+}
+
+// nextConnID returns a fresh connection id for RPC_PROXY_REQ: a random
+// base plus a counter, unique for the process lifetime.
+func (m *Middle) nextConnID() uint64 { return m.idBase + m.idNext.Add(1) }
+
+// seed returns 32 bytes for a client's padding generator.
+func (m *Middle) seed() [32]byte {
+	var s [32]byte
+	_, _ = io.ReadFull(m.rand, s[:])
+	return s
+}

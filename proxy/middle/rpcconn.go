@@ -1,0 +1,329 @@
+package middle
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/rpc"
+	"go.uber.org/zap"
+)
+
+// ctlQueueLen bounds the control messages (RPC_PONG, RPC_CLOSE_CONN)
+// waiting for a connection's keeper goroutine.
+const ctlQueueLen = 256
+
+// ctlMsg is a control message to send: a pong or a close notification.
+type ctlMsg struct {
+	typ rpc.Type
+	id  uint64
+}
+
+// rpcConn is one ready RPC connection to a middle proxy, shared by many
+// clients. Its reader goroutine routes what arrives to clients by
+// connection id without ever blocking on them; clients write their queries
+// themselves under wmu; its keeper goroutine sends control messages and
+// watches for silence.
+type rpcConn struct {
+	m       *Middle
+	t       *target
+	nc      net.Conn
+	fr      *rpc.FrameReader
+	readyAt time.Time
+	log     *zap.Logger
+
+	wmu sync.Mutex // serializes fw and writes to nc
+	fw  *rpc.FrameWriter
+
+	mu       sync.RWMutex
+	clients  map[uint64]*extConn
+	nclients atomic.Int32
+
+	frames atomic.Uint64 // frames read, for the keeper's silence check
+	ctl    chan ctlMsg
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newRPCConn(m *Middle, t *target, est *established, log *zap.Logger) *rpcConn {
+	return &rpcConn{
+		m: m, t: t, nc: est.nc, fr: est.fr, fw: est.fw, readyAt: m.o.Now(), log: log,
+		clients: make(map[uint64]*extConn), ctl: make(chan ctlMsg, ctlQueueLen),
+		done: make(chan struct{}),
+	}
+}
+
+// start runs the reader and keeper goroutines, tracked by wg.
+func (c *rpcConn) start(wg *sync.WaitGroup) {
+	wg.Add(2)
+	go func() { defer wg.Done(); c.readLoop() }()
+	go func() { defer wg.Done(); c.keeper() }()
+}
+
+// register binds a client to the connection; false when it is closing.
+func (c *rpcConn) register(ec *extConn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.clients == nil {
+		return false
+	}
+	c.clients[ec.id] = ec
+	c.nclients.Add(1)
+	return true
+}
+
+// unregister unbinds a client and reports whether it was bound. A retired
+// target's connection closes with its last client.
+func (c *rpcConn) unregister(id uint64) bool {
+	c.mu.Lock()
+	_, ok := c.clients[id]
+	if ok {
+		delete(c.clients, id)
+	}
+	left := c.nclients.Load()
+	if ok {
+		left = c.nclients.Add(-1)
+	}
+	c.mu.Unlock()
+	if ok && left == 0 && c.t.isRetired() {
+		c.close(CloseRetired, nil)
+	}
+	return ok
+}
+
+func (c *rpcConn) lookup(id uint64) *extConn {
+	c.mu.RLock()
+	ec := c.clients[id]
+	c.mu.RUnlock()
+	return ec
+}
+
+// closed reports whether the connection is closed.
+func (c *rpcConn) closed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// sendQuery forwards one client packet as an RPC_PROXY_REQ. The request
+// is encoded straight into the frame writer's buffer.
+func (c *rpcConn) sendQuery(req *rpc.ProxyReq, pkt []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	b := c.fw.Payload(rpc.ProxyReqHeaderSize(req.AdTag != nil) + len(pkt))
+	b = rpc.AppendProxyReqHeader(b, req)
+	b = append(b, pkt...)
+	if err := c.fw.QueueFrame(b); err != nil {
+		return err
+	}
+	c.m.cnt.framesSent.Add(1)
+	return c.flushLocked()
+}
+
+// flushLocked writes the queued frames within WriteTimeout; a failure
+// closes the connection. wmu must be held.
+func (c *rpcConn) flushLocked() error {
+	_ = c.nc.SetWriteDeadline(c.m.o.Now().Add(c.m.o.WriteTimeout))
+	err := c.fw.Flush()
+	if err != nil {
+		reason := CloseWriteError
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			reason = CloseWriteTimeout
+		}
+		go c.close(reason, err) // close takes locks a writer may not hold
+	}
+	return err
+}
+
+// notifyClosed tells the middle proxy a client is gone (RPC_CLOSE_CONN),
+// through the keeper when it has room, else directly.
+func (c *rpcConn) notifyClosed(id uint64) {
+	if c.closed() {
+		return
+	}
+	select {
+	case c.ctl <- ctlMsg{rpc.TypeCloseConn, id}:
+	default:
+		c.wmu.Lock()
+		c.queueCtlLocked(ctlMsg{rpc.TypeCloseConn, id})
+		_ = c.flushLocked()
+		c.wmu.Unlock()
+	}
+}
+
+func (c *rpcConn) queueCtlLocked(msg ctlMsg) {
+	b := c.fw.Payload(rpc.CloseConnSize)
+	switch msg.typ {
+	case rpc.TypeCloseConn:
+		b = rpc.AppendCloseConn(b, msg.id)
+	case rpc.TypePong:
+		b = rpc.AppendPong(b, msg.id)
+	case rpc.TypePing:
+		b = rpc.AppendPing(b, msg.id)
+	}
+	if c.fw.QueueFrame(b) == nil {
+		c.m.cnt.framesSent.Add(1)
+	}
+}
+
+// close ends the connection once: the socket is closed (unblocking the
+// reader), every bound client is closed, the target is told.
+func (c *rpcConn) close(reason CloseReason, err error) {
+	c.once.Do(func() {
+		close(c.done)
+		_ = c.nc.Close()
+		c.mu.Lock()
+		clients := c.clients
+		c.clients = nil
+		c.mu.Unlock()
+		for _, ec := range clients {
+			ec.abort(errUpstreamClosed)
+		}
+		c.t.connClosed(c, reason, err, len(clients))
+	})
+}
+
+// readLoop routes every message from the middle proxy until the
+// connection fails.
+func (c *rpcConn) readLoop() {
+	for {
+		p, err := c.fr.ReadFrame()
+		if err != nil {
+			c.close(readCloseReason(err), err)
+			return
+		}
+		c.frames.Add(1)
+		c.m.cnt.framesRecv.Add(1)
+		msg, err := rpc.ParseServerMessage(p)
+		if err != nil {
+			if errors.Is(err, rpc.ErrUnknownType) {
+				c.log.Debug("ignoring unknown RPC message", zap.Error(err))
+				continue
+			}
+			c.close(CloseProtocolError, err)
+			return
+		}
+		c.route(&msg)
+	}
+}
+
+// route delivers one message. It never blocks on a client.
+func (c *rpcConn) route(msg *rpc.ServerMessage) {
+	cnt := &c.m.cnt
+	switch msg.Type {
+	case rpc.TypeProxyAns:
+		ec := c.lookup(msg.ConnID)
+		if ec == nil {
+			cnt.respDropped.Add(1)
+			c.notifyClosed(msg.ConnID) // as the official proxy: the client is unknown
+			return
+		}
+		if ec.deliverPacket(msg.Data) {
+			cnt.respFwd.Add(1)
+		} else {
+			cnt.respDropped.Add(1)
+		}
+	case rpc.TypeSimpleAck:
+		ec := c.lookup(msg.ConnID)
+		if ec == nil {
+			cnt.acksDropped.Add(1)
+			c.notifyClosed(msg.ConnID)
+			return
+		}
+		if ec.deliverAck(msg.Confirm) {
+			cnt.acksFwd.Add(1)
+		} else {
+			cnt.acksDropped.Add(1)
+		}
+	case rpc.TypeCloseExt:
+		if ec := c.lookup(msg.ConnID); ec != nil && c.unregister(msg.ConnID) {
+			cnt.closedByMiddle.Add(1)
+			ec.closeByMiddle()
+		}
+	case rpc.TypePing:
+		select {
+		case c.ctl <- ctlMsg{rpc.TypePong, msg.PingID}:
+		default: // the keeper is far behind; the middle proxy will ping again
+		}
+	case rpc.TypePong:
+		// Reading it was the point: c.frames moved.
+	}
+}
+
+// readCloseReason classifies the error that ended a connection's reads.
+func readCloseReason(err error) CloseReason {
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return ClosePeer
+	case errors.Is(err, rpc.ErrChecksum), errors.Is(err, rpc.ErrFrameLength),
+		errors.Is(err, rpc.ErrFrameTooLarge), errors.Is(err, rpc.ErrSeqMismatch):
+		return CloseProtocolError
+	case errors.Is(err, syscall.ECONNRESET):
+		return ClosePeer
+	case errors.As(err, &ne) && ne.Timeout():
+		return ClosePingTimeout
+	}
+	return CloseReadError
+}
+
+// keeper sends control messages in batches and closes the connection when
+// the middle proxy falls silent: after PingInterval without a frame it
+// sends RPC_PING, after PingTimeout it gives up.
+func (c *rpcConn) keeper() {
+	o := &c.m.o
+	tick := time.NewTicker(max(o.PingInterval/2, 10*time.Millisecond))
+	defer tick.Stop()
+	last, lastChange := c.frames.Load(), time.Now()
+	var pingID uint64
+	for {
+		select {
+		case <-c.done:
+			return
+		case msg := <-c.ctl:
+			c.wmu.Lock()
+			c.queueCtlLocked(msg)
+			for more := true; more; {
+				select {
+				case msg = <-c.ctl:
+					c.queueCtlLocked(msg)
+				default:
+					more = false
+				}
+			}
+			err := c.flushLocked()
+			c.wmu.Unlock()
+			if err != nil {
+				return
+			}
+		case now := <-tick.C:
+			if f := c.frames.Load(); f != last {
+				last, lastChange = f, now
+				continue
+			}
+			silent := now.Sub(lastChange)
+			switch {
+			case silent >= o.PingTimeout:
+				c.close(ClosePingTimeout, errSilent)
+				return
+			case silent >= o.PingInterval:
+				pingID++
+				c.wmu.Lock()
+				c.queueCtlLocked(ctlMsg{rpc.TypePing, pingID})
+				err := c.flushLocked()
+				c.wmu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}
+	}
+}
