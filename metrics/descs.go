@@ -1,0 +1,91 @@
+package metrics
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// descs are the descriptions of the metrics the collector renders from a
+// Snapshot. The names are fixed: dashboards and alerts are built on them
+// (see METRICS.md).
+type descs struct {
+	clientActive, clientLimit, clientAccepted, clientRejected *prometheus.Desc
+	clientHandshakes, clientTraffic                           *prometheus.Desc
+	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
+	frontingConns, frontingTraffic                            *prometheus.Desc
+	upUp, upProbes, upProbeConnect, upDials, upActive         *prometheus.Desc
+	targetsDeclared, targetsReady, targetsActive              *prometheus.Desc
+	midConns, midHandshakes, midDisconnects, midRPCBytes      *prometheus.Desc
+	midRPCFrames, midQueries, midResponses, midAcks           *prometheus.Desc
+	midExt, midExtCreated                                     *prometheus.Desc
+	tgLoaded, tgRefreshes, tgDCs                              *prometheus.Desc
+	skewSeconds, skewChecks, natState, natLookups             *prometheus.Desc
+	buffersInUse, buffersAllocated, bufferSize, buildInfo     *prometheus.Desc
+}
+
+func newDescs() *descs {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc("mtproxy_"+name, help, labels, nil)
+	}
+	return &descs{
+		clientActive:     d("client_connections_active", "Client connections open now (official total_special_connections)."),
+		clientLimit:      d("client_connections_limit", "The client connection limit (official total_max_special_connections)."),
+		clientAccepted:   d("client_connections_accepted_total", "Accepted client TCP connections."),
+		clientRejected:   d("client_connections_rejected_total", "Client connections closed before their handshake, by reason.", "reason"),
+		clientHandshakes: d("client_handshakes_total", "Finished client handshakes, by transport and result.", "transport", "result"),
+		clientTraffic:    d("client_traffic_bytes_total", "Bytes relayed for authenticated clients, on the client's wire, by DC and direction.", "dc", "direction"),
+
+		secretActive:  d("secret_connections_active", "Authenticated client connections open now, by secret.", "secret"),
+		secretTotal:   d("secret_connections_total", "Authenticated client connections, by secret.", "secret"),
+		secretTraffic: d("secret_traffic_bytes_total", "Bytes relayed for authenticated clients, by secret and direction.", "secret", "direction"),
+
+		frontingConns:   d("fronting_connections_total", "Failed handshakes spliced to the fronting host (or drained), by cause and outcome.", "reason", "result"),
+		frontingTraffic: d("fronting_traffic_bytes_total", "Bytes spliced between failed clients and the fronting host, by direction.", "direction"),
+
+		upUp:           d("upstream_up", "1 when the last probe round reached at least one address of the DC.", "dc"),
+		upProbes:       d("upstream_probes_total", "Probe connect attempts to DC addresses, by result.", "dc", "result"),
+		upProbeConnect: d("upstream_probe_connect_seconds", "Fastest connect time of the DC's last probe round (0 when down).", "dc"),
+		upDials:        d("upstream_dials_total", "Dials to Telegram made for clients, by DC and result.", "dc", "result"),
+		upActive:       d("upstream_connections_active", "Authenticated client connections assigned to the DC now.", "dc"),
+
+		targetsDeclared: d("upstream_targets_declared", "Targets known: DCs of the table, or middle proxies of the config."),
+		targetsReady:    d("upstream_targets_ready", "Targets reachable: probe up, or at least one ready RPC connection."),
+		targetsActive:   d("upstream_targets_active", "Targets carrying client traffic now."),
+
+		midConns:       d("middle_connections", "RPC connections to the DC's middle proxies, by state.", "dc", "state"),
+		midHandshakes:  d("middle_handshakes_total", "RPC connection attempts to middle proxies, by DC and result.", "dc", "result"),
+		midDisconnects: d("middle_disconnects_total", "Ready RPC connections that ended, by reason.", "reason"),
+		midRPCBytes:    d("middle_rpc_bytes_total", "Bytes on RPC connections, by direction.", "direction"),
+		midRPCFrames:   d("middle_rpc_frames_total", "Frames on RPC connections, by direction.", "direction"),
+		midQueries:     d("middle_queries_total", "Client packets forwarded to middle proxies or dropped.", "result"),
+		midResponses:   d("middle_responses_total", "Middle-proxy answers forwarded to clients or dropped.", "result"),
+		midAcks:        d("middle_simple_acks_total", "Middle-proxy quick ACKs forwarded to clients or dropped.", "result"),
+		midExt:         d("middle_ext_connections", "Client connections multiplexed over RPC connections now."),
+		midExtCreated:  d("middle_ext_connections_created_total", "Client connections multiplexed over RPC connections."),
+
+		tgLoaded:    d("telegram_config_loaded_timestamp_seconds", "When the version in use of Telegram's file was loaded (0: none).", "file"),
+		tgRefreshes: d("telegram_config_refreshes_total", "Loads of Telegram's files, by file and result.", "file", "result"),
+		tgDCs:       d("telegram_config_dcs", "DCs listed in the middle-proxy config in use."),
+
+		skewSeconds: d("clock_skew_seconds", "This host's clock minus UTC, latest estimate of the source (0 before any).", "source"),
+		skewChecks:  d("clock_skew_checks_total", "Clock checks, by source and result.", "source", "result"),
+		natState:    d("nat_state", "1 for the current NAT state of the proxy's addresses.", "state"),
+		natLookups:  d("nat_ip_lookups_total", "External IP look-ups, by result.", "result"),
+
+		buffersInUse:     d("buffers_in_use", "Relay buffers holding bytes now."),
+		buffersAllocated: d("buffers_allocated_total", "Relay buffers ever allocated."),
+		bufferSize:       d("buffer_size_bytes", "Size of one relay buffer."),
+		buildInfo:        d("build_info", "Always 1; the labels identify the build.", "version", "revision", "goversion"),
+	}
+}
+
+func (d *descs) all() []*prometheus.Desc {
+	return []*prometheus.Desc{
+		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
+		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
+		d.upUp, d.upProbes, d.upProbeConnect, d.upDials, d.upActive,
+		d.targetsDeclared, d.targetsReady, d.targetsActive,
+		d.midConns, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
+		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,
+		d.tgLoaded, d.tgRefreshes, d.tgDCs,
+		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,
+		d.buffersInUse, d.buffersAllocated, d.bufferSize, d.buildInfo,
+	}
+}

@@ -1,0 +1,201 @@
+package metrics
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/middle"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Test doubles of the pulled sources (the real ones are used where a test
+// can run them: see integration_test.go and ready_test.go).
+type proxyDouble struct {
+	max  int
+	bufs proxy.BufferStats
+}
+
+func (p proxyDouble) MaxConnections() int            { return p.max }
+func (p proxyDouble) BufferStats() proxy.BufferStats { return p.bufs }
+
+type proberDouble struct {
+	mu     sync.Mutex
+	health map[int]dc.Health
+}
+
+func (p *proberDouble) Snapshot() map[int]dc.Health {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[int]dc.Health, len(p.health))
+	for k, v := range p.health {
+		out[k] = v
+	}
+	return out
+}
+
+func (p *proberDouble) set(h map[int]dc.Health) {
+	p.mu.Lock()
+	p.health = h
+	p.mu.Unlock()
+}
+
+type middleDouble struct {
+	mu sync.Mutex
+	s  middle.Stats
+}
+
+func (m *middleDouble) Stats() middle.Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.s
+}
+
+func (m *middleDouble) set(s middle.Stats) {
+	m.mu.Lock()
+	m.s = s
+	m.mu.Unlock()
+}
+
+// get performs a request from remote ("ip:port") against h.
+func get(t testing.TB, h http.Handler, path, remote string, hdr ...string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.RemoteAddr = remote
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func body(t testing.TB, r *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// parseStats parses a /stats page into its keys, in order, and values.
+func parseStats(t testing.TB, page []byte) (keys []string, vals map[string]string) {
+	t.Helper()
+	vals = map[string]string{}
+	for _, line := range strings.Split(strings.TrimSuffix(string(page), "\n"), "\n") {
+		k, v, ok := strings.Cut(line, "\t")
+		if !ok || strings.Contains(v, "\t") {
+			t.Fatalf("malformed line %q", line)
+		}
+		if _, dup := vals[k]; dup {
+			t.Fatalf("duplicate key %q", k)
+		}
+		keys = append(keys, k)
+		vals[k] = v
+	}
+	return keys, vals
+}
+
+// families gathers m's registry by name.
+func families(t testing.TB, m *Metrics) map[string]*dto.MetricFamily {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
+}
+
+// value returns the value of the series of family name whose labels
+// include all the given name/value pairs; it fails unless exactly one
+// series matches.
+func value(t testing.TB, fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	t.Helper()
+	mf, ok := fams[name]
+	if !ok {
+		t.Fatalf("no metric %s", name)
+	}
+	var found []float64
+	for _, m := range mf.Metric {
+		if hasLabels(m, labels) {
+			switch {
+			case m.Counter != nil:
+				found = append(found, m.Counter.GetValue())
+			case m.Gauge != nil:
+				found = append(found, m.Gauge.GetValue())
+			case m.Histogram != nil:
+				found = append(found, float64(m.Histogram.GetSampleCount()))
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s%v: %d series match", name, labels, len(found))
+	}
+	return found[0]
+}
+
+// sum adds the values of the series of name that have the given labels.
+func sum(t testing.TB, fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
+	t.Helper()
+	var s float64
+	for _, m := range fams[name].GetMetric() {
+		if hasLabels(m, labels) {
+			s += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return s
+}
+
+func hasLabels(m *dto.Metric, labels []string) bool {
+	for i := 0; i+1 < len(labels); i += 2 {
+		ok := false
+		for _, lp := range m.Label {
+			if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// scrape returns the /metrics body for the given Accept header.
+func scrape(t testing.TB, h http.Handler, accept string) string {
+	t.Helper()
+	r := get(t, h, "/metrics", "127.0.0.1:40000", "Accept", accept)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %s", r.Status)
+	}
+	return body(t, r)
+}

@@ -1,0 +1,91 @@
+package metrics
+
+import (
+	"context"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+)
+
+var _ proxy.Observer = (*Metrics)(nil)
+
+// ClientAccepted counts an accepted TCP connection; it is open until its
+// ClientClosed.
+func (m *Metrics) ClientAccepted() {
+	m.accepted.Add(1)
+	m.open.Add(1)
+}
+
+// ClientRejected counts a connection closed before its handshake.
+func (m *Metrics) ClientRejected(reason proxy.RejectReason) {
+	if int(reason) < len(m.rejected) {
+		m.rejected[reason].Add(1)
+	}
+}
+
+// Handshake counts a finished client handshake; a successful one opens a
+// connection of its secret and DC and is timed, with the span in ctx as the
+// exemplar.
+func (m *Metrics) Handshake(ctx context.Context, ev proxy.HandshakeEvent) {
+	if int(ev.Protocol) >= proxy.NumProtocols || int(ev.Result) >= proxy.NumHandshakeResults {
+		return
+	}
+	m.handshakes[ev.Protocol][ev.Result].Add(1)
+	if ev.Result != proxy.HandshakeOK {
+		return
+	}
+	if ev.Secret >= 0 && ev.Secret < len(m.secrets) {
+		m.secretActive[ev.Secret].Add(1)
+		m.secretTotal[ev.Secret].Add(1)
+	}
+	m.dcActive[m.dcs.index(ev.DC)].Add(1)
+	observe(ctx, m.hist.handshake[ev.Protocol], ev.Duration.Seconds())
+}
+
+// Fronting counts a finished fronting splice and its bytes.
+func (m *Metrics) Fronting(ev proxy.FrontingEvent) {
+	if int(ev.Reason) < proxy.NumHandshakeResults && int(ev.Result) < proxy.NumFrontingResults {
+		m.fronting[ev.Reason][ev.Result].Add(1)
+	}
+	if ev.BytesIn > 0 {
+		m.frontIn.Add(uint64(ev.BytesIn))
+	}
+	if ev.BytesOut > 0 {
+		m.frontOut.Add(uint64(ev.BytesOut))
+	}
+}
+
+// UpstreamDial counts a dial towards Telegram made for a client; a
+// successful one is timed, with the span in ctx as the exemplar.
+func (m *Metrics) UpstreamDial(ctx context.Context, ev proxy.DialEvent) {
+	if int(ev.Result) >= proxy.NumDialResults {
+		return
+	}
+	d := m.dcs.index(ev.DC)
+	m.dials[d*proxy.NumDialResults+int(ev.Result)].Add(1)
+	if ev.Result == dc.OK {
+		observe(ctx, m.hist.dial[d], ev.Duration.Seconds())
+	}
+}
+
+// Traffic returns the counters of a client of secret index secret talking
+// to DC dc: an index into a matrix allocated by New, so neither the call nor
+// the relay's additions allocate. Per-DC and per-secret totals are summed
+// at scrape time.
+func (m *Metrics) Traffic(secret int, dc int) *proxy.Traffic {
+	return m.trafficAt(m.secretRow(secret), m.dcs.index(dc))
+}
+
+// ClientClosed closes a connection opened by ClientAccepted and, for an
+// authenticated one, the secret's and DC's connection, and times it.
+func (m *Metrics) ClientClosed(ev proxy.CloseEvent) {
+	m.open.Add(-1)
+	if !ev.Authenticated {
+		return
+	}
+	if ev.Secret >= 0 && ev.Secret < len(m.secrets) {
+		m.secretActive[ev.Secret].Add(-1)
+	}
+	m.dcActive[m.dcs.index(ev.DC)].Add(-1)
+	m.hist.connection.Observe(ev.Duration.Seconds())
+}
