@@ -14,7 +14,7 @@ import (
 // global registry.
 func newRegistry(m *Metrics) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&collector{m: m, d: newDescs()})
+	reg.MustRegister(&collector{snapshot: m.Snapshot, d: newDescs()})
 	reg.MustRegister(m.hist.collectors()...)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
@@ -22,8 +22,8 @@ func newRegistry(m *Metrics) *prometheus.Registry {
 
 // collector renders one Snapshot per scrape as constant metrics.
 type collector struct {
-	m *Metrics
-	d *descs
+	snapshot func() *Snapshot
+	d        *descs
 }
 
 // Describe sends every description.
@@ -35,7 +35,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect takes a snapshot and sends its metrics.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	s := c.m.Snapshot()
+	s := c.snapshot()
 	e := emitter{ch}
 	c.client(e, s)
 	c.upstream(e, s)
