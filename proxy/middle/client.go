@@ -36,10 +36,12 @@ type extConn struct {
 }
 
 func newExtConn(m *Middle, p *pool, s *proxy.Session) *extConn {
+	id := m.nextConnID()
 	return &extConn{
-		m: m, p: p, s: s, id: m.nextConnID(), q: newQueue(m.o.ClientQueueBytes, &m.bufs, &m.cnt),
+		m: m, p: p, s: s, id: id, q: newQueue(m.o.ClientQueueBytes, &m.bufs, &m.cnt),
 		req: rpc.ProxyReq{
 			Flags:      rpc.RequestFlags(s.Transport, false, m.o.AdTag != nil, false),
+			ConnID:     id,
 			ClientAddr: s.Remote,
 			ProxyAddr:  m.nat.publicAddrPort(s.Local),
 			AdTag:      m.o.AdTag,

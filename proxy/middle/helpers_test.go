@@ -1,0 +1,255 @@
+package middle
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/rpc"
+	"github.com/mtproxy/mtproxy/testkit/client"
+	"github.com/mtproxy/mtproxy/testkit/fakecore"
+	"github.com/mtproxy/mtproxy/testkit/fakemiddle"
+	"go.uber.org/zap/zaptest"
+)
+
+// testSecret returns a valid random proxy secret (binary, non-zero selector).
+func testSecret(t testing.TB) []byte {
+	t.Helper()
+	for {
+		b := make([]byte, 128)
+		_, _ = rand.Read(b)
+		if _, err := rpc.ParseProxySecret(b); err == nil {
+			return b
+		}
+	}
+}
+
+// recObserver records the events it receives.
+type recObserver struct {
+	mu         sync.Mutex
+	handshakes []HandshakeEvent
+	closes     []CloseEvent
+	refreshes  []RefreshEvent
+	dates      []DateEvent
+}
+
+func (o *recObserver) Handshake(_ context.Context, ev HandshakeEvent) {
+	o.mu.Lock()
+	o.handshakes = append(o.handshakes, ev)
+	o.mu.Unlock()
+}
+func (o *recObserver) ConnClosed(ev CloseEvent) {
+	o.mu.Lock()
+	o.closes = append(o.closes, ev)
+	o.mu.Unlock()
+}
+func (o *recObserver) Refresh(ev RefreshEvent) {
+	o.mu.Lock()
+	o.refreshes = append(o.refreshes, ev)
+	o.mu.Unlock()
+}
+func (o *recObserver) HTTPDate(ev DateEvent) {
+	o.mu.Lock()
+	o.dates = append(o.dates, ev)
+	o.mu.Unlock()
+}
+
+func (o *recObserver) handshakeResults() map[HandshakeResult]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m := map[HandshakeResult]int{}
+	for _, ev := range o.handshakes {
+		m[ev.Result]++
+	}
+	return m
+}
+
+func (o *recObserver) closeReasons() map[CloseReason]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m := map[CloseReason]int{}
+	for _, ev := range o.closes {
+		m[ev.Reason]++
+	}
+	return m
+}
+
+func (o *recObserver) refreshResults(f File) []RefreshResult {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []RefreshResult
+	for _, ev := range o.refreshes {
+		if ev.File == f {
+			out = append(out, ev.Result)
+		}
+	}
+	return out
+}
+
+// configFor lists the fake middle proxies: dcs[i] is served by mids[i].
+func configFor(def int, dcs []int, mids []*fakemiddle.Server) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# test config\ndefault %d;\n", def)
+	for i, s := range mids {
+		fmt.Fprintf(&b, "proxy_for %d %s;\n", dcs[i], s.Addr())
+		fmt.Fprintf(&b, "proxy_for %d %s;\n", -dcs[i], s.Addr())
+	}
+	return []byte(b.String())
+}
+
+// rig is a proxy engine in middle mode on loopback, with fake middle
+// proxies and a fake core.telegram.org.
+type rig struct {
+	t      *testing.T
+	secret []byte
+	core   *fakecore.Server
+	mids   []*fakemiddle.Server
+	obs    *recObserver
+	m      *Middle
+	px     *proxy.Proxy
+	addr   string
+	key    [16]byte
+	dir    string
+}
+
+type rigOpts struct {
+	mids    int // fake middle proxies, serving DC 2, 3, ... (default 1)
+	fm      func(i int, o *fakemiddle.Options)
+	opts    func(o *Options)
+	noStart bool
+}
+
+func newRig(t *testing.T, ro rigOpts) *rig {
+	t.Helper()
+	r := &rig{t: t, secret: testSecret(t), obs: &recObserver{}, dir: t.TempDir()}
+	_, _ = rand.Read(r.key[:])
+	if ro.mids == 0 {
+		ro.mids = 1
+	}
+	var dcs []int
+	for i := range ro.mids {
+		fo := fakemiddle.Options{Secret: r.secret}
+		if ro.fm != nil {
+			ro.fm(i, &fo)
+		}
+		s, err := fakemiddle.New(fo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		r.mids = append(r.mids, s)
+		dcs = append(dcs, 2+i)
+	}
+	r.core = fakecore.New(r.secret, configFor(2, dcs, r.mids), nil)
+	t.Cleanup(r.core.Close)
+
+	o := Options{
+		ProxySecretURL: r.core.SecretURL(), ProxyConfigURL: r.core.ConfigURL(),
+		ProxySecretFile: filepath.Join(r.dir, "proxy.secret"), ProxyConfigFile: filepath.Join(r.dir, "proxy.conf"),
+		MinConnections: 2, MaxConnections: 4,
+		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 200 * time.Millisecond,
+		HandshakeTimeout: 2 * time.Second,
+		Logger:           zaptest.NewLogger(t),
+		Observer:         r.obs,
+	}
+	if ro.opts != nil {
+		ro.opts(&o)
+	}
+	m, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.m = m
+	t.Cleanup(func() { _ = m.Close() })
+	if ro.noStart {
+		return r
+	}
+	r.start()
+	return r
+}
+
+// start starts the middle layer, waits for it to be ready and starts the
+// engine in front of it.
+func (r *rig) start() {
+	t := r.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.m.WaitReady(ctx); err != nil {
+		t.Fatalf("not ready: %v", err)
+	}
+	px, err := proxy.New(proxy.Options{Secrets: []proxy.Secret{{Key: r.key}}, Upstream: r.m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = px.Serve(ln) }()
+	t.Cleanup(func() { _ = px.Close() })
+	r.px, r.addr = px, ln.Addr().String()
+}
+
+func (r *rig) dial(mode client.Mode, dc int16) *client.Conn {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, r.addr, client.Options{Secret: r.key, Mode: mode, DC: dc})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// encPacket returns an MTProto packet that looks encrypted (non-zero
+// auth_key_id) of n bytes (n >= 56, a multiple of 4), tagged with id.
+func encPacket(id uint32, n int) []byte {
+	p := make([]byte, n)
+	p[0] = 0xaa
+	for i := 8; i+4 <= n; i += 4 {
+		p[i], p[i+1], p[i+2], p[i+3] = byte(id), byte(id>>8), byte(id>>16), byte(i)
+	}
+	return p
+}
+
+// eventually polls cond until it holds or the time runs out.
+func eventually(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// noViolations fails the test if a fake middle proxy saw a protocol violation.
+func (r *rig) noViolations() {
+	r.t.Helper()
+	for i, s := range r.mids {
+		if v := s.Violations(); len(v) > 0 {
+			r.t.Errorf("middle proxy %d: violations %q", i, v)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
