@@ -9,12 +9,15 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
 	"github.com/mtproxy/mtproxy/tracing"
 	"go.opentelemetry.io/otel"
@@ -23,16 +26,19 @@ import (
 
 // app is the running proxy and everything around it.
 type app struct {
-	cfg    *config.Config
-	log    *zap.Logger
-	tp     tracing.Provider
-	nat    netinfo.Result
-	proxy  *proxy.Proxy
-	prober *dc.Prober
-	clock  *clockskew.Monitor
-	ln     net.Listener
-	httpLn net.Listener
-	http   *http.Server
+	cfg       *config.Config
+	log       *zap.Logger
+	tp        tracing.Provider
+	metrics   *metrics.Metrics
+	nat       netinfo.Result
+	middle    *middle.Middle // nil in direct mode
+	proxy     *proxy.Proxy
+	prober    *dc.Prober
+	clock     *clockskew.Monitor
+	ln        net.Listener
+	httpLn    net.Listener
+	http      *http.Server
+	listening atomic.Bool
 }
 
 // newApp builds every component and opens both listeners, so that a port
@@ -50,62 +56,67 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, err
 			log.Warn("trace export failed", zap.Error(err))
 		}))
 	}
-	a.nat = a.detectAddresses(ctx)
-
 	table := dc.Builtin().WithOverrides(cfg.DCAddrs)
-	prefer, err := dc.ParsePreference(string(cfg.PreferIP))
-	if err != nil {
-		return nil, err
-	}
-	dialer := &dc.Dialer{Timeout: cfg.DialTimeout}
-	upstream := proxy.NewDirect(proxy.DirectOptions{
-		Table: table, Prefer: prefer, Dialer: dialer, IdleTimeout: cfg.IdleTimeout,
-		TracerProvider: a.tp,
-	})
-	a.prober = &dc.Prober{
-		Targets:  func() map[int][]netip.AddrPort { return directTargets(table, prefer) },
-		Interval: cfg.DCProbeInterval,
-		Dialer:   &dc.Dialer{Timeout: min(cfg.DialTimeout, 5*time.Second)},
-		Observer: &probeLog{log: log},
-	}
-	if a.clock, err = clockskew.NewMonitor(clockskew.Options{Servers: cfg.NTPServers}, &skewLog{log: log}); err != nil {
-		return nil, err
-	}
-
 	secrets := make([]proxy.Secret, len(cfg.Secrets))
 	for i, s := range cfg.Secrets {
 		secrets[i] = proxy.Secret{Name: s.Name, Key: s.Key}
 	}
+	b := currentBuild()
+	a.metrics = metrics.New(metrics.Options{
+		Secrets: metrics.SecretLabels(secrets), DCs: table.IDs(), Mode: modeMetric(cfg.Mode),
+		Version: b.Version, Revision: b.Revision, Workers: cfg.Workers, MaxConnections: cfg.MaxConnections,
+		ProxyTagSet: cfg.HasTag, StatsPort: cfg.InternalPort,
+	})
+	a.metrics.SetListening(a.listening.Load)
+	a.nat = a.detectAddresses(ctx)
+	a.metrics.SetNAT(a.nat)
+
+	if a.clock, err = clockskew.NewMonitor(clockskew.Options{Servers: cfg.NTPServers},
+		skewFanout{&skewLog{log: log}, a.metrics}); err != nil {
+		return nil, err
+	}
+	a.metrics.SetDateSink(a.clock)
+	prefer, err := dc.ParsePreference(string(cfg.PreferIP))
+	if err != nil {
+		return nil, err
+	}
+	upstream, targets, err := a.newUpstream(ctx, table, prefer)
+	if err != nil {
+		return nil, err
+	}
+	a.prober = &dc.Prober{
+		Targets:  targets,
+		Interval: cfg.DCProbeInterval,
+		Dialer:   &dc.Dialer{Timeout: min(cfg.DialTimeout, 5*time.Second)},
+		Observer: probeFanout{&probeLog{log: log}, a.metrics},
+	}
+	a.metrics.SetProber(a.prober)
+
 	a.proxy, err = proxy.New(proxy.Options{
 		Secrets: secrets, TLSDomain: cfg.TLSDomain, TLSOnly: cfg.TLSOnly, FrontingAddr: cfg.FrontingAddr,
 		TimeSkew: cfg.TimeSkew, Upstream: upstream, MaxConnections: cfg.MaxConnections,
 		HandshakeTimeout: cfg.HandshakeTimeout, IdleTimeout: cfg.IdleTimeout,
-		Logger: log.Named("proxy"), TracerProvider: a.tp,
+		Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
 	})
 	if err != nil {
+		a.closeUpstream()
 		return nil, err
 	}
+	a.metrics.SetProxy(a.proxy)
 	if a.ln, err = listen(cfg.Bind, cfg.Port, "PORT"); err != nil {
+		a.closeUpstream()
 		return nil, err
 	}
 	if a.httpLn, err = listen(cfg.Bind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
 		a.ln.Close()
+		a.closeUpstream()
 		return nil, err
 	}
-	a.http = &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 10 * time.Second}
-	return a, nil
-}
-
-// directTargets is what the prober measures in direct mode: the main DCs'
-// addresses of the families in use.
-func directTargets(t *dc.Table, prefer dc.Preference) map[int][]netip.AddrPort {
-	out := map[int][]netip.AddrPort{}
-	for _, id := range t.IDs() {
-		if _, addrs := t.Lookup(id, prefer); len(addrs) > 0 {
-			out[id] = addrs
-		}
+	a.http = &http.Server{
+		Handler:           metrics.NewHandler(a.metrics, metrics.HandlerOptions{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow}),
+		ReadHeaderTimeout: 10 * time.Second,
 	}
-	return out
+	return a, nil
 }
 
 // detectAddresses finds the internal and external addresses. It never
@@ -117,7 +128,7 @@ func (a *app) detectAddresses(ctx context.Context) netinfo.Result {
 	res, err := netinfo.Detect(ctx, netinfo.Options{
 		ConfiguredIP: a.cfg.IP, ConfiguredInternalIP: a.cfg.InternalIP, DetectURLs: a.cfg.IPDetectURLs,
 		DisableIPv6: a.cfg.PreferIP == config.OnlyIPv4,
-	}, nil)
+	}, a.metrics)
 	for _, w := range res.Warnings {
 		a.log.Warn(w)
 	}
@@ -141,8 +152,11 @@ func (a *app) externalIP() netip.Addr {
 // receives the first fatal serving error.
 func (a *app) start(ctx context.Context) <-chan error {
 	failed := make(chan error, 2)
+	a.listening.Store(true)
 	go func() {
-		if err := a.proxy.Serve(a.ln); !errors.Is(err, proxy.ErrServerClosed) {
+		err := a.proxy.Serve(a.ln)
+		a.listening.Store(false)
+		if !errors.Is(err, proxy.ErrServerClosed) {
 			failed <- fmt.Errorf("client listener: %w", err)
 		}
 	}()
@@ -156,20 +170,17 @@ func (a *app) start(ctx context.Context) <-chan error {
 	return failed
 }
 
-// reload is SIGHUP: refresh what can be refreshed without a restart.
-func (a *app) reload(ctx context.Context) {
-	a.log.Info("SIGHUP: nothing to reload in direct mode")
-}
-
 // shutdown stops accepting, lets connections drain for ShutdownTimeout,
 // then closes the rest and flushes traces.
 func (a *app) shutdown() int {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	code := exitOK
+	a.listening.Store(false)
 	if err := a.proxy.Shutdown(ctx); err != nil {
 		a.log.Warn("connections did not drain in time, closed them", zap.Int("open", a.proxy.ActiveConnections()))
 	}
+	a.closeUpstream()
 	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
 	_ = a.http.Shutdown(hctx)
@@ -178,6 +189,13 @@ func (a *app) shutdown() int {
 	}
 	a.log.Info("stopped")
 	return code
+}
+
+// closeUpstream stops the middle-proxy pool, if any.
+func (a *app) closeUpstream() {
+	if a.middle != nil {
+		_ = a.middle.Close()
+	}
 }
 
 // listen opens a TCP listener, turning the usual failures into one clear
