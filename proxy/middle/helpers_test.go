@@ -1,8 +1,10 @@
 package middle
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -109,6 +111,7 @@ func configFor(def int, dcs []int, mids []*fakemiddle.Server) []byte {
 // proxies and a fake core.telegram.org.
 type rig struct {
 	t      *testing.T
+	ro     rigOpts
 	secret []byte
 	core   *fakecore.Server
 	mids   []*fakemiddle.Server
@@ -118,27 +121,36 @@ type rig struct {
 	addr   string
 	key    [16]byte
 	dir    string
+	ln     net.Listener // the engine's
 }
 
 type rigOpts struct {
-	mids    int // fake middle proxies, serving DC 2, 3, ... (default 1)
-	fm      func(i int, o *fakemiddle.Options)
+	mids    int                                        // fake middle proxies, serving DC 2, 3, ... (default 1)
+	fm      func(r *rig, i int, o *fakemiddle.Options) // r.ln is listening already
 	opts    func(o *Options)
-	noStart bool
+	engine  func(o *proxy.Options)
+	noStart bool // New only: the test calls start (or Start) itself
+	noWait  bool // start does not wait for the default DC to be ready
 }
 
 func newRig(t *testing.T, ro rigOpts) *rig {
 	t.Helper()
-	r := &rig{t: t, secret: testSecret(t), obs: &recObserver{}, dir: t.TempDir()}
+	r := &rig{t: t, ro: ro, secret: testSecret(t), obs: &recObserver{}, dir: t.TempDir()}
 	_, _ = rand.Read(r.key[:])
 	if ro.mids == 0 {
 		ro.mids = 1
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ln, r.addr = ln, ln.Addr().String()
+	t.Cleanup(func() { _ = ln.Close() })
 	var dcs []int
 	for i := range ro.mids {
 		fo := fakemiddle.Options{Secret: r.secret}
 		if ro.fm != nil {
-			ro.fm(i, &fo)
+			ro.fm(r, i, &fo)
 		}
 		s, err := fakemiddle.New(fo)
 		if err != nil {
@@ -186,27 +198,34 @@ func (r *rig) start() {
 	if err := r.m.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.m.WaitReady(ctx); err != nil {
-		t.Fatalf("not ready: %v", err)
+	if !r.ro.noWait {
+		if err := r.m.WaitReady(ctx); err != nil {
+			t.Fatalf("not ready: %v", err)
+		}
 	}
-	px, err := proxy.New(proxy.Options{Secrets: []proxy.Secret{{Key: r.key}}, Upstream: r.m})
+	po := proxy.Options{Secrets: []proxy.Secret{{Key: r.key}}, Upstream: r.m, Logger: zaptest.NewLogger(t).Named("engine")}
+	if r.ro.engine != nil {
+		r.ro.engine(&po)
+	}
+	px, err := proxy.New(po)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = px.Serve(ln) }()
+	go func() { _ = px.Serve(r.ln) }()
 	t.Cleanup(func() { _ = px.Close() })
-	r.px, r.addr = px, ln.Addr().String()
+	r.px = px
+}
+
+// enginePort is the port clients connect to.
+func (r *rig) enginePort() uint16 {
+	return r.ln.Addr().(*net.TCPAddr).AddrPort().Port()
 }
 
 func (r *rig) dial(mode client.Mode, dc int16) *client.Conn {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, r.addr, client.Options{Secret: r.key, Mode: mode, DC: dc})
+	c, err := client.Dial(ctx, r.addr, client.Options{Secret: r.key, Mode: mode, DC: dc, Domain: testDomain})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -252,4 +271,102 @@ func writeFile(t *testing.T, path string, b []byte) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testDomain is the FakeTLS domain of rigs whose engine has TLSDomain set.
+const testDomain = "example.com"
+
+// withTLS turns FakeTLS on in the rig's engine.
+func withTLS(o *proxy.Options) {
+	o.TLSDomain = testDomain
+	o.FrontingAddr = "127.0.0.1:1" // never reached by a valid client
+}
+
+// echo sends a packet tagged id through c and checks the fake middle
+// proxy's echo comes back, within a safety deadline.
+func echo(t *testing.T, c *client.Conn, id uint32, n int) {
+	t.Helper()
+	p := encPacket(id, n)
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	defer c.SetDeadline(time.Time{})
+	if err := c.WritePacket(p, false); err != nil {
+		t.Fatalf("packet %d: write: %v", id, err)
+	}
+	got, err := c.ReadPacket()
+	if err != nil {
+		t.Fatalf("packet %d: read: %v", id, err)
+	}
+	if !bytes.Equal(got.Data, p) {
+		t.Fatalf("packet %d: got %d bytes %x..., want the echo", id, len(got.Data), got.Data[:min(16, len(got.Data))])
+	}
+}
+
+// expectClosed checks that the proxy closes c: a read ends with an error
+// (EOF or reset) before the safety deadline, without data.
+func expectClosed(t *testing.T, c *client.Conn) {
+	t.Helper()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	for {
+		p, err := c.ReadPacket()
+		if err == nil {
+			if p.QuickAck {
+				continue
+			}
+			t.Fatalf("got a %d-byte packet, want the connection closed", len(p.Data))
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the proxy did not close the client")
+		}
+		return
+	}
+}
+
+// waitTargets waits until every target of the config in use has n ready
+// connections.
+func (r *rig) waitTargets(n int) {
+	r.t.Helper()
+	eventually(r.t, fmt.Sprintf("%d ready connections per target", n), 15*time.Second, func() bool {
+		st := r.m.Stats()
+		if st.DeclaredTargets == 0 {
+			return false
+		}
+		for _, ts := range st.Targets {
+			if !ts.Retired && ts.Ready != n {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// requestsOf returns the requests a fake received for connection id.
+func requestsOf(s *fakemiddle.Server, id uint64) []fakemiddle.Request {
+	var out []fakemiddle.Request
+	for _, q := range s.Requests() {
+		if q.ConnID == id {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// connIDOf returns the connection id of the requests a fake received from
+// client c (matched by its local address), failing unless exactly one.
+func connIDOf(t *testing.T, s *fakemiddle.Server, c *client.Conn) uint64 {
+	t.Helper()
+	me := c.NetConn().LocalAddr().(*net.TCPAddr).AddrPort()
+	ids := map[uint64]bool{}
+	for _, q := range s.Requests() {
+		if q.Client == me {
+			ids[q.ConnID] = true
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("client %s: conn ids %v, want exactly one", me, ids)
+	}
+	for id := range ids {
+		return id
+	}
+	return 0
 }

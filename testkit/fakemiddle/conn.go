@@ -192,12 +192,16 @@ func (c *conn) loop() {
 				c.s.violate(fmt.Sprintf("RPC_CLOSE_CONN of %d bytes", len(p)))
 				continue
 			}
-			id := binary.LittleEndian.Uint64(p[4:])
-			c.s.mu.Lock()
-			c.s.closeConns = append(c.s.closeConns, id)
-			c.s.mu.Unlock()
+			c.s.closedConn(binary.LittleEndian.Uint64(p[4:]))
 		case typePing:
-			if len(p) == 12 && Mode(c.s.mode.Load()) != ModeMute {
+			if len(p) != 12 {
+				c.s.violate(fmt.Sprintf("RPC_PING of %d bytes", len(p)))
+				continue
+			}
+			c.s.mu.Lock()
+			c.s.pings++
+			c.s.mu.Unlock()
+			if Mode(c.s.mode.Load()) != ModeMute {
 				_ = c.sendMsg(append(u32(nil, typePong), p[4:]...))
 			}
 		case typePong:
@@ -222,9 +226,7 @@ func (c *conn) request(p []byte) {
 	c.mu.Lock()
 	c.ids[r.ConnID] = true
 	c.mu.Unlock()
-	c.s.mu.Lock()
-	c.s.requests = append(c.s.requests, *r)
-	c.s.mu.Unlock()
+	c.s.record(r)
 	if Mode(c.s.mode.Load()) == ModeMute {
 		return
 	}

@@ -83,6 +83,12 @@ func parseRequest(p []byte, o *Options) (*Request, []string) {
 	if (f&FlagAbridged != 0) == (f&FlagIntermediate != 0) {
 		fail("flags 0x%x must set exactly one of abridged and intermediate", f)
 	}
+	if f&FlagPadded != 0 && f&FlagIntermediate == 0 {
+		fail("flags 0x%x: padded without intermediate", f)
+	}
+	if r.ConnID == 0 {
+		fail("conn id 0: answers could not be routed back")
+	}
 	if f&FlagHasAdTag != 0 {
 		tag, n, err := extraBlock(rest)
 		if err != "" {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -77,7 +78,16 @@ type Server struct {
 	requests   []Request
 	closeConns []uint64
 	pongs      []uint64
+	pings      int
 	closed     bool
+
+	// What each connection id stood for, to check ids are stable per
+	// client: the client address of each id, the open id of each client
+	// address, the ids the proxy closed with RPC_CLOSE_CONN.
+	idClient map[uint64]netip.AddrPort
+	clientID map[netip.AddrPort]uint64
+	idClosed map[uint64]bool
+	idEnded  map[uint64]bool // closed by either side
 }
 
 // errNoSecret: Options.Secret is required.
@@ -95,7 +105,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: o, ln: ln, conns: map[*conn]struct{}{}, failures: map[string]int{}}
+	s := &Server{o: o, ln: ln, conns: map[*conn]struct{}{}, failures: map[string]int{},
+		idClient: map[uint64]netip.AddrPort{}, clientID: map[netip.AddrPort]uint64{}, idClosed: map[uint64]bool{}, idEnded: map[uint64]bool{}}
 	s.wg.Add(1)
 	go s.accept()
 	return s, nil
@@ -162,6 +173,9 @@ func (s *Server) DropAll() {
 func (s *Server) CloseExt(connID uint64) bool {
 	for _, c := range s.snapshot() {
 		if c.carries(connID) {
+			s.mu.Lock()
+			s.idEnded[connID] = true
+			s.mu.Unlock()
 			return c.sendMsg(binary.LittleEndian.AppendUint64(u32(nil, typeCloseExt), connID)) == nil
 		}
 	}
@@ -249,11 +263,48 @@ func (s *Server) CloseConns() []uint64 {
 	return append([]uint64(nil), s.closeConns...)
 }
 
+// Pings returns how many RPC_PING the proxy sent.
+func (s *Server) Pings() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pings
+}
+
 // Pongs returns the ids of the RPC_PONG received.
 func (s *Server) Pongs() []uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]uint64(nil), s.pongs...)
+}
+
+// record keeps a decoded request and checks that its connection id stands
+// for one client: an id always carries the same client address, a client
+// address has one open id at a time, and an id the proxy closed with
+// RPC_CLOSE_CONN carries nothing more.
+func (s *Server) record(r *Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, *r)
+	if s.idClosed[r.ConnID] {
+		s.violations = append(s.violations, fmt.Sprintf("request for conn id %#x after its RPC_CLOSE_CONN", r.ConnID))
+	}
+	if c, ok := s.idClient[r.ConnID]; ok && c != r.Client {
+		s.violations = append(s.violations, fmt.Sprintf("conn id %#x carried client %s, now %s", r.ConnID, c, r.Client))
+	}
+	if id, ok := s.clientID[r.Client]; ok && id != r.ConnID && !s.idEnded[id] {
+		s.violations = append(s.violations, fmt.Sprintf("client %s has conn id %#x, now also %#x", r.Client, id, r.ConnID))
+	}
+	s.idClient[r.ConnID] = r.Client
+	s.clientID[r.Client] = r.ConnID
+}
+
+// closedConn records an RPC_CLOSE_CONN.
+func (s *Server) closedConn(id uint64) {
+	s.mu.Lock()
+	s.closeConns = append(s.closeConns, id)
+	s.idClosed[id] = true
+	s.idEnded[id] = true
+	s.mu.Unlock()
 }
 
 func (s *Server) fail(reason string) {
