@@ -1,0 +1,127 @@
+package doctor
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy/dc"
+)
+
+// checkFronting checks the site that clients failing the FakeTLS
+// handshake (and active probes) are handed to: FRONTING_ADDR, else
+// TLS_DOMAIN:443. It must resolve, answer TLS for TLS_DOMAIN with a valid
+// certificate, and not be this proxy (a loop: every probe would connect
+// back to itself). A fronting failure does not stop clients, so it warns;
+// a loop fails.
+func (s *session) checkFronting(ctx context.Context) Result {
+	c := s.cfg
+	if c.TLSDomain == "" {
+		return skipf("FakeTLS off (no TLS_DOMAIN): nothing is fronted")
+	}
+	target, via := net.JoinHostPort(c.TLSDomain, "443"), "TLS_DOMAIN"
+	if c.FrontingAddr != "" {
+		target, via = c.FrontingAddr, "FRONTING_ADDR"
+	}
+	host, portStr, err := net.SplitHostPort(target)
+	port, perr := strconv.Atoi(portStr)
+	if err != nil || perr != nil {
+		return failf("%s %s is not host:port", via, target)
+	}
+	addrs, err := s.resolve(ctx, host)
+	if err != nil {
+		return warnf("%s %s does not resolve: %s; probes of the proxy get no site", via, host, oneLine(err))
+	}
+	for _, a := range addrs {
+		if s.isSelf(a, port) {
+			return failf("%s %s is this proxy (%s): a probe would be fronted to the proxy itself, in a loop; set FRONTING_ADDR to the real site", via, target, netip.AddrPortFrom(a, uint16(port)))
+		}
+	}
+	aps := make([]netip.AddrPort, len(addrs))
+	for i, a := range addrs {
+		aps[i] = netip.AddrPortFrom(a, uint16(port))
+	}
+	hctx, cancel := s.timeout(ctx)
+	defer cancel()
+	start := time.Now()
+	d := &dc.Dialer{Timeout: s.o.Timeout, DialContext: s.o.Dial}
+	nc, used, err := d.Dial(hctx, aps, nil)
+	if err != nil {
+		return warnf("%s %s: %s; probes of the proxy get no site", via, target, describeDial(dc.Classify(err), err, s.o.Timeout))
+	}
+	defer nc.Close()
+	tc := tls.Client(nc, &tls.Config{ServerName: c.TLSDomain, RootCAs: s.o.TLSRoots, MinVersion: tls.VersionTLS12})
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return warnf("%s %s (%s) answers no valid TLS for %s: %s; probes can tell the proxy from the site", via, target, used, c.TLSDomain, tlsFailure(err))
+	}
+	st := tc.ConnectionState()
+	r := okf("%s (%s) answers %s with a certificate for %s in %s", target, used, tls.VersionName(st.Version), c.TLSDomain, fmtDur(time.Since(start)))
+	if st.Version != tls.VersionTLS13 {
+		r = r.note("FakeTLS imitates TLS 1.3; a site speaking " + tls.VersionName(st.Version) + " lets a probe tell them apart: pick a TLS 1.3 site").atLeast(Warn)
+	}
+	return r
+}
+
+// resolve returns the addresses of host (itself when a literal), within
+// one timeout.
+func (s *session) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{a.Unmap()}, nil
+	}
+	ctx, cancel := s.timeout(ctx)
+	defer cancel()
+	addrs, err := s.o.LookupIP(ctx, host)
+	if err != nil {
+		var de *net.DNSError
+		if errors.As(err, &de) {
+			return nil, errors.New(de.Err)
+		}
+		return nil, err
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("no address")
+	}
+	for i := range addrs {
+		addrs[i] = addrs[i].Unmap()
+	}
+	return addrs, nil
+}
+
+// isSelf tells whether a:port is where this proxy listens for clients:
+// its port on an address it listens on (BIND when one address, else any of
+// this host's: loopback, the internal address) or on the external address,
+// which a NAT forwards to it.
+func (s *session) isSelf(a netip.Addr, port int) bool {
+	if port != s.cfg.Port {
+		return false
+	}
+	r := s.addrs().res
+	own := []netip.Addr{s.cfg.IP, r.External, r.External6}
+	if b := s.cfg.Bind; b.IsValid() && !b.IsUnspecified() {
+		own = append(own, b)
+	} else {
+		if a.IsLoopback() || a.IsUnspecified() {
+			return true
+		}
+		own = append(own, s.cfg.InternalIP, r.Internal, r.Internal6)
+	}
+	for _, o := range own {
+		if o.IsValid() && o.Unmap() == a {
+			return true
+		}
+	}
+	return false
+}
+
+// tlsFailure words a failed TLS handshake.
+func tlsFailure(err error) string {
+	var ce *tls.CertificateVerificationError
+	if errors.As(err, &ce) {
+		return "certificate: " + ce.Err.Error()
+	}
+	return oneLine(err)
+}
