@@ -89,7 +89,7 @@ func TestHelloOverLimitRefused(t *testing.T) {
 	if _, err := client.Dial(bounded(t), r.p.addr(), o); err == nil {
 		t.Fatal("a 16385-byte hello was authenticated")
 	}
-	waitMetric(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_tls"), 1)
+	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_tls"), 1)
 	if n := headerConns(r.dc); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
@@ -136,7 +136,7 @@ func TestTwoSecrets(t *testing.T) {
 	if _, err := client.Dial(bounded(t), r.p.addr(), opts(t, client.FakeTLS, unknownHex, 2)); err == nil {
 		t.Fatal("FakeTLS with an unknown secret was authenticated")
 	}
-	waitMetric(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 1)
+	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 1)
 	if n := headerConns(r.dc); n != 6 {
 		t.Fatalf("the DC got %d connections, want the 6 authenticated ones", n)
 	}
@@ -159,7 +159,7 @@ func TestFakeTLSNeedsPadded(t *testing.T) {
 			t.Fatalf("FakeTLS with transport %v reached the DC", tr)
 		}
 	}
-	waitMetric(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 2)
+	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 2)
 	if n := headerConns(r.dc); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}

@@ -104,3 +104,13 @@ func statsValue(t testing.TB, p *proc, key string) (string, bool) {
 	}
 	return "", false
 }
+
+// waitCount waits until the counter reaches want and checks it did not
+// pass it: each event counted once.
+func waitCount(t testing.TB, p *proc, name string, labels map[string]string, want float64) {
+	t.Helper()
+	waitMetric(t, p, name, labels, want)
+	if v, _ := metric(t, p, name, labels); v != want {
+		t.Fatalf("%s%v is %v, want exactly %v", name, labels, v, want)
+	}
+}
