@@ -4,7 +4,7 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // descs are the descriptions of the metrics the collector renders from a
 // Snapshot. The names are fixed: dashboards and alerts are built on them
-// (see METRICS.md).
+// (see the README's metric table).
 type descs struct {
 	clientActive, clientLimit, clientAccepted, clientRejected *prometheus.Desc
 	clientHandshakes, clientTraffic                           *prometheus.Desc

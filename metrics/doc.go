@@ -29,7 +29,8 @@
 // the observed event, and exist in Prometheus only.
 //
 // [NewHandler] serves /stats, /metrics, /healthz and /readyz on the
-// internal port, with peer-address allow lists. METRICS.md lists every
-// metric; STATS.md the /stats keys, which are real and which permanently
-// 0, and where the official key order was taken from.
+// internal port, with peer-address allow lists. README.md lists every
+// metric (a test keeps it in step with the registry); docs/stats.md the
+// /stats keys, which are real and which permanently 0 (a test keeps that
+// list in step with the page).
 package metrics

@@ -13,7 +13,7 @@ import (
 const officialProxyMode = 2
 
 // StatsPage renders s as the legacy /stats page: the official keys in the
-// official order (see STATS.md for where that order comes from, and which
+// official order (see docs/stats.md for where that order comes from, and which
 // keys are real and which permanently 0), then this proxy's own keys.
 func StatsPage(s *Snapshot) []byte {
 	t := &tsv{b: make([]byte, 0, 8<<10)}
