@@ -162,7 +162,7 @@ func (m *Middle) dialTarget(ctx context.Context, addr netip.AddrPort) (*establis
 		}
 		return nil, dc.Classify(err), &handshakeError{HandshakeDialFailed, err}
 	}
-	_ = nc.SetDeadline(m.o.Now().Add(m.o.HandshakeTimeout))
+	_ = nc.SetDeadline(time.Now().Add(m.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	est, herr := m.rpcHandshake(nc, addr)
 	if !stop() || ctx.Err() != nil {

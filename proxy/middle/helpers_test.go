@@ -38,6 +38,7 @@ func testSecret(t testing.TB) []byte {
 type recObserver struct {
 	mu         sync.Mutex
 	handshakes []HandshakeEvent
+	hsAt       []time.Time // when each handshake event arrived
 	closes     []CloseEvent
 	refreshes  []RefreshEvent
 	dates      []DateEvent
@@ -46,6 +47,7 @@ type recObserver struct {
 func (o *recObserver) Handshake(_ context.Context, ev HandshakeEvent) {
 	o.mu.Lock()
 	o.handshakes = append(o.handshakes, ev)
+	o.hsAt = append(o.hsAt, time.Now())
 	o.mu.Unlock()
 }
 func (o *recObserver) ConnClosed(ev CloseEvent) {
@@ -72,6 +74,18 @@ func (o *recObserver) handshakeResults() map[HandshakeResult]int {
 		m[ev.Result]++
 	}
 	return m
+}
+
+func (o *recObserver) handshakeEvents() ([]HandshakeEvent, []time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]HandshakeEvent(nil), o.handshakes...), append([]time.Time(nil), o.hsAt...)
+}
+
+func (o *recObserver) closeEvents() []CloseEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]CloseEvent(nil), o.closes...)
 }
 
 func (o *recObserver) closeReasons() map[CloseReason]int {

@@ -130,7 +130,7 @@ func (c *rpcConn) sendQuery(req *rpc.ProxyReq, pkt []byte) error {
 // flushLocked writes the queued frames within WriteTimeout; a failure
 // closes the connection. wmu must be held.
 func (c *rpcConn) flushLocked() error {
-	_ = c.nc.SetWriteDeadline(c.m.o.Now().Add(c.m.o.WriteTimeout))
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.m.o.WriteTimeout)) // the real clock, not Options.Now
 	err := c.fw.Flush()
 	if err != nil {
 		reason := CloseWriteError

@@ -149,6 +149,7 @@ func (t *target) attempt(ctx context.Context, level int) {
 	t.mu.Unlock()
 	c.start(&t.p.wg)
 	t.p.announceReady()
+	t.poke() // a probe that succeeded: open the rest of the connections now
 }
 
 // connClosed removes a closed connection and schedules its replacement:

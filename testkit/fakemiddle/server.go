@@ -52,8 +52,13 @@ type Options struct {
 	ExpectProxyAddr netip.AddrPort
 	// DisableCRC32C declines the client's CRC32C offer.
 	DisableCRC32C bool
-	// ClockSkew is added to the time in our RPC_NONCE.
+	// ClockSkew is added to our clock: the time in our RPC_NONCE and the
+	// one the client's is checked against.
 	ClockSkew time.Duration
+	// NoTimeCheck accepts a client's RPC_NONCE whatever its time, so that
+	// a test can see the client's own check of ours (a real middle proxy
+	// refuses first).
+	NoTimeCheck bool
 	// Handler answers a request with packets to send back in
 	// RPC_PROXY_ANS. Default: resPQ for a req_pq_multi, else an echo.
 	Handler func(*Request) [][]byte
