@@ -181,7 +181,9 @@ func TestReconnectBackoff(t *testing.T) {
 	r.mids[0].SetMode(fakemiddle.ModeCloseOnAccept)
 	r.ro.noWait = true
 	r.start()
-	eventually(t, "8 attempts", 20*time.Second, func() bool { return len(r.obs.handshakeResults()) > 0 && r.obs.handshakeResults()[HandshakeClosedBeforeNonce] >= 8 })
+	eventually(t, "8 attempts", 20*time.Second, func() bool {
+		return len(r.obs.handshakeResults()) > 0 && r.obs.handshakeResults()[HandshakeClosedBeforeNonce] >= 8
+	})
 	_, at := r.obs.handshakeEvents()
 	// The first MinConnections (2) attempts start together; each later one
 	// waits for the backoff after the previous failure.
