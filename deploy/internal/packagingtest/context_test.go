@@ -16,7 +16,9 @@ import (
 )
 
 // dockerignore matches paths the way the Docker build context does.
-type dockerignore struct{ pm *patternmatcher.PatternMatcher }
+type dockerignore struct {
+	pm *patternmatcher.PatternMatcher
+}
 
 func readDockerignore(t *testing.T) dockerignore {
 	t.Helper()
