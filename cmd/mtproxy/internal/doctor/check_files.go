@@ -124,7 +124,7 @@ func (s *session) checkProxyConfig(context.Context) Result {
 			a, _ := got.MarshalText()
 			b, _ := cached.MarshalText()
 			v.same = bytes.Equal(a, b)
-			if err := got.Validate(cached); err != nil {
+			if err := got.Validate(cached); errors.Is(err, tgconfig.ErrShrunk) {
 				v.warnings = append(v.warnings, fmt.Sprintf("the download lists far fewer DCs than the cache (%d against %d): a running proxy keeps its list", len(got.DCs()), len(cached.DCs())))
 			}
 		}

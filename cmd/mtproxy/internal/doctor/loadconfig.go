@@ -53,6 +53,11 @@ func loadConfig(args []string) (loaded, error) {
 	if err != nil {
 		return loaded{}, err
 	}
+	// With the placeholders every name fits; the proxy's generated
+	// secrets number SECRET_COUNT.
+	if names := namedSecrets(cfg.Secrets); names > cfg.SecretCount {
+		return loaded{}, &config.Error{Var: "SECRET_NAMES", Problem: fmt.Sprintf("has %d names for %d secrets", names, cfg.SecretCount), Example: "SECRET_NAMES=alice,bob with two secrets", Err: config.ErrConflict}
+	}
 	cfg.Secrets, cfg.SecretSource, cfg.SecretFileSaved = nil, config.SecretsGenerated, false
 	l := loaded{cfg: cfg, warnings: warns, noSecret: true}
 	// Load treats an unreadable SECRET_FILE like a missing one; tell them
@@ -77,4 +82,15 @@ func placeholderSecrets() string {
 		s[i] = fmt.Sprintf("%032x", i+1)
 	}
 	return strings.Join(s, ",")
+}
+
+// namedSecrets counts the secrets with a name (names come first).
+func namedSecrets(secrets []config.Secret) int {
+	n := 0
+	for _, s := range secrets {
+		if s.Name != "" {
+			n++
+		}
+	}
+	return n
 }

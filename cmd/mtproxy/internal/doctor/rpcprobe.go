@@ -20,7 +20,7 @@ type hsKind int
 const (
 	hsLocal        hsKind = iota // our side failed (randomness, keys)
 	hsTimeout                    // no answer in time
-	hsClosedEarly                // closed before its RPC_NONCE: our proxy secret was refused
+	hsClosedEarly                // closed before its RPC_NONCE: our secret or clock was refused
 	hsBadNonce                   // its RPC_NONCE is malformed or names another secret
 	hsClockSkew                  // its clock and ours are more than 30 s apart
 	hsKeysDisagree               // closed or garbled after the keys were in use
@@ -145,13 +145,15 @@ func hint(err error, public netip.Addr) string {
 	}
 	switch he.kind {
 	case hsClosedEarly:
-		return he.err.Error() + " at once: it does not accept our proxy secret (outdated PROXY_SECRET_FILE?)"
+		return he.err.Error() + " at once: it refused our RPC_NONCE: an outdated proxy secret (PROXY_SECRET_FILE), or this host's clock over 30 s off"
 	case hsBadNonce:
 		if errors.Is(he.err, rpc.ErrKeySelector) {
 			return "it uses another proxy secret: download getProxySecret again"
 		}
 	case hsClockSkew:
 		return he.err.Error() + ": fix this host's clock"
+	case hsProtocol:
+		return he.err.Error() + ": the answer is not the middle-proxy protocol"
 	case hsKeysDisagree:
 		return fmt.Sprintf("%s: the keys disagree, so it sees us at another address than %s; behind NAT set IP (or NAT_INFO) to the public address", he.err, public)
 	}

@@ -1,0 +1,58 @@
+package doctor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mtproxy/mtproxy/testkit/fakecore"
+)
+
+func TestCheckClockNTP(t *testing.T) {
+	cases := []struct {
+		name     string
+		skew     time.Duration // the server's clock ahead of ours
+		st       Status
+		fragment string
+	}{
+		{"in time", 0, OK, "(NTP 127.0.0.1:"},
+		{"3s", 3 * time.Second, Warn, "-3.0"},
+		{"10s", -10 * time.Second, Fail, "+10.0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := baseEnv(t)
+			e["NTP_SERVERS"] = sntpServer(t, c.skew)
+			s := newTestSession(t, e, testOptions(t))
+			r := s.checkClock(context.Background())
+			want(t, r, c.st, c.fragment, "Telegram Date: no response")
+		})
+	}
+}
+
+// The Date header of Telegram's response counts even with NTP blocked,
+// graded by what it proves.
+func TestCheckClockHTTPDate(t *testing.T) {
+	cases := []struct {
+		skew     time.Duration
+		st       Status
+		fragment string
+	}{
+		{0, OK, "(Date header 127.0.0.1:"},
+		{-10 * time.Second, Fail, "off UTC (limit 5 s)"},
+	}
+	for _, c := range cases {
+		core := fakecore.New(proxySecretBytes(t), nil, nil)
+		t.Cleanup(core.Close)
+		core.SetDateSkew(c.skew)
+		e := baseEnv(t)
+		e["PROXY_SECRET_URL"], e["PROXY_CONFIG_URL"] = core.SecretURL(), core.ConfigURL() // the config: 404, still dated
+		s := newTestSession(t, e, testOptions(t))
+		want(t, s.checkClock(context.Background()), c.st, c.fragment, "NTP: no answer")
+	}
+}
+
+func TestCheckClockUnknown(t *testing.T) {
+	s := newTestSession(t, baseEnv(t), testOptions(t))
+	want(t, s.checkClock(context.Background()), Warn, "offset from UTC unknown", "NTP: no answer", "Telegram Date: no response")
+}
