@@ -197,6 +197,17 @@ func (s *Server) Answer(connID uint64, pkt []byte) bool {
 	return false
 }
 
+// SimpleAck sends an unsolicited RPC_SIMPLE_ACK with token to connID.
+func (s *Server) SimpleAck(connID uint64, token uint32) bool {
+	for _, c := range s.snapshot() {
+		if c.carries(connID) {
+			ack := binary.LittleEndian.AppendUint64(u32(nil, typeSimpleAck), connID)
+			return c.sendMsg(u32(ack, token)) == nil
+		}
+	}
+	return false
+}
+
 // Ping sends RPC_PING with id on every established connection.
 func (s *Server) Ping(id uint64) {
 	for _, c := range s.snapshot() {
