@@ -96,6 +96,9 @@ func (c *conn) handshake(mode Mode) (string, error) {
 		_, _ = c.r.next()
 		return "garbage", errors.New("garbage")
 	}
+	if o.HandshakeDelay > 0 {
+		time.Sleep(o.HandshakeDelay)
+	}
 	var srvNonce [16]byte
 	_, _ = rand.Read(srvNonce[:])
 	ours := u32(nil, typeNonce)

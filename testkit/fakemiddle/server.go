@@ -64,6 +64,8 @@ type Options struct {
 	Handler func(*Request) [][]byte
 	// AnswerDelay delays every answer (the connection's reads wait too).
 	AnswerDelay time.Duration
+	// HandshakeDelay delays our RPC_NONCE: a middle proxy slow to accept.
+	HandshakeDelay time.Duration
 }
 
 // Server is a fake middle proxy listening on loopback.
