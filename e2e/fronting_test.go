@@ -55,7 +55,8 @@ func browse(t *testing.T, addr string, cfg *tls.Config) (*tls.ConnectionState, [
 // authenticate sees the real site: a browser completes a TLS handshake
 // with the site's certificate and gets its page; forged, stale and
 // replayed hellos reach the site byte for byte; in TLS-only mode so do
-// obfuscated2 headers and plain HTTP. Genuine FakeTLS clients still work.
+// obfuscated2 headers and plain HTTP, as far as the site reads them.
+// Genuine FakeTLS clients still work.
 func TestFrontingShowsTheRealSite(t *testing.T) {
 	front := tlsfront.Start(t, frontDomain)
 	r := startRig(t, fakedc.Options{}, func(env map[string]string) {
@@ -162,14 +163,16 @@ func TestFrontingShowsTheRealSite(t *testing.T) {
 			t.Fatal(err)
 		}
 		sendAndClose(t, addr, h.Header[:])
-		sawExactly(t, nextFront(), h.Header[:])
+		// The proxy read a record header's worth before deciding; the
+		// site may stop at it.
+		sawStart(t, nextFront(), h.Header[:], 5)
 		waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("not_tls", "done"), 1)
 	})
 
 	t.Run("plain HTTP in TLS-only mode", func(t *testing.T) {
 		req := []byte("GET / HTTP/1.1\r\nHost: " + frontDomain + "\r\n\r\n")
 		sendAndClose(t, addr, req)
-		sawExactly(t, nextFront(), req)
+		sawStart(t, nextFront(), req, 5)
 		waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("not_tls", "done"), 2)
 	})
 

@@ -21,6 +21,7 @@ func fillToLimit(t *testing.T, r *rig, limit int) []*client.Conn {
 	if v, _ := statsValue(t, r.p, "total_max_special_connections"); v != strconv.Itoa(limit) {
 		t.Fatalf("/stats total_max_special_connections %q, want %d", v, limit)
 	}
+	waitActive(t, r, 0) // waitReady's probe connection has been let go
 	var open []*client.Conn
 	for range limit {
 		c := dial(t, r.p.addr(), opts(t, client.Padded, secret1Hex, 2))

@@ -89,3 +89,13 @@ func closedWithoutAnswer(t testing.TB, c net.Conn) {
 		t.Fatalf("the proxy answered %d bytes before closing", len(got))
 	}
 }
+
+// sawStart checks the fronting site read at least the first n bytes of
+// sent and nothing but a prefix of it: a site that stops reading at the
+// first bad record need not read everything a non-TLS prober sent.
+func sawStart(t testing.TB, ci tlsfront.ConnInfo, sent []byte, n int) {
+	t.Helper()
+	if len(ci.FirstBytes) < n || !bytes.HasPrefix(sent, ci.FirstBytes) {
+		t.Fatalf("the site read %d bytes, want a prefix of the %d sent, at least %d long", len(ci.FirstBytes), len(sent), n)
+	}
+}

@@ -52,17 +52,18 @@ func TestReplayedHeaderDrained(t *testing.T) {
 	}
 }
 
-// With a fronting host, replays go to the real site: a replayed
-// obfuscated2 session arrives there exactly as replayed, and so does the
-// start of a replayed FakeTLS session (its hello, then what followed it,
-// in order); only the first uses reach the DC.
+// With a fronting host, replays go to the real site: what it reads of a
+// replayed obfuscated2 session or FakeTLS session (all of the hello, then
+// what followed it) is exactly what was replayed; only the first uses
+// reach the DC.
 func TestReplaysFronted(t *testing.T) {
 	front := tlsfront.Start(t, frontDomain)
 	r := startRig(t, fakedc.Options{}, func(env map[string]string) { useFront(env, front) })
 
 	o2 := recordedSession(t, r.p.addr(), client.Intermediate)
 	sendAndClose(t, r.p.addr(), o2.Written())
-	sawExactly(t, frontConn(t, front, 0), o2.Written())
+	// A TLS site may stop reading at the first record header, 5 bytes.
+	sawStart(t, frontConn(t, front, 0), o2.Written(), 5)
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("intermediate", "replay"), 1)
 
 	tls := recordedSession(t, r.p.addr(), client.FakeTLS)
