@@ -23,14 +23,14 @@ func doctor(args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "doctor:", err)
+		fmt.Fprintln(os.Stderr, err) // names doctor already
 		return exitConfig
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := doc.Diagnose(ctx, cmd.ConfigArgs, cmd.Options)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "doctor:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return exitConfig
 	}
 	write := rep.WriteText

@@ -20,11 +20,13 @@
 //   - running proxy: /healthz and /stats of a proxy already running on
 //     INTERNAL_PORT, with its numbers.
 //   - dc N: a TCP connect to every address of every DC (DC_ADDRS applied,
-//     PREFER_IP order), with latencies.
+//     PREFER_IP order), with latencies. Failures of the fallback family
+//     are only noted while the preferred family answers.
 //   - proxy secret, proxy config: getProxySecret and getProxyConfig are
 //     downloaded (never written: doctor is read-only) and compared with the
 //     cached PROXY_SECRET_FILE and PROXY_CONFIG_FILE (age, validity, number
-//     of DCs, same or not).
+//     of DCs, same or not). A cache older than two CONFIG_REFRESH_INTERVALs
+//     is called stale: it has missed a refresh.
 //   - middle proxies: every proxy_for address of the downloaded (else
 //     cached) list gets a TCP connect and, when a proxy secret is at hand,
 //     the real RPC handshake (nonce exchange, keys, encrypted handshake).
@@ -47,7 +49,12 @@
 // 0 when no check failed (warnings alone still give 0), 1 when any check
 // failed, 2 for a bad doctor command line. The text report has one
 // "[ok] / [warn] / [FAIL] / [skip]" line per check, indented notes under
-// it and a summary line; --json prints the same as one JSON object.
+// it and a summary line; --json prints the same as one JSON object. The
+// links are the only lines holding secrets (--hide-links elides them); the
+// tag and Telegram's proxy secret are never printed.
+//
+// The entry points are [ParseArgs] (doctor's flags apart from the proxy's),
+// [Diagnose] (load, run, report) and [Report.WriteText] / [Report.WriteJSON].
 //
 // # Bounded time
 //

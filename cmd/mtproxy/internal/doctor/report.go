@@ -83,5 +83,6 @@ func (r Report) WriteJSON(w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // links keep their &
 	return enc.Encode(out)
 }
