@@ -142,6 +142,7 @@ type rigOpts struct {
 	mids    int                                        // fake middle proxies, serving DC 2, 3, ... (default 1)
 	fm      func(r *rig, i int, o *fakemiddle.Options) // r.ln is listening already
 	opts    func(o *Options)
+	setup   func(r *rig, o *Options) // after opts, with the fakes running
 	engine  func(o *proxy.Options)
 	noStart bool // New only: the test calls start (or Start) itself
 	noWait  bool // start does not wait for the default DC to be ready
@@ -188,6 +189,9 @@ func newRig(t *testing.T, ro rigOpts) *rig {
 	}
 	if ro.opts != nil {
 		ro.opts(&o)
+	}
+	if ro.setup != nil {
+		ro.setup(r, &o)
 	}
 	m, err := New(o)
 	if err != nil {

@@ -90,9 +90,26 @@ func (c *rpcConn) unregister(id uint64) bool {
 	}
 	c.mu.Unlock()
 	if ok && left == 0 && c.t.isRetired() {
-		c.close(CloseRetired, nil)
+		c.closeIfIdle()
 	}
 	return ok
+}
+
+// closeIfIdle closes a retired target's connection if no client is bound
+// to it. The check and the refusal of further clients are one step under
+// mu, so a client binding at that moment (it picked the connection before
+// the target was retired) is either refused by register, and picks
+// another, or keeps the connection open; it is never closed.
+func (c *rpcConn) closeIfIdle() {
+	c.mu.Lock()
+	idle := c.clients != nil && len(c.clients) == 0
+	if idle {
+		c.clients = nil
+	}
+	c.mu.Unlock()
+	if idle {
+		c.close(CloseRetired, nil)
+	}
 }
 
 func (c *rpcConn) lookup(id uint64) *extConn {

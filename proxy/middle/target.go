@@ -245,9 +245,7 @@ func (t *target) retire() {
 	conns := append([]*rpcConn(nil), t.conns...)
 	t.mu.Unlock()
 	for _, c := range conns {
-		if c.nclients.Load() == 0 {
-			c.close(CloseRetired, nil)
-		}
+		c.closeIfIdle()
 	}
 	t.poke()
 }
