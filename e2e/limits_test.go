@@ -93,3 +93,26 @@ func TestWorkersScaleTheLimit(t *testing.T) {
 		fillToLimit(t, r, 4)
 	})
 }
+
+// A client that starts a handshake and stalls is closed without an answer
+// once HANDSHAKE_TIMEOUT passes, and counted as a timeout.
+func TestStalledHandshakeClosed(t *testing.T) {
+	r := startRig(t, fakedc.Options{}, func(env map[string]string) { env["HANDSHAKE_TIMEOUT"] = "1s" })
+	h, err := client.NewHandshake(opts(t, client.Abridged, secret1Hex, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", r.p.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(h.Header[:40]); err != nil {
+		t.Fatal(err)
+	}
+	closedWithoutAnswer(t, c)
+	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("unknown", "timeout"), 1)
+	if n := headerConns(r.dc); n != 0 {
+		t.Fatalf("the DC got %d connections", n)
+	}
+}
