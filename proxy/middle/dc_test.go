@@ -63,7 +63,7 @@ func TestDCWithoutReadyConnection(t *testing.T) {
 			}
 			// The default DC is unaffected.
 			echo(t, r.dial(client.Abridged, 2), 1, 64)
-			st := r.m.Stats()
+			st := r.waitStats("1 forwarded", func(st Stats) bool { return st.Queries.Forwarded >= 1 })
 			if st.Queries.Forwarded != 1 || st.Queries.Dropped != 2 || st.ReadyTargets != 1 || st.DeclaredTargets != 2 {
 				t.Errorf("queries %+v ready %d declared %d", st.Queries, st.ReadyTargets, st.DeclaredTargets)
 			}
@@ -101,7 +101,7 @@ func TestClientsWaitForFirstConnection(t *testing.T) {
 			t.Fatalf("client %d: %v", i, err)
 		}
 	}
-	if st := r.m.Stats(); st.Queries.Dropped != 0 || st.Queries.Forwarded != 5 {
+	if st := r.waitStats("5 forwarded", func(st Stats) bool { return st.Queries.Forwarded >= 5 }); st.Queries.Dropped != 0 || st.Queries.Forwarded != 5 {
 		t.Errorf("queries %+v", st.Queries)
 	}
 }

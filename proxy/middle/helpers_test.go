@@ -388,3 +388,16 @@ func connIDOf(t *testing.T, s *fakemiddle.Server, c *client.Conn) uint64 {
 	}
 	return 0
 }
+
+// waitStats waits until the stats satisfy cond and returns them. Counters
+// move just after the packet they count is handed on, so a client may see
+// its answer a moment before the count does.
+func (r *rig) waitStats(what string, cond func(Stats) bool) Stats {
+	r.t.Helper()
+	var st Stats
+	eventually(r.t, what, 10*time.Second, func() bool {
+		st = r.m.Stats()
+		return cond(st)
+	})
+	return st
+}

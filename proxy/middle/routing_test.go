@@ -58,7 +58,9 @@ func TestRoutingManyClients(t *testing.T) {
 	if len(ids) != clients {
 		t.Errorf("%d conn ids, want %d", len(ids), clients)
 	}
-	st := r.m.Stats()
+	st := r.waitStats("every packet counted", func(st Stats) bool {
+		return st.Queries.Forwarded >= clients*packets && st.Responses.Forwarded >= clients*packets
+	})
 	if st.Queries.Forwarded != clients*packets || st.Responses.Forwarded != clients*packets || st.Responses.Dropped != 0 {
 		t.Errorf("queries %+v responses %+v", st.Queries, st.Responses)
 	}

@@ -52,7 +52,9 @@ func TestStatsAfterKnownExchange(t *testing.T) {
 	_ = gone.Close()
 	eventually(t, "the third client gone", 10*time.Second, func() bool { return r.m.Stats().ExtConnections == 2 })
 
-	st := r.m.Stats()
+	st := r.waitStats("9 queries, 9 responses, 2 acks", func(st Stats) bool {
+		return st.Queries.Forwarded >= 9 && st.Responses.Forwarded >= 9 && st.SimpleAcks.Forwarded >= 2
+	})
 	want := Stats{
 		Queries:               Counts{Forwarded: 9},
 		InvalidQueries:        2,

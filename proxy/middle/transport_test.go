@@ -171,7 +171,7 @@ func TestQuickAckBytesOnTheWire(t *testing.T) {
 			}
 		})
 	}
-	if st := r.m.Stats(); st.SimpleAcks.Forwarded != 3 || st.SimpleAcks.Dropped != 0 {
+	if st := r.waitStats("3 acks", func(st Stats) bool { return st.SimpleAcks.Forwarded >= 3 }); st.SimpleAcks.Forwarded != 3 || st.SimpleAcks.Dropped != 0 {
 		t.Errorf("simple acks %+v, want 3 forwarded", st.SimpleAcks)
 	}
 }
