@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/compare"
+	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/procfs"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/stubs"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -29,6 +30,9 @@ const usage = `mtbench: load generator for MTProto proxies (loopback only by def
   mtbench middle [-tag hex]        fake middle proxy + fake core.telegram.org
   mtbench compare [-base variant] report.json...
   mtbench freeport [-n N]          print N free loopback TCP ports
+  mtbench waitport -port N [-pid P] [-timeout 10s]
+                                   wait until process P (any, without -pid)
+                                   listens on TCP port N
 `
 
 // Main runs mtbench with args (without the program name) and returns the
@@ -52,6 +56,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runCompare(args, stdout, stderr)
 	case "freeport":
 		err = runFreePort(args, stdout, stderr)
+	case "waitport":
+		err = runWaitPort(ctx, args, stderr, procfs.FS{})
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return ExitOK

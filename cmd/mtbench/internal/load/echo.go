@@ -60,8 +60,8 @@ func echoOne(ctx context.Context, cfg Config, d *dialer, pat pattern, packets, s
 		res.err = err
 	}
 	res.end = time.Now()
-	if res.err != nil && ctx.Err() != nil {
-		res.err = fmt.Errorf("%w (%w)", ctx.Err(), res.err)
+	if res.err != nil && expired(ctx) {
+		res.err = fmt.Errorf("%w (%w)", endOf(ctx), res.err)
 	}
 	return res
 }

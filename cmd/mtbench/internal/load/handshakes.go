@@ -23,13 +23,13 @@ func runHandshakes(ctx context.Context, cfg Config, d *dialer, r *report.Report)
 	var wg sync.WaitGroup
 	for w := range cfg.Conns {
 		wg.Go(func() {
-			for ctx.Err() == nil {
+			for !expired(ctx) {
 				if cfg.Count > 0 && started.Add(1) > int64(cfg.Count) {
 					return
 				}
 				c, lat, err := d.dial(ctx, cfg.Probe)
 				if err != nil {
-					if ctx.Err() == nil {
+					if !expired(ctx) {
 						errs[w] = append(errs[w], err)
 					}
 					continue
@@ -45,9 +45,29 @@ func runHandshakes(ctx context.Context, cfg Config, d *dialer, r *report.Report)
 	for w := range cfg.Conns {
 		all = append(all, lats[w]...)
 		for _, err := range errs[w] {
-			r.AddError(errorKind(err))
+			r.AddError(errorKind(err), err.Error())
 		}
 	}
 	r.OK = len(all)
 	r.Handshake = stats.Summarize(all)
+}
+
+// expired reports whether ctx is done or past its deadline. A dial bound by
+// the deadline can fail an instant before the context's own timer fires, so
+// ctx.Err alone would count attempts cut short by the end of the run as
+// failures, and loop on them.
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
+// endOf is why an expired ctx ended: cancelled, or its deadline.
+func endOf(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return context.DeadlineExceeded
 }

@@ -47,7 +47,7 @@ func runIdle(ctx context.Context, cfg Config, d *dialer, r *report.Report) (clos
 	var ok []time.Duration
 	for i := range cfg.Conns {
 		if errs[i] != nil {
-			r.AddError(errorKind(errs[i]))
+			r.AddError(errorKind(errs[i]), errs[i].Error())
 			continue
 		}
 		ok = append(ok, lats[i])

@@ -45,7 +45,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	if obs != nil {
 		if r.Proxy, err = obs.finish(); err != nil {
-			r.AddError(err.Error())
+			r.AddError("observing the proxy", err.Error())
 		}
 	}
 	if closeAll != nil {

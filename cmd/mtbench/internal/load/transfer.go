@@ -61,7 +61,7 @@ func runConns(ctx context.Context, cfg Config, r *report.Report,
 			last = res.end
 		}
 		if res.err != nil {
-			r.AddError(errorKind(res.err))
+			r.AddError(errorKind(res.err), res.err.Error())
 			continue
 		}
 		r.OK++
@@ -105,8 +105,8 @@ func transferOne(ctx context.Context, cfg Config, d *dialer, pat pattern) (res c
 		res.up, res.down, res.err = echoRaw(c, cfg, pat)
 	}
 	res.end = time.Now()
-	if res.err != nil && ctx.Err() != nil {
-		res.err = fmt.Errorf("%w (%w)", ctx.Err(), res.err)
+	if res.err != nil && expired(ctx) {
+		res.err = fmt.Errorf("%w (%w)", endOf(ctx), res.err)
 	}
 	return res
 }

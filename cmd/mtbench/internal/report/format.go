@@ -41,7 +41,11 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "\nelapsed %v, ok %d, failed %d\n", r.Elapsed.Round(time.Millisecond), r.OK, r.Failed)
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
-		fmt.Fprintf(&b, "  error x%d: %s\n", r.Errors[k], k)
+		fmt.Fprintf(&b, "  error x%d: %s", r.Errors[k], k)
+		if d := r.ErrorSamples[k]; d != "" && d != k {
+			fmt.Fprintf(&b, " (first: %s)", d)
+		}
+		b.WriteString("\n")
 	}
 	if r.BytesUp > 0 || r.BytesDown > 0 {
 		fmt.Fprintf(&b, "throughput up %s, down %s, total %s\n", Rate(r.UpRate), Rate(r.DownRate), Rate(r.TotalRate))

@@ -35,10 +35,12 @@ type Report struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 
 	// OK and Failed count connections (or handshakes); Errors counts
-	// failures by message, at most MaxErrorKinds kinds.
-	OK     int            `json:"ok"`
-	Failed int            `json:"failed"`
-	Errors map[string]int `json:"errors,omitempty"`
+	// failures by kind, at most MaxErrorKinds kinds, and ErrorSamples keeps
+	// the first full message of each kind.
+	OK           int               `json:"ok"`
+	Failed       int               `json:"failed"`
+	Errors       map[string]int    `json:"errors,omitempty"`
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 
 	// BytesUp went client -> proxy -> DC, BytesDown the other way, counted
 	// when verified (or received, with verification off).
@@ -67,16 +69,20 @@ type Report struct {
 // MaxErrorKinds bounds the distinct error messages a Report keeps.
 const MaxErrorKinds = 8
 
-// AddError counts one failure with message msg.
-func (r *Report) AddError(msg string) {
+// AddError counts one failure of the given kind; detail is the full message,
+// kept for the first failure of each kind.
+func (r *Report) AddError(kind, detail string) {
 	r.Failed++
 	if r.Errors == nil {
-		r.Errors = map[string]int{}
+		r.Errors, r.ErrorSamples = map[string]int{}, map[string]string{}
 	}
-	if _, ok := r.Errors[msg]; !ok && len(r.Errors) >= MaxErrorKinds {
-		msg = "(other errors)"
+	if _, ok := r.Errors[kind]; !ok && len(r.Errors) >= MaxErrorKinds {
+		kind = "(other errors)"
 	}
-	r.Errors[msg]++
+	if r.Errors[kind] == 0 {
+		r.ErrorSamples[kind] = detail
+	}
+	r.Errors[kind]++
 }
 
 // ProxyUsage is the proxy process's resources around the measured phase.

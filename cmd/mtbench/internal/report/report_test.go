@@ -60,14 +60,17 @@ func TestFinishRates(t *testing.T) {
 func TestAddErrorBounded(t *testing.T) {
 	var r Report
 	for i := 0; i < 20; i++ {
-		r.AddError(fmt.Sprintf("error %d", i))
+		r.AddError(fmt.Sprintf("error %d", i), fmt.Sprintf("detail %d", i))
 	}
-	r.AddError("error 0")
+	r.AddError("error 0", "another detail")
 	if r.Failed != 21 {
 		t.Errorf("failed %d", r.Failed)
 	}
 	if len(r.Errors) != MaxErrorKinds+1 || r.Errors["(other errors)"] != 12 || r.Errors["error 0"] != 2 {
 		t.Errorf("errors %v", r.Errors)
+	}
+	if r.ErrorSamples["error 0"] != "detail 0" || r.ErrorSamples["(other errors)"] != "detail 8" {
+		t.Errorf("samples %v", r.ErrorSamples)
 	}
 }
 
@@ -92,7 +95,7 @@ proxy pid 42: RSS 10.0 MiB -> 12.0 MiB (peak 13.0 MiB), CPU 1.5s (357.9 MB/s per
 func TestJSONRoundTrip(t *testing.T) {
 	var b bytes.Buffer
 	in := sample()
-	in.AddError("dial: refused")
+	in.AddError("dial: refused", "client: dial tcp 127.0.0.1:1: connect: connection refused")
 	if err := WriteJSON(&b, in); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +109,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.UpRate != in.UpRate || out.Latency != in.Latency || *out.Proxy != *in.Proxy ||
-		out.Errors["dial: refused"] != 1 || !out.Started.Equal(in.Started) {
+		out.Errors["dial: refused"] != 1 || out.ErrorSamples["dial: refused"] != in.ErrorSamples["dial: refused"] || !out.Started.Equal(in.Started) {
 		t.Errorf("round trip lost data:\n%+v\n%+v", out, in)
 	}
 }
