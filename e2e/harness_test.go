@@ -129,8 +129,8 @@ func (p *proc) addr() string { return "127.0.0.1:" + p.env["PORT"] }
 // internal is the base URL of the internal HTTP port.
 func (p *proc) internal() string { return "http://127.0.0.1:" + p.env["INTERNAL_PORT"] }
 
-// waitReady waits until the proxy prints its start-up block and its client
-// port accepts connections.
+// waitReady waits until the proxy prints its start-up block and serves
+// its internal port (both listeners are open by then).
 func (p *proc) waitReady() {
 	p.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -140,10 +140,14 @@ func (p *proc) waitReady() {
 			p.t.Fatalf("mtproxy exited early: %v\nstdout:\n%s\nstderr:\n%s", p.err, p.Stdout(), p.Stderr())
 		default:
 		}
+		// /healthz rather than a dial of the client port, which would
+		// count as a client and a failed handshake.
 		if strings.Contains(p.Stdout(), "Final configuration") {
-			if c, err := net.DialTimeout("tcp", p.addr(), time.Second); err == nil {
-				c.Close()
-				return
+			if resp, err := http.Get(p.internal() + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return
+				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakecore"
 	"github.com/mtproxy/mtproxy/testkit/fakemiddle"
+	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
 const middleTag = "0123456789abcdeffedcba9876543210"
@@ -275,4 +277,64 @@ func TestMiddleModeMiddleProxyDies(t *testing.T) {
 	}
 	midWaitFor(t, "a new RPC connection", func() bool { return midStats(t, p)["total_ready_targets"] == "1" })
 	midReqPQ(t, r.dial(p, client.Intermediate))
+}
+
+// Real Telethon clients in each MTProxy connection class reach the fake
+// middle proxy through the binary in middle mode with a TAG: the resPQ it
+// answers in RPC_PROXY_ANS reaches them intact, since they go on with
+// req_DH_params, which arrives in an RPC_PROXY_REQ carrying the tag.
+func TestMiddleModeTelethon(t *testing.T) {
+	needTelethon(t)
+	r := newMiddleRig(t)
+	p := start(t, r.env)
+	p.waitReady()
+	secret := hex.EncodeToString(r.secret[:])
+	for _, c := range []struct{ mode, secret string }{
+		{"abridged", secret}, {"intermediate", secret}, {"randomized", "dd" + secret},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			before := countReqDH(r.mid.Requests())
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, python, "testdata/telethon_connect.py", "127.0.0.1", r.env["PORT"], c.secret, c.mode, "25")
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			defer func() {
+				cancel()
+				<-exited
+				if t.Failed() {
+					t.Logf("telethon output:\n%s", out.String())
+				}
+			}()
+			for countReqDH(r.mid.Requests()) == before {
+				select {
+				case err := <-exited:
+					exited <- err
+					t.Fatalf("Telethon ended (%v) before its req_DH_params reached the middle proxy", err)
+				case <-ctx.Done():
+					t.Fatal("no req_DH_params within the bound")
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		})
+	}
+	if v := r.mid.Violations(); len(v) > 0 {
+		t.Fatalf("the fake middle proxy saw bad requests:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// countReqDH counts the req_DH_params messages among the requests.
+func countReqDH(reqs []fakemiddle.Request) int {
+	n := 0
+	for _, q := range reqs {
+		if _, _, err := mtproto.ParseReqDHParams(q.Packet); err == nil {
+			n++
+		}
+	}
+	return n
 }
