@@ -3,6 +3,7 @@ package middle
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -81,6 +82,7 @@ func TestMiddleProxyGoneAndBack(t *testing.T) {
 // Close ends every client, refuses new ones, and is idempotent.
 func TestCloseEndsClients(t *testing.T) {
 	r := newRig(t, rigOpts{})
+	r.waitTargets(2)
 	cs := []*client.Conn{r.dial(client.Intermediate, 2), r.dial(client.Abridged, -2)}
 	for i, c := range cs {
 		echo(t, c, uint32(i), 64)
@@ -111,4 +113,56 @@ func TestCloseEndsClients(t *testing.T) {
 	if got := r.obs.closeReasons(); got[CloseShutdown] != 2 || len(got) != 1 {
 		t.Errorf("close reasons %v", got)
 	}
+}
+
+// A middle proxy that stops reading cannot hold clients forever: the
+// write that blocks times out after WriteTimeout, the connection closes
+// with its clients, and the pool reconnects.
+func TestStuckMiddleProxyWriteTimeout(t *testing.T) {
+	r := newRig(t, rigOpts{opts: func(o *Options) {
+		oneConn(o)
+		o.WriteTimeout = 300 * time.Millisecond
+	}})
+	c := r.dial(client.Intermediate, 2)
+	echo(t, c, 1, 64)
+	r.mids[0].SetMode(fakemiddle.ModeStall)
+	big := encPacket(2, 512<<10)
+	go func() {
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		for c.WritePacket(big, false) == nil {
+		}
+	}()
+	// The fake answers the frame it was reading when it stalled; then the
+	// client must see its connection end.
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	for {
+		if _, err := c.ReadPacket(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the client was not closed")
+			}
+			break
+		}
+	}
+	eventually(t, "the write timeout", 10*time.Second, func() bool { return r.obs.closeReasons()[CloseWriteTimeout] == 1 })
+	ev := r.obs.closeEvents()[0]
+	if ev.Clients != 1 || ev.Target != r.mids[0].Addr() {
+		t.Errorf("close event %+v", ev)
+	}
+	r.mids[0].SetMode(fakemiddle.ModeNormal)
+	r.waitTargets(1)
+	echo(t, r.dial(client.Abridged, 2), 3, 64)
+}
+
+// Bytes that are not frames from a middle proxy mid-stream: the connection
+// is closed as a protocol error with its clients, the pool reconnects.
+func TestGarbageMidStream(t *testing.T) {
+	r := newRig(t, rigOpts{opts: oneConn})
+	c := r.dial(client.Padded, 2)
+	echo(t, c, 1, 64)
+	r.mids[0].Garbage()
+	expectClosed(t, c)
+	eventually(t, "a protocol error", 10*time.Second, func() bool { return r.obs.closeReasons()[CloseProtocolError] == 1 })
+	r.waitTargets(1)
+	echo(t, r.dial(client.Padded, 2), 2, 64)
 }

@@ -162,3 +162,42 @@ func TestCloseConnWhenClientLeaves(t *testing.T) {
 	}
 	r.noViolations()
 }
+
+// A client with no traffic either way for IdleTimeout is closed and the
+// middle proxy told; a client whose answers keep coming is not idle.
+func TestIdleClientClosed(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	r := newRig(t, rigOpts{opts: func(o *Options) { oneConn(o); o.IdleTimeout = idle }})
+	quiet := r.dial(client.Intermediate, 2)
+	busy := r.dial(client.Intermediate, 2)
+	echo(t, quiet, 1, 64)
+	echo(t, busy, 2, 64)
+	qid, bid := connIDOf(t, r.mids[0], quiet), connIDOf(t, r.mids[0], busy)
+	start := time.Now()
+	// busy only receives: unsolicited answers every 50 ms.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				r.mids[0].Answer(bid, encPacket(3, 64))
+			}
+		}
+	}()
+	expectClosed(t, quiet)
+	if d := time.Since(start); d < idle {
+		t.Errorf("closed after %v, before IdleTimeout", d)
+	}
+	eventually(t, "RPC_CLOSE_CONN for the idle client", 10*time.Second, func() bool {
+		return slices.Contains(r.mids[0].CloseConns(), qid)
+	})
+	_ = busy.SetDeadline(time.Now().Add(20 * time.Second))
+	for range 3 * idle / (50 * time.Millisecond) {
+		if _, err := busy.ReadPacket(); err != nil {
+			t.Fatalf("the receiving client was closed: %v", err)
+		}
+	}
+}

@@ -155,7 +155,10 @@ func (c *rpcConn) flushLocked() error {
 		if errors.As(err, &ne) && ne.Timeout() {
 			reason = CloseWriteTimeout
 		}
-		go c.close(reason, err) // close takes locks a writer may not hold
+		// At once, so that the clients bound now are closed with it and
+		// counted in its CloseEvent. close takes mu and the target's lock,
+		// never wmu, and nothing holds those while taking wmu.
+		c.close(reason, err)
 	}
 	return err
 }
@@ -169,10 +172,25 @@ func (c *rpcConn) notifyClosed(id uint64) {
 	select {
 	case c.ctl <- ctlMsg{rpc.TypeCloseConn, id}:
 	default:
+		// A client leaving may wait for the write; the reader never does
+		// (see notifyUnknown).
 		c.wmu.Lock()
 		c.queueCtlLocked(ctlMsg{rpc.TypeCloseConn, id})
 		_ = c.flushLocked()
 		c.wmu.Unlock()
+	}
+}
+
+// notifyUnknown answers a message for a connection id we do not know
+// with RPC_CLOSE_CONN, as the official proxy does, from the reader
+// goroutine: it never blocks, since a write blocked on a middle proxy that
+// is itself blocked writing to us would stall both until WriteTimeout.
+// When the keeper is that far behind the notice is dropped; the middle
+// proxy's next message for the id brings another chance.
+func (c *rpcConn) notifyUnknown(id uint64) {
+	select {
+	case c.ctl <- ctlMsg{rpc.TypeCloseConn, id}:
+	default:
 	}
 }
 
@@ -240,7 +258,7 @@ func (c *rpcConn) route(msg *rpc.ServerMessage) {
 		ec := c.lookup(msg.ConnID)
 		if ec == nil {
 			cnt.respDropped.Add(1)
-			c.notifyClosed(msg.ConnID) // as the official proxy: the client is unknown
+			c.notifyUnknown(msg.ConnID)
 			return
 		}
 		if ec.deliverPacket(msg.Data) {
@@ -252,7 +270,7 @@ func (c *rpcConn) route(msg *rpc.ServerMessage) {
 		ec := c.lookup(msg.ConnID)
 		if ec == nil {
 			cnt.acksDropped.Add(1)
-			c.notifyClosed(msg.ConnID)
+			c.notifyUnknown(msg.ConnID)
 			return
 		}
 		if ec.deliverAck(msg.Confirm) {

@@ -185,3 +185,42 @@ func TestConfigSwapKeepsUnchangedTargets(t *testing.T) {
 		}
 	}
 }
+
+// A middle proxy that returns to the config while its retired target
+// still carries a client gets a fresh target beside it; the retired one
+// keeps its client until it leaves, then goes.
+func TestConfigSwapBackWhileDraining(t *testing.T) {
+	r := newRig(t, rigOpts{mids: 2, noStart: true, opts: oneConn})
+	cfgFor := func(i int) []byte {
+		a := r.mids[i].Addr().String()
+		return []byte("default 2;\nproxy_for 2 " + a + ";\nproxy_for -2 " + a + ";\n")
+	}
+	r.core.Set(fakecore.PathConfig, cfgFor(0))
+	r.start()
+	held := r.dial(client.Intermediate, 2)
+	echo(t, held, 1, 64)
+	for _, i := range []int{1, 0} {
+		r.core.Set(fakecore.PathConfig, cfgFor(i))
+		if err := r.m.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.waitTargets(1)
+	st := r.m.Stats()
+	if len(st.Targets) != 2 || st.Targets[0].Addr != r.mids[0].Addr() || st.Targets[0].Retired ||
+		st.Targets[1].Addr != r.mids[0].Addr() || !st.Targets[1].Retired || st.Targets[1].Clients != 1 {
+		t.Fatalf("targets %+v, want the fresh and the retired target of the first middle proxy", st.Targets)
+	}
+	if st.DeclaredTargets != 1 || len(st.DCs) != 2 || st.DCs[0].Ready != 1 {
+		t.Errorf("declared %d DCs %+v", st.DeclaredTargets, st.DCs)
+	}
+	echo(t, held, 2, 64)
+	fresh := r.dial(client.Abridged, 2)
+	echo(t, fresh, 3, 64)
+	if q := requestsOf(r.mids[0], connIDOf(t, r.mids[0], fresh)); q[0].Conn == requestsOf(r.mids[0], connIDOf(t, r.mids[0], held))[0].Conn {
+		t.Error("a new client was bound to the retired connection")
+	}
+	_ = held.Close()
+	eventually(t, "the retired target gone", 10*time.Second, func() bool { return len(r.m.Stats().Targets) == 1 })
+	echo(t, fresh, 4, 64)
+}

@@ -140,8 +140,12 @@ func (t *target) attempt(ctx context.Context, level int) {
 	c := newRPCConn(t.p.m, t, est, t.log)
 	if t.retired || ctx.Err() != nil {
 		t.mu.Unlock()
+		reason := CloseRetired
+		if ctx.Err() != nil {
+			reason = CloseShutdown
+		}
 		c.start(&t.p.wg)
-		c.close(CloseRetired, nil)
+		c.close(reason, nil)
 		return
 	}
 	t.failures = 0

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,8 @@ type conn struct {
 
 	mu  sync.Mutex
 	ids map[uint64]bool // connection ids seen on this connection
+
+	dead atomic.Bool // closed by DropAll or Close
 }
 
 func (c *conn) carries(id uint64) bool {
@@ -176,6 +179,12 @@ func (c *conn) handshake(mode Mode) (string, error) {
 // loop serves requests until the connection ends.
 func (c *conn) loop() {
 	for {
+		for Mode(c.s.mode.Load()) == ModeStall {
+			if c.dead.Load() {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		p, err := c.r.next()
 		if err != nil {
 			if errors.Is(err, errCRC) || errors.Is(err, errLength) || errors.Is(err, errSeq) {

@@ -23,8 +23,9 @@
 //	◄─ RPC_CLOSE_CONN, RPC_PING/PONG   recorded / answered
 //
 // Behaviours for failure tests are switched with [Server.SetMode] (refuse,
-// garbage, close, silence, mute) and methods ([Server.CloseExt],
-// [Server.DropAll], [Server.Ping]). ExpectClientIP makes it derive keys
+// garbage, close, silence, mute, stall) and methods ([Server.CloseExt],
+// [Server.Answer], [Server.SimpleAck], [Server.DropAll], [Server.Ping],
+// [Server.Garbage]). ExpectClientIP makes it derive keys
 // with another client address, as a middle proxy behind which the proxy's
 // public address differs from what the proxy used: the handshake then
 // fails exactly as in production.

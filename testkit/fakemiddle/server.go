@@ -33,6 +33,10 @@ const (
 	// ModeMute: complete the handshake, then read everything and write
 	// nothing (no answers, no pongs).
 	ModeMute
+	// ModeStall: complete the handshake, then stop reading (established
+	// connections too, after the frame being read): a middle proxy stuck
+	// so that the client's writes block once the socket buffers fill.
+	ModeStall
 )
 
 // Options configure a Server.
@@ -171,6 +175,7 @@ func (s *Server) Close() error {
 // dying mid-stream. It keeps listening.
 func (s *Server) DropAll() {
 	for _, c := range s.snapshot() {
+		c.dead.Store(true)
 		_ = c.nc.Close()
 	}
 }
