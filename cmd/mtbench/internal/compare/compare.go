@@ -77,7 +77,8 @@ func Write(w io.Writer, reports []*report.Report, base string) error {
 		fmt.Fprintf(&b, "### %s\n\n%s\n\n", s, describe(first))
 		b.WriteString("| metric |")
 		for _, v := range vs {
-			fmt.Fprintf(&b, " %s (n=%d) |", v, len(groups[key{s, v}]))
+			g := groups[key{s, v}]
+			fmt.Fprintf(&b, " %s (%s, n=%d) |", v, g[0].Mode, len(g))
 		}
 		for _, v := range vs[1:] {
 			fmt.Fprintf(&b, " %s / %s |", v, vs[0])
@@ -154,7 +155,7 @@ func ratio(v, base float64, higherBetter bool) string {
 
 // describe says what a scenario's runs did.
 func describe(r *report.Report) string {
-	s := fmt.Sprintf("%s, %s", r.Mode, r.Workload)
+	s := r.Workload
 	if r.Direction != "" {
 		s += " " + r.Direction
 	}

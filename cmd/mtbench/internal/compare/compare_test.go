@@ -44,12 +44,13 @@ func TestWriteMediansAndRatios(t *testing.T) {
 	}
 	got := b.String()
 	for _, want := range []string{
-		"### tput\n\nfaketls, transfer up, 8 connections x 64.0 MiB each way; medians (min – max) over the runs\n",
-		"| metric | mtg (n=3) | ours (n=3) | ours / mtg |\n|---|---|---|---|\n",
+		"### tput\n\ntransfer up, 8 connections x 64.0 MiB each way; medians (min – max) over the runs\n",
+		"| metric | mtg (faketls, n=3) | ours (faketls, n=3) | ours / mtg |\n|---|---|---|---|\n",
 		// medians 120 and 400: 3.33x; CPU efficiency medians 120 vs 300.
 		"| throughput (up+down) | 120 MB/s (100 MB/s – 150 MB/s) | 400 MB/s (300 MB/s – 500 MB/s) | 3.33× better |",
 		"| bytes per proxy CPU-second | 120 MB/s (100 MB/s – 150 MB/s) | 300 MB/s (200 MB/s – 500 MB/s) | 2.50× better |",
 		"| transfer time p99 | 900 ms | 900 ms | 1.00× |",
+		"| transfer time p50 | 500 ms | 500 ms | 1.00× |",
 		"| failed connections | 0 | 0 | = |",
 		"### idle\n",
 		"| proxy RSS per idle connection | 20.0 KiB | 5.00 KiB | 0.25× better |",
@@ -69,7 +70,7 @@ func TestWriteSingleVariant(t *testing.T) {
 	if err := Write(&b, []*report.Report{transfer("solo/ours", 10, time.Second)}, "mtg"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| metric | ours (n=1) |\n|---|---|\n| throughput (up+down) | 10.0 MB/s |") {
+	if !strings.Contains(b.String(), "| metric | ours (faketls, n=1) |\n|---|---|\n| throughput (up+down) | 10.0 MB/s |") {
 		t.Errorf("single variant table:\n%s", b.String())
 	}
 }
@@ -117,5 +118,16 @@ func TestLoad(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.json"), []byte("{"), 0o644)
 	if _, err := Load([]string{filepath.Join(dir, "bad.json")}); err == nil {
 		t.Error("bad JSON loaded")
+	}
+}
+
+func TestDur(t *testing.T) {
+	for ns, want := range map[float64]string{
+		850: "0.85 µs", 1500: "1.50 µs", 705_000: "705 µs", 11_495_000: "11.5 ms",
+		2_500_000: "2.50 ms", 1_200_000_000: "1.20 s", 0: "0 µs",
+	} {
+		if got := dur(ns); got != want {
+			t.Errorf("dur(%v) = %q, want %q", ns, got, want)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package compare
 
 import (
+	"math"
+
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/report"
 )
 
@@ -19,8 +21,17 @@ func mbps(v float64) string   { return fmtG(v/1e6, "MB/s") }
 func mib(v float64) string    { return fmtG(v/(1<<20), "MiB") }
 func kib(v float64) string    { return fmtG(v/(1<<10), "KiB") }
 func perSec(v float64) string { return fmtG(v, "/s") }
-func ms(v float64) string     { return fmtG(v/1e6, "ms") }
-func us(v float64) string     { return fmtG(v/1e3, "µs") }
+
+// dur formats nanoseconds in the unit that keeps the number readable.
+func dur(ns float64) string {
+	switch a := math.Abs(ns); {
+	case a >= 1e9:
+		return fmtG(ns/1e9, "s")
+	case a >= 1e6:
+		return fmtG(ns/1e6, "ms")
+	}
+	return fmtG(ns/1e3, "µs")
+}
 
 func proxy(f func(p *report.ProxyUsage, r *report.Report) (float64, bool)) func(*report.Report) (float64, bool) {
 	return func(r *report.Report) (float64, bool) {
@@ -42,15 +53,15 @@ var (
 		return float64(r.BytesUp+r.BytesDown) / s, s > 0
 	})}
 	mPeakRSS     = Metric{"proxy peak RSS", false, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) { return float64(p.PeakRSS), true })}
-	mTransferP50 = Metric{"transfer time p50", false, ms, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
-	mTransferP99 = Metric{"transfer time p99", false, ms, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
-	mRTTP50      = Metric{"packet RTT p50", false, us, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
-	mRTTP99      = Metric{"packet RTT p99", false, us, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
+	mTransferP50 = Metric{"transfer time p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
+	mTransferP99 = Metric{"transfer time p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
+	mRTTP50      = Metric{"packet RTT p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
+	mRTTP99      = Metric{"packet RTT p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
 	mHSRate      = Metric{"handshakes per second", true, perSec, always(func(r *report.Report) float64 { return r.HandshakeRate })}
-	mHSP50       = Metric{"handshake latency p50", false, us, always(func(r *report.Report) float64 { return float64(r.Handshake.P50) })}
-	mHSP90       = Metric{"handshake latency p90", false, us, always(func(r *report.Report) float64 { return float64(r.Handshake.P90) })}
-	mHSP99       = Metric{"handshake latency p99", false, us, always(func(r *report.Report) float64 { return float64(r.Handshake.P99) })}
-	mCPUPerHS    = Metric{"proxy CPU per handshake", false, us, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
+	mHSP50       = Metric{"handshake latency p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P50) })}
+	mHSP90       = Metric{"handshake latency p90", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P90) })}
+	mHSP99       = Metric{"handshake latency p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P99) })}
+	mCPUPerHS    = Metric{"proxy CPU per handshake", false, dur, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
 		return float64(p.CPU) / float64(r.OK), r.OK > 0
 	})}
 	mRSSPerConn = Metric{"proxy RSS per idle connection", false, kib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {

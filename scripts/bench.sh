@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of this proxy (cmd/mtproxy) and mtg v2.2.8, on
+# loopback, with cmd/mtbench. One command:
+#
+#   scripts/bench.sh                 # every scenario, 3 runs each
+#   REPS=1 SCENARIOS="tput-up-8 hs-16" scripts/bench.sh
+#   REPORT_ONLY=1 OUT=/tmp/mtbench-results.xxx scripts/bench.sh  # tables again
+#
+# What it does:
+#   1. builds mtproxy and mtbench from this tree, and mtg from the Go module
+#      cache (go mod download github.com/9seconds/mtg/v2@v2.2.8);
+#   2. starts the far ends on LOAD_CPU (default 0): a Raw fake DC (bulk
+#      transfers), a Packets fake DC (resPQ, packet echo), a SOCKS5 server in
+#      front of each (mtg reaches DCs only through SOCKS5), and a fake middle
+#      proxy with a fake core.telegram.org;
+#   3. for every scenario and repetition, starts each proxy variant fresh,
+#      pinned to PROXY_CPU (default 1) with taskset, runs the same mtbench
+#      load (also on LOAD_CPU) against it, and stops it; the variants'
+#      order rotates between repetitions;
+#   4. prints markdown tables of medians and ratios (mtbench compare).
+#
+# Variants: ours (FakeTLS, direct to the fake DC), mtg (FakeTLS, via SOCKS5
+# to the same DC), ours-dd (the same proxy, obfuscated2 padded clients),
+# ours-direct / ours-middle (packet echo direct vs through the fake middle
+# proxy).
+#
+# Everything stays on 127.0.0.1, every run is bounded by mtbench's
+# -duration. Results (JSON per run, tables, machine info) go to OUT.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+REPS=${REPS:-3}
+OUT=${OUT:-$(mktemp -d /tmp/mtbench-results.XXXXXX)}
+BIN=${BIN:-/tmp/mtbench-bin}
+PROXY_CPU=${PROXY_CPU:-1}
+LOAD_CPU=${LOAD_CPU:-0}
+MTG_VERSION=${MTG_VERSION:-v2.2.8}
+IDLE_CONNS=${IDLE_CONNS:-9900}
+ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle"
+SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
+
+KEY=000102030405060708090a0b0c0d0e0f
+DOMAIN=example.com
+DOMAIN_HEX=$(printf %s "$DOMAIN" | od -An -tx1 | tr -d ' \n')
+EE_SECRET=ee$KEY$DOMAIN_HEX
+DD_SECRET=dd$KEY
+TAG=0123456789abcdef0123456789abcdef
+
+mkdir -p "$OUT" "$BIN"
+log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+# ---------------------------------------------------------------- build
+build() {
+	log "building mtproxy and mtbench"
+	(cd "$ROOT" && go build -o "$BIN/mtproxy" ./cmd/mtproxy && go build -o "$BIN/mtbench" ./cmd/mtbench)
+	if [[ ! -x "$BIN/mtg-$MTG_VERSION" ]]; then
+		log "building mtg $MTG_VERSION from the module cache"
+		local dir src
+		# Outside any module, so this tree's go.mod is untouched.
+		dir=$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "github.com/9seconds/mtg/v2@$MTG_VERSION" |
+			sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		src=$(mktemp -d /tmp/mtg-src.XXXXXX)
+		cp -r "$dir/." "$src" && chmod -R u+w "$src"
+		(cd "$src" && GOFLAGS=-mod=mod go build -o "$BIN/mtg-$MTG_VERSION" .)
+		rm -rf "$src"
+	fi
+	MTBENCH=$BIN/mtbench
+}
+
+# ---------------------------------------------------------------- processes
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# start_stub NAME ARGS...: runs `mtbench ARGS` on LOAD_CPU and waits for its
+# KEY=value lines in $OUT/NAME.env.
+start_stub() {
+	local name=$1 lines=$2
+	shift 2
+	taskset -c "$LOAD_CPU" "$MTBENCH" "$@" >"$OUT/$name.env" 2>"$OUT/$name.log" &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		[[ $(wc -l <"$OUT/$name.env") -ge $lines ]] && return
+		sleep 0.1
+	done
+	log "stub $name did not start:"; cat "$OUT/$name.log" >&2; exit 1
+}
+envval() { sed -n "s/^$2=//p" "$OUT/$1.env"; }
+
+start_stubs() {
+	log "starting fake DCs, SOCKS5 servers and the fake middle proxy on CPU $LOAD_CPU"
+	start_stub dc-raw 1 fakedc -mode raw
+	start_stub dc-packets 1 fakedc -mode packets
+	DC_RAW=$(envval dc-raw DC_ADDR)
+	DC_PACKETS=$(envval dc-packets DC_ADDR)
+	start_stub socks-raw 1 socks5 -target "$DC_RAW"
+	start_stub socks-packets 1 socks5 -target "$DC_PACKETS"
+	start_stub middle 3 middle -tag "$TAG"
+}
+
+# start_proxy VARIANT DCKIND: starts a fresh proxy pinned to PROXY_CPU; sets
+# PROXY_PID and PROXY_PORT.
+start_proxy() {
+	local variant=$1 kind=$2 dc socks data ports
+	ports=$("$MTBENCH" freeport -n 2)
+	PROXY_PORT=$(sed -n 1p <<<"$ports")
+	local internal_port
+	internal_port=$(sed -n 2p <<<"$ports")
+	if [[ $kind == raw ]]; then dc=$DC_RAW socks=$(envval socks-raw SOCKS5_ADDR)
+	else dc=$DC_PACKETS socks=$(envval socks-packets SOCKS5_ADDR); fi
+	data=$(mktemp -d "$OUT/data.XXXXXX")
+	case $variant in
+	mtg)
+		cat >"$data/mtg.toml" <<-EOF
+			secret = "$EE_SECRET"
+			bind-to = "127.0.0.1:$PROXY_PORT"
+			concurrency = 20000
+			prefer-ip = "only-ipv4"
+			[network]
+			proxies = ["socks5://$socks"]
+			[defense.blocklist]
+			enabled = false
+			[stats.prometheus]
+			enabled = false
+		EOF
+		taskset -c "$PROXY_CPU" "$BIN/mtg-$MTG_VERSION" run "$data/mtg.toml" >"$data/log" 2>&1 &
+		;;
+	ours | ours-dd | ours-direct | ours-middle)
+		local mode=direct extra=()
+		if [[ $variant == ours-middle ]]; then
+			mode=middle
+			extra=("TAG=$TAG" "PROXY_SECRET_URL=$(envval middle PROXY_SECRET_URL)" "PROXY_CONFIG_URL=$(envval middle PROXY_CONFIG_URL)")
+		fi
+		taskset -c "$PROXY_CPU" env -i PATH="$PATH" \
+			SECRET=$KEY PORT="$PROXY_PORT" INTERNAL_PORT="$internal_port" BIND=127.0.0.1 \
+			TLS_DOMAIN=$DOMAIN FRONTING_ADDR=127.0.0.1:1 MODE=$mode \
+			DC_ADDRS="1=$dc,2=$dc,3=$dc,4=$dc,5=$dc,-1=$dc,-2=$dc,-3=$dc,-4=$dc,-5=$dc" \
+			IP=127.0.0.1 IP_DETECT_URLS=http://127.0.0.1:1/ip NTP_SERVERS=127.0.0.1:1 \
+			SECRET_FILE="$data/secret" PROXY_SECRET_FILE="$data/proxy.secret" PROXY_CONFIG_FILE="$data/proxy.conf" \
+			SHUTDOWN_TIMEOUT=1s LOG_LEVEL=warn "${extra[@]}" \
+			"$BIN/mtproxy" >"$data/log" 2>&1 &
+		;;
+	*) log "unknown variant $variant"; exit 1 ;;
+	esac
+	PROXY_PID=$!
+	PROXY_DATA=$data
+	if ! "$MTBENCH" waitport -port "$PROXY_PORT" -pid "$PROXY_PID" -timeout 20s; then
+		log "$variant did not start:"; cat "$data/log" >&2; return 1
+	fi
+}
+
+stop_proxy() {
+	kill "$PROXY_PID" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$PROXY_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$PROXY_PID" 2>/dev/null || true
+	wait "$PROXY_PID" 2>/dev/null || true
+	rm -rf "$PROXY_DATA"
+}
+
+# ---------------------------------------------------------------- scenarios
+# scenario NAME: sets DCKIND, VARIANTS and ARGS (mtbench flags; the secret
+# and mode come from the variant).
+scenario() {
+	case $1 in
+	tput-up-8) DCKIND=raw VARIANTS="ours mtg ours-dd" ARGS="-conns 8 -bytes 64MiB -direction up" ;;
+	tput-down-8) DCKIND=raw VARIANTS="ours mtg ours-dd" ARGS="-conns 8 -bytes 64MiB -direction down" ;;
+	tput-both-8) DCKIND=raw VARIANTS="ours mtg" ARGS="-conns 8 -bytes 32MiB -direction both" ;;
+	tput-up-64) DCKIND=raw VARIANTS="ours mtg" ARGS="-conns 64 -bytes 16MiB -direction up -ramp 1s" ;;
+	tput-down-64) DCKIND=raw VARIANTS="ours mtg" ARGS="-conns 64 -bytes 16MiB -direction down -ramp 1s" ;;
+	hs-16) DCKIND=packets VARIANTS="ours mtg ours-dd" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	idle) DCKIND=packets VARIANTS="ours mtg" ARGS="-idle $IDLE_CONNS -hold 5s -parallel 32 -probe reqpq -timeout 30s" ;;
+	echo-8) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
+	echo-rtt) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 4 -bytes 2MiB -packet 1024 -window 1 -probe reqpq" ;;
+	hs-16-middle) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	*) log "unknown scenario $1"; exit 1 ;;
+	esac
+}
+
+# rotate "a b c" K: the list rotated left K times, so each variant takes
+# each position in turn.
+rotate() {
+	local -a v
+	read -ra v <<<"$1"
+	local k=$(($2 % ${#v[@]}))
+	echo "${v[@]:k}" "${v[@]:0:k}"
+}
+
+run_one() {
+	local name=$1 variant=$2 rep=$3
+	local secret=$EE_SECRET mode=faketls probe_warm=reqpq
+	[[ $variant == ours-dd ]] && secret=$DD_SECRET mode=padded
+	[[ $DCKIND == raw ]] && probe_warm="echo"
+	start_proxy "$variant" "$DCKIND" || return 0
+	# Warm-up: a few handshakes so first-connection costs (the middle
+	# proxy's RPC pool, lazy initialisation) stay out of the measurement.
+	taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
+		-handshakes -conns 2 -count 8 -probe "$probe_warm" >/dev/null 2>&1 || true
+	local out=$OUT/$name.$variant.$rep.json
+	# shellcheck disable=SC2086 # ARGS is a word list
+	if taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
+		-pid "$PROXY_PID" -label "$name/$variant" -json -duration "${DURATION:-3m}" $ARGS >"$out.tmp" 2>"$OUT/$name.$variant.$rep.err"; then
+		mv "$out.tmp" "$out"
+		log "  $name/$variant #$rep: $(summary "$out")"
+	else
+		log "  $name/$variant #$rep failed: $(cat "$OUT/$name.$variant.$rep.err")"
+		rm -f "$out.tmp"
+	fi
+	stop_proxy
+}
+
+# summary FILE: one line from a JSON report (without jq).
+summary() {
+	local f=$1
+	printf 'ok %s failed %s, %s MB/s, %s hs/s, rss/conn %s B' \
+		"$(num ok "$f")" "$(num failed "$f")" \
+		"$(awk -v b="$(num total_bps "$f")" 'BEGIN{printf "%.1f", b/1e6}')" \
+		"$(awk -v h="$(num handshakes_per_sec "$f")" 'BEGIN{printf "%.0f", h}')" \
+		"$(num rss_per_conn "$f")"
+}
+num() {
+	local v
+	v=$(sed -n "s/^ *\"$1\": \([-0-9.e+]*\),\{0,1\}$/\1/p" "$2" | head -1)
+	echo "${v:-0}"
+}
+
+# compare_variants BASE A B: the tables of the scenarios (in run order) that
+# have results for both A and B.
+compare_variants() {
+	local base=$1 a=$2 b=$3 name files=()
+	shopt -s nullglob
+	for name in $SCENARIOS; do
+		local fa=("$OUT/$name.$a".*.json) fb=("$OUT/$name.$b".*.json)
+		((${#fa[@]} && ${#fb[@]})) && files+=("${fa[@]}" "${fb[@]}")
+	done
+	shopt -u nullglob
+	((${#files[@]})) && "$MTBENCH" compare -base "$base" "${files[@]}"
+	return 0
+}
+
+machine() {
+	{
+		echo "date: $(date -u +%FT%TZ)"
+		echo "kernel: $(uname -sr)"
+		echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) x $(nproc)"
+		echo "memory: $(free -m | awk '/^Mem:/{print $2}') MiB"
+		echo "go: $(go version)"
+		echo "mtg: $MTG_VERSION"
+		echo "ours: working tree at $(cd "$ROOT" && git rev-parse --short HEAD)"
+		echo "ulimit -n: $(ulimit -n)"
+		echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	} >"$OUT/machine.txt"
+}
+
+main() {
+	if [[ -n ${REPORT_ONLY:-} ]]; then # tables from the JSON already in OUT
+		(cd "$ROOT" && go build -o "$BIN/mtbench" ./cmd/mtbench)
+		MTBENCH=$BIN/mtbench
+		tables
+		return
+	fi
+	build
+	machine
+	start_stubs
+	local name rep variant
+	for name in $SCENARIOS; do
+		scenario "$name"
+		log "scenario $name ($ARGS)"
+		for rep in $(seq "$REPS"); do
+			for variant in $(rotate "$VARIANTS" $((rep - 1))); do
+				run_one "$name" "$variant" "$rep"
+			done
+		done
+	done
+	echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+	tables
+	log "results in $OUT"
+}
+
+tables() {
+	{
+		echo "## Machine"; echo; sed 's/^/    /' "$OUT/machine.txt"; echo
+		echo "## Ours vs mtg $MTG_VERSION (ratio: ours / mtg)"; echo
+		compare_variants mtg ours mtg
+		echo "## obfuscated2 dd vs FakeTLS, our proxy (ratio: dd / FakeTLS)"; echo
+		compare_variants ours ours ours-dd
+		echo "## Middle vs direct, our proxy (ratio: middle / direct)"; echo
+		compare_variants ours-direct ours-direct ours-middle
+	} | tee "$OUT/results.md"
+}
+
+main "$@"
