@@ -185,3 +185,46 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+// A connection id stands for one client: the fake flags an id that changes
+// client, a client that gets a second open id, a request after the
+// proxy's RPC_CLOSE_CONN and a zero id; a client address reused after its
+// id ended is fine.
+func TestConnIDStability(t *testing.T) {
+	s := &Server{idClient: map[uint64]netip.AddrPort{}, clientID: map[netip.AddrPort]uint64{},
+		idClosed: map[uint64]bool{}, idEnded: map[uint64]bool{}}
+	a, b := netip.MustParseAddrPort("127.0.0.1:1000"), netip.MustParseAddrPort("127.0.0.1:2000")
+	s.record(&Request{ConnID: 1, Client: a})
+	s.record(&Request{ConnID: 1, Client: a})
+	s.record(&Request{ConnID: 2, Client: b})
+	if v := s.Violations(); len(v) != 0 {
+		t.Fatalf("violations %q", v)
+	}
+	s.record(&Request{ConnID: 1, Client: b})
+	if v := s.Violations(); len(v) != 2 || !strings.Contains(v[0], "carried client") || !strings.Contains(v[1], "also") {
+		t.Fatalf("violations %q", v)
+	}
+	s.violations = nil
+	s.closedConn(1)
+	s.closedConn(2)
+	s.record(&Request{ConnID: 3, Client: b}) // b's old ids ended: reuse is fine
+	if v := s.Violations(); len(v) != 0 {
+		t.Fatalf("violations %q", v)
+	}
+	s.record(&Request{ConnID: 2, Client: netip.MustParseAddrPort("127.0.0.1:3000")})
+	if v := s.Violations(); len(v) == 0 || !strings.Contains(v[0], "after its RPC_CLOSE_CONN") {
+		t.Fatalf("violations %q", v)
+	}
+	_, bad := parseRequest(func() []byte {
+		p := request(FlagMagic|FlagExtMode2|FlagIntermediate, nil, append([]byte{1, 2, 3, 4, 5, 6, 7, 8}, make([]byte, 56)...))
+		binary.LittleEndian.PutUint64(p[8:], 0)
+		return p
+	}(), &Options{})
+	if !strings.Contains(strings.Join(bad, "|"), "conn id 0") {
+		t.Fatalf("zero conn id not flagged: %q", bad)
+	}
+	_, bad = parseRequest(request(FlagMagic|FlagExtMode2|FlagAbridged|FlagPadded, nil, make([]byte, 40)), &Options{})
+	if !strings.Contains(strings.Join(bad, "|"), "padded without intermediate") {
+		t.Fatalf("padded abridged not flagged: %q", bad)
+	}
+}
