@@ -115,6 +115,9 @@ func TestComposeProxy(t *testing.T) {
 	if s.Build == nil || s.Build.Context != repoRoot(t) {
 		t.Errorf("mtproxy is not built from the repository root: %+v", s.Build)
 	}
+	if s.PullPolicy != types.PullPolicyBuild {
+		t.Errorf("mtproxy pull_policy %q: want build, so that compose never runs a pulled image in place of this checkout", s.PullPolicy)
+	}
 	d := parseDockerfile(t)
 	if hc := one[*instructions.HealthCheckCommand](t, d.final()).Health.Test; !slices.Equal(s.HealthCheck.Test, hc) {
 		t.Errorf("healthcheck %q, the Dockerfile's is %q", s.HealthCheck.Test, hc)
