@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -26,7 +27,7 @@ func healthcheck(args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	url := "http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz"
+	url := "http://" + net.JoinHostPort(healthHost(os.Getenv("BIND")), port) + "/healthz"
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -39,4 +40,14 @@ func healthcheck(args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// healthHost is where the internal port answers: loopback when the proxy
+// listens on every address, else the BIND address itself.
+func healthHost(bind string) string {
+	a, err := netip.ParseAddr(bind)
+	if err != nil || a.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	return a.String()
 }

@@ -6,8 +6,13 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time: -ldflags "-X main.version=1.2.3".
-var version = "dev"
+// version and revision are set at build time:
+// -ldflags "-X main.version=1.2.3 -X main.revision=0123abcd". Without a
+// revision the VCS stamp of the build is used, when there is one.
+var (
+	version  = "dev"
+	revision = ""
+)
 
 // buildInfo describes this binary.
 type buildInfo struct {
@@ -16,9 +21,12 @@ type buildInfo struct {
 
 func currentBuild() buildInfo {
 	b := buildInfo{Version: version, Revision: "unknown", GoVersion: runtime.Version()}
+	if revision != "" {
+		b.Revision = revision
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 && revision == "" {
 				b.Revision = s.Value[:12]
 			}
 		}
