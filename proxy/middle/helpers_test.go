@@ -146,6 +146,7 @@ type rigOpts struct {
 	engine  func(o *proxy.Options)
 	noStart bool // New only: the test calls start (or Start) itself
 	noWait  bool // start does not wait for the default DC to be ready
+	listen  string // the engine's listen address (default 127.0.0.1:0)
 }
 
 func newRig(t *testing.T, ro rigOpts) *rig {
@@ -155,7 +156,10 @@ func newRig(t *testing.T, ro rigOpts) *rig {
 	if ro.mids == 0 {
 		ro.mids = 1
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if ro.listen == "" {
+		ro.listen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", ro.listen)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,3 +175,56 @@ func TestQuickAckBytesOnTheWire(t *testing.T) {
 		t.Errorf("simple acks %+v, want 3 forwarded", st.SimpleAcks)
 	}
 }
+
+// Over IPv6 end to end: the RPC keys are derived with the IPv6 layout
+// (both IPv4 fields zero, the two IPv6 addresses before the client nonce),
+// and RPC_PROXY_REQ carries the IPv6 client and proxy addresses.
+func TestIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	_ = ln.Close()
+	var public netip.AddrPort
+	r := newRig(t, rigOpts{
+		listen: "[::1]:0",
+		fm: func(r *rig, _ int, o *fakemiddle.Options) {
+			o.Addr = "[::1]:0"
+			public = netip.AddrPortFrom(netip.IPv6Loopback(), r.enginePort())
+			o.ExpectProxyAddr = public
+		},
+	})
+	c := r.dial(client.Intermediate, 2)
+	echo(t, c, 1, 64)
+	q := r.mids[0].Requests()
+	me := c.NetConn().LocalAddr().(*net.TCPAddr).AddrPort()
+	if len(q) != 1 || q[0].Client != me || q[0].Proxy != public || !q[0].Client.Addr().Is6() {
+		t.Fatalf("requests %+v, want client %s proxy %s", q, me, public)
+	}
+	r.noViolations()
+
+	// A wrong public IPv6 address breaks the keys, as with IPv4.
+	r2 := newRig(t, rigOpts{
+		fm: func(_ *rig, _ int, o *fakemiddle.Options) {
+			o.Addr = "[::1]:0"
+			o.ExpectClientIP = netip.MustParseAddr("2001:db8::7")
+		},
+		opts:    func(o *Options) { o.ReadyWait = -1 },
+		noStart: true,
+	})
+	r2.ro.noWait = true
+	r2.start()
+	eventually(t, "a key mismatch", 10*time.Second, func() bool { return r2.obs.handshakeResults()[HandshakeClosedAfterNonce] > 0 })
+	r2.m.Close()
+	r3 := newRig(t, rigOpts{
+		fm: func(_ *rig, _ int, o *fakemiddle.Options) {
+			o.Addr = "[::1]:0"
+			o.ExpectClientIP = netip.MustParseAddr("2001:db8::7")
+		},
+		opts: func(o *Options) {
+			o.NAT = map[netip.Addr]netip.Addr{netip.IPv6Loopback(): netip.MustParseAddr("2001:db8::7")}
+		},
+	})
+	echo(t, r3.dial(client.Abridged, 2), 2, 64)
+	r3.noViolations()
+}

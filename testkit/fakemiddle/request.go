@@ -67,10 +67,10 @@ func parseRequest(p []byte, o *Options) (*Request, []string) {
 	r := &Request{Flags: binary.LittleEndian.Uint32(p[4:]), ConnID: binary.LittleEndian.Uint64(p[8:])}
 	var ok bool
 	if r.Client, ok = addr(p[16:36]); !ok {
-		fail("client address %x is not IPv4-mapped IPv6 with a valid port", p[16:36])
+		fail("client address %x is neither IPv4-mapped nor IPv6, or its port is invalid", p[16:36])
 	}
 	if r.Proxy, ok = addr(p[36:56]); !ok {
-		fail("proxy address %x is not IPv4-mapped IPv6 with a valid port", p[36:56])
+		fail("proxy address %x is neither IPv4-mapped nor IPv6, or its port is invalid", p[36:56])
 	}
 	rest := p[56:]
 	f := r.Flags
@@ -120,11 +120,14 @@ func parseRequest(p []byte, o *Options) (*Request, []string) {
 	return r, bad
 }
 
-// addr decodes 16 address bytes (IPv4 as IPv4-mapped IPv6) and a u32 port.
+// addr decodes 16 address bytes (IPv4 as IPv4-mapped IPv6, IPv6 as is)
+// and a u32 port. The unspecified address, and IPv4 not mapped (the
+// IPv4-compatible ::a.b.c.d form), are errors.
 func addr(b []byte) (netip.AddrPort, bool) {
 	ip := netip.AddrFrom16([16]byte(b[:16]))
 	port := binary.LittleEndian.Uint32(b[16:])
-	ok := port != 0 && port <= 0xffff && ip.Is4In6()
+	v4compat := [12]byte(b[:12]) == [12]byte{}
+	ok := port != 0 && port <= 0xffff && !ip.IsUnspecified() && (ip.Is4In6() || !v4compat || ip.IsLoopback())
 	return netip.AddrPortFrom(ip.Unmap(), uint16(port)), ok
 }
 
