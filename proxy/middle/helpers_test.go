@@ -144,8 +144,8 @@ type rigOpts struct {
 	opts    func(o *Options)
 	setup   func(r *rig, o *Options) // after opts, with the fakes running
 	engine  func(o *proxy.Options)
-	noStart bool // New only: the test calls start (or Start) itself
-	noWait  bool // start does not wait for the default DC to be ready
+	noStart bool   // New only: the test calls start (or Start) itself
+	noWait  bool   // start does not wait for the default DC to be ready
 	listen  string // the engine's listen address (default 127.0.0.1:0)
 }
 
