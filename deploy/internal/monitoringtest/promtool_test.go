@@ -24,6 +24,9 @@ type unitTestFile struct {
 				ExpLabels map[string]string `yaml:"exp_labels"`
 			} `yaml:"exp_alerts"`
 		} `yaml:"alert_rule_test"`
+		PromqlExprTest []struct {
+			Expr string `yaml:"expr"`
+		} `yaml:"promql_expr_test"`
 	} `yaml:"tests"`
 }
 
@@ -49,10 +52,11 @@ func ruleFiles(t testing.TB) []string {
 // promtool case where it fires, and for every alert a case where it must
 // stay silent (exp_alerts empty). promtool compares the firing alerts
 // exactly, so the instances left out of a firing case are silent cases
-// too.
+// too. Every recording rule is evaluated by a promql_expr_test.
 func TestEveryAlertUnitTested(t *testing.T) {
 	fires := map[string]bool{}
 	silent := map[string]bool{}
+	recorded := map[string]bool{}
 	rules := map[string]bool{}
 	for _, f := range ruleFiles(t) {
 		rules[filepath.Base(f)] = true
@@ -81,6 +85,18 @@ func TestEveryAlertUnitTested(t *testing.T) {
 					fires[a.Alertname+"/"+e.ExpLabels["severity"]] = true
 				}
 			}
+			for _, e := range c.PromqlExprTest {
+				if x, err := promParser.ParseExpr(e.Expr); err == nil {
+					for _, vs := range selectorsOf(x) {
+						recorded[vs.Name] = true
+					}
+				}
+			}
+		}
+	}
+	for _, r := range loadRules(t) {
+		if r.Record != "" && !recorded[r.Record] {
+			t.Errorf("recording rule %s: no promql_expr_test evaluates it", r.Record)
 		}
 	}
 	for _, a := range alerts(loadRules(t)) {
