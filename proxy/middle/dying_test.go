@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -165,4 +166,47 @@ func TestGarbageMidStream(t *testing.T) {
 	eventually(t, "a protocol error", 10*time.Second, func() bool { return r.obs.closeReasons()[CloseProtocolError] == 1 })
 	r.waitTargets(1)
 	echo(t, r.dial(client.Padded, 2), 2, 64)
+}
+
+// blockingTransport holds every request until released.
+type blockingTransport struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
+	<-b.release
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// Close while Start is still downloading: Start then starts nothing and
+// fails with ErrClosed, and no connection is made.
+func TestCloseDuringStart(t *testing.T) {
+	bt := &blockingTransport{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	r := newRig(t, rigOpts{noStart: true, opts: func(o *Options) { o.HTTPClient = &http.Client{Transport: bt} }})
+	done := make(chan error, 1)
+	go func() { done <- r.m.Start(context.Background()) }()
+	<-bt.entered
+	if err := r.m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(bt.release)
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Start: %v, want ErrClosed", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Start hangs")
+	}
+	if r.m.poolp.Load() != nil {
+		t.Fatal("the pool was started after Close")
+	}
+	if err := r.m.Serve(context.Background(), nil); !errors.Is(err, ErrNotStarted) && !errors.Is(err, ErrClosed) {
+		t.Errorf("Serve: %v", err)
+	}
 }

@@ -46,6 +46,7 @@ type Middle struct {
 	refreshMu sync.Mutex
 	started   atomic.Bool
 	closed    atomic.Bool
+	lifeMu    sync.Mutex // guards ctx and cancel, set once Start succeeds
 	ctx       context.Context
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -115,6 +116,14 @@ func (m *Middle) Start(ctx context.Context) error {
 		m.started.Store(false)
 		return &se
 	}
+	// A Close during the downloads wins: nothing is started. Close sets
+	// closed before it reads cancel under lifeMu, so either it sees the
+	// pool started here or this sees closed.
+	m.lifeMu.Lock()
+	defer m.lifeMu.Unlock()
+	if m.closed.Load() {
+		return ErrClosed
+	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	p := newPool(m, m.ctx)
 	p.setConfig(m.files.config.Load())
@@ -131,10 +140,13 @@ func (m *Middle) Close() error {
 	if !m.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	if m.cancel == nil {
-		return nil // never started
+	m.lifeMu.Lock()
+	cancel := m.cancel
+	m.lifeMu.Unlock()
+	if cancel == nil {
+		return nil // not started; a Start in progress will not start
 	}
-	m.cancel()
+	cancel()
 	m.refreshMu.Lock() // wait for a refresh in flight
 	m.refreshMu.Unlock()
 	m.poolp.Load().shutdown()

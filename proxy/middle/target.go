@@ -109,7 +109,13 @@ func (t *target) maintain(ctx context.Context) (time.Duration, bool) {
 		return wait, false
 	}
 	if t.failures > 0 {
-		deficit = min(deficit, 1) // probe a failing target with one attempt
+		// Probe a failing target with one attempt at a time: a poke
+		// while the probe runs (a refresh, a client asking for more)
+		// must not start another.
+		if t.connecting > 0 {
+			return 0, false
+		}
+		deficit = 1
 	}
 	level := t.failures
 	t.connecting += deficit
