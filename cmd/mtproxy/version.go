@@ -9,10 +9,9 @@ import (
 // version and revision are set at build time:
 // -ldflags "-X main.version=1.2.3 -X main.revision=0123abcd". Without a
 // revision the VCS stamp of the build is used, when there is one.
-var (
-	version  = "dev"
-	revision = ""
-)
+var version = "dev"
+
+var revision = ""
 
 // buildInfo describes this binary.
 type buildInfo struct {
