@@ -1,16 +1,13 @@
 package middle
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,82 +29,6 @@ func testSecret(t testing.TB) []byte {
 			return b
 		}
 	}
-}
-
-// recObserver records the events it receives.
-type recObserver struct {
-	mu         sync.Mutex
-	handshakes []HandshakeEvent
-	hsAt       []time.Time // when each handshake event arrived
-	closes     []CloseEvent
-	refreshes  []RefreshEvent
-	dates      []DateEvent
-}
-
-func (o *recObserver) Handshake(_ context.Context, ev HandshakeEvent) {
-	o.mu.Lock()
-	o.handshakes = append(o.handshakes, ev)
-	o.hsAt = append(o.hsAt, time.Now())
-	o.mu.Unlock()
-}
-func (o *recObserver) ConnClosed(ev CloseEvent) {
-	o.mu.Lock()
-	o.closes = append(o.closes, ev)
-	o.mu.Unlock()
-}
-func (o *recObserver) Refresh(ev RefreshEvent) {
-	o.mu.Lock()
-	o.refreshes = append(o.refreshes, ev)
-	o.mu.Unlock()
-}
-func (o *recObserver) HTTPDate(ev DateEvent) {
-	o.mu.Lock()
-	o.dates = append(o.dates, ev)
-	o.mu.Unlock()
-}
-
-func (o *recObserver) handshakeResults() map[HandshakeResult]int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	m := map[HandshakeResult]int{}
-	for _, ev := range o.handshakes {
-		m[ev.Result]++
-	}
-	return m
-}
-
-func (o *recObserver) handshakeEvents() ([]HandshakeEvent, []time.Time) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]HandshakeEvent(nil), o.handshakes...), append([]time.Time(nil), o.hsAt...)
-}
-
-func (o *recObserver) closeEvents() []CloseEvent {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return append([]CloseEvent(nil), o.closes...)
-}
-
-func (o *recObserver) closeReasons() map[CloseReason]int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	m := map[CloseReason]int{}
-	for _, ev := range o.closes {
-		m[ev.Reason]++
-	}
-	return m
-}
-
-func (o *recObserver) refreshResults(f File) []RefreshResult {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	var out []RefreshResult
-	for _, ev := range o.refreshes {
-		if ev.File == f {
-			out = append(out, ev.Result)
-		}
-	}
-	return out
 }
 
 // configFor lists the fake middle proxies: dcs[i] is served by mids[i].
@@ -292,55 +213,6 @@ func writeFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// testDomain is the FakeTLS domain of rigs whose engine has TLSDomain set.
-const testDomain = "example.com"
-
-// withTLS turns FakeTLS on in the rig's engine.
-func withTLS(o *proxy.Options) {
-	o.TLSDomain = testDomain
-	o.FrontingAddr = "127.0.0.1:1" // never reached by a valid client
-}
-
-// echo sends a packet tagged id through c and checks the fake middle
-// proxy's echo comes back, within a safety deadline.
-func echo(t *testing.T, c *client.Conn, id uint32, n int) {
-	t.Helper()
-	p := encPacket(id, n)
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	if err := c.WritePacket(p, false); err != nil {
-		t.Fatalf("packet %d: write: %v", id, err)
-	}
-	got, err := c.ReadPacket()
-	if err != nil {
-		t.Fatalf("packet %d: read: %v", id, err)
-	}
-	if !bytes.Equal(got.Data, p) {
-		t.Fatalf("packet %d: got %d bytes %x..., want the echo", id, len(got.Data), got.Data[:min(16, len(got.Data))])
-	}
-}
-
-// expectClosed checks that the proxy closes c: a read ends with an error
-// (EOF or reset) before the safety deadline, without data.
-func expectClosed(t *testing.T, c *client.Conn) {
-	t.Helper()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	for {
-		p, err := c.ReadPacket()
-		if err == nil {
-			if p.QuickAck {
-				continue
-			}
-			t.Fatalf("got a %d-byte packet, want the connection closed", len(p.Data))
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatal("the proxy did not close the client")
-		}
-		return
 	}
 }
 

@@ -213,6 +213,9 @@ func (t *target) pick() (*rpcConn, int) {
 	var best *rpcConn
 	bestN, ties := 0, 0
 	for _, c := range t.conns {
+		if c.closed() {
+			continue // closing: connClosed will remove it
+		}
 		n := int(c.nclients.Load())
 		switch {
 		case best == nil || n < bestN:

@@ -1,0 +1,61 @@
+package middle
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mtproxy/mtproxy/testkit/client"
+	"github.com/mtproxy/mtproxy/testkit/fakemiddle"
+)
+
+// Our RPC_PING keeps an idle connection alive: the middle proxy answers,
+// and the connection outlives PingTimeout many times over. The middle
+// proxy's pings are answered with pongs.
+func TestPingKeepsIdleConnAlive(t *testing.T) {
+	const interval, timeout = 40 * time.Millisecond, 400 * time.Millisecond
+	r := newRig(t, rigOpts{opts: func(o *Options) {
+		o.MinConnections, o.MaxConnections = 1, 1
+		o.PingInterval, o.PingTimeout = interval, timeout
+	}})
+	// Each ping follows at least PingInterval of silence: 25 pings on one
+	// connection take at least 1s, 2.5 PingTimeouts.
+	eventually(t, "25 pings", 30*time.Second, func() bool { return r.mids[0].Pings() >= 25 })
+	if ev := r.obs.closeEvents(); len(ev) != 0 {
+		t.Fatalf("connections closed: %+v", ev)
+	}
+	if st := r.mids[0].Stats(); st.Accepted != 1 || st.Conns != 1 {
+		t.Fatalf("fake stats %+v", st)
+	}
+	r.mids[0].Ping(0x1122334455667788)
+	eventually(t, "our pong", 5*time.Second, func() bool {
+		p := r.mids[0].Pongs()
+		return len(p) == 1 && p[0] == 0x1122334455667788
+	})
+	echo(t, r.dial(client.Padded, 2), 1, 64)
+	r.noViolations()
+}
+
+// A middle proxy that falls silent (no answers, no pongs) is dropped after
+// PingTimeout, with its clients.
+func TestSilentMiddleProxyDropped(t *testing.T) {
+	const interval, timeout = 40 * time.Millisecond, 300 * time.Millisecond
+	r := newRig(t, rigOpts{opts: func(o *Options) {
+		o.MinConnections, o.MaxConnections = 1, 1
+		o.PingInterval, o.PingTimeout = interval, timeout
+	}})
+	c := r.dial(client.Intermediate, 2)
+	echo(t, c, 1, 64)
+	r.mids[0].SetMode(fakemiddle.ModeMute)
+	expectClosed(t, c)
+	eventually(t, "a ping timeout", 10*time.Second, func() bool { return r.obs.closeReasons()[ClosePingTimeout] >= 1 })
+	ev := r.obs.closeEvents()[0]
+	if ev.Reason != ClosePingTimeout || ev.Lifetime < timeout || ev.Clients != 1 || ev.DC != 2 || ev.Target != r.mids[0].Addr() {
+		t.Errorf("close event %+v", ev)
+	}
+	if r.mids[0].Pings() == 0 {
+		t.Error("no RPC_PING sent before giving up")
+	}
+	r.mids[0].SetMode(fakemiddle.ModeNormal)
+	r.waitTargets(1)
+	echo(t, r.dial(client.Intermediate, 2), 2, 64)
+}
