@@ -36,6 +36,11 @@ PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 MTG_VERSION=${MTG_VERSION:-v2.2.8}
 IDLE_CONNS=${IDLE_CONNS:-9900}
+# testkit/socks5 splices with io.Copy, and each spliced direction holds a
+# pipe (2 descriptors) on top of the two sockets: 6 descriptors per session.
+# With the 20000-descriptor limit one server caps near 3300 sessions, so mtg
+# gets several servers and spreads its dials over them (at random).
+SOCKS_SERVERS=${SOCKS_SERVERS:-4}
 ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 
@@ -97,21 +102,33 @@ start_stubs() {
 	start_stub dc-packets 1 fakedc -mode packets
 	DC_RAW=$(envval dc-raw DC_ADDR)
 	DC_PACKETS=$(envval dc-packets DC_ADDR)
-	start_stub socks-raw 1 socks5 -target "$DC_RAW"
-	start_stub socks-packets 1 socks5 -target "$DC_PACKETS"
+	local i
+	for i in $(seq "$SOCKS_SERVERS"); do
+		start_stub "socks-raw-$i" 1 socks5 -target "$DC_RAW"
+		start_stub "socks-packets-$i" 1 socks5 -target "$DC_PACKETS"
+	done
 	start_stub middle 3 middle -tag "$TAG"
+}
+
+# socks_list KIND: the SOCKS5 servers in front of the KIND DC, as a TOML
+# list of socks5:// URLs.
+socks_list() {
+	local i list=""
+	for i in $(seq "$SOCKS_SERVERS"); do
+		list+="${list:+, }\"socks5://$(envval "socks-$1-$i" SOCKS5_ADDR)\""
+	done
+	echo "[$list]"
 }
 
 # start_proxy VARIANT DCKIND: starts a fresh proxy pinned to PROXY_CPU; sets
 # PROXY_PID and PROXY_PORT.
 start_proxy() {
-	local variant=$1 kind=$2 dc socks data ports
+	local variant=$1 kind=$2 dc data ports
 	ports=$("$MTBENCH" freeport -n 2)
 	PROXY_PORT=$(sed -n 1p <<<"$ports")
 	local internal_port
 	internal_port=$(sed -n 2p <<<"$ports")
-	if [[ $kind == raw ]]; then dc=$DC_RAW socks=$(envval socks-raw SOCKS5_ADDR)
-	else dc=$DC_PACKETS socks=$(envval socks-packets SOCKS5_ADDR); fi
+	if [[ $kind == raw ]]; then dc=$DC_RAW; else dc=$DC_PACKETS; fi
 	data=$(mktemp -d "$OUT/data.XXXXXX")
 	case $variant in
 	mtg)
@@ -121,7 +138,7 @@ start_proxy() {
 			concurrency = 20000
 			prefer-ip = "only-ipv4"
 			[network]
-			proxies = ["socks5://$socks"]
+			proxies = $(socks_list "$kind")
 			[defense.blocklist]
 			enabled = false
 			[stats.prometheus]
