@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/testkit/client"
+	"github.com/mtproxy/mtproxy/testkit/fakecore"
 	"github.com/mtproxy/mtproxy/testkit/fakemiddle"
 )
 
@@ -103,5 +104,26 @@ func TestClientsWaitForFirstConnection(t *testing.T) {
 	}
 	if st := r.waitStats("5 forwarded", func(st Stats) bool { return st.Queries.Forwarded >= 5 }); st.Queries.Dropped != 0 || st.Queries.Forwarded != 5 {
 		t.Errorf("queries %+v", st.Queries)
+	}
+}
+
+// A DC served by several middle proxies spreads its clients over them, to
+// the least loaded connection.
+func TestDCWithSeveralMiddleProxies(t *testing.T) {
+	r := newRig(t, rigOpts{mids: 2, noStart: true, opts: oneConn})
+	a0, a1 := r.mids[0].Addr().String(), r.mids[1].Addr().String()
+	r.core.Set(fakecore.PathConfig, []byte("default 2;\nproxy_for 2 "+a0+";\nproxy_for 2 "+a1+";\n"))
+	r.start()
+	r.waitTargets(1)
+	for i := range 6 {
+		echo(t, r.dial(client.Intermediate, 2), uint32(i), 64)
+	}
+	n0, n1 := len(r.mids[0].Requests()), len(r.mids[1].Requests())
+	if n0 != 3 || n1 != 3 {
+		t.Errorf("clients per middle proxy: %d and %d, want 3 and 3", n0, n1)
+	}
+	st := r.m.Stats()
+	if len(st.DCs) != 1 || st.DCs[0] != (DCStats{DC: 2, Targets: 2, ReadyTargets: 2, Ready: 2}) || st.ActiveTargets != 2 {
+		t.Errorf("DCs %+v active %d", st.DCs, st.ActiveTargets)
 	}
 }

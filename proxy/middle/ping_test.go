@@ -12,14 +12,14 @@ import (
 // and the connection outlives PingTimeout many times over. The middle
 // proxy's pings are answered with pongs.
 func TestPingKeepsIdleConnAlive(t *testing.T) {
-	const interval, timeout = 40 * time.Millisecond, 400 * time.Millisecond
+	const interval, timeout = 40 * time.Millisecond, 800 * time.Millisecond
 	r := newRig(t, rigOpts{opts: func(o *Options) {
 		o.MinConnections, o.MaxConnections = 1, 1
 		o.PingInterval, o.PingTimeout = interval, timeout
 	}})
-	// Each ping follows at least PingInterval of silence: 25 pings on one
-	// connection take at least 1s, 2.5 PingTimeouts.
-	eventually(t, "25 pings", 30*time.Second, func() bool { return r.mids[0].Pings() >= 25 })
+	// Each ping follows at least PingInterval of silence: 50 pings on one
+	// connection take at least 2s, 2.5 PingTimeouts.
+	eventually(t, "50 pings", 30*time.Second, func() bool { return r.mids[0].Pings() >= 50 })
 	if ev := r.obs.closeEvents(); len(ev) != 0 {
 		t.Fatalf("connections closed: %+v", ev)
 	}

@@ -166,7 +166,7 @@ func TestCloseConnWhenClientLeaves(t *testing.T) {
 // A client with no traffic either way for IdleTimeout is closed and the
 // middle proxy told; a client whose answers keep coming is not idle.
 func TestIdleClientClosed(t *testing.T) {
-	const idle = 300 * time.Millisecond
+	const idle = 500 * time.Millisecond
 	r := newRig(t, rigOpts{opts: func(o *Options) { oneConn(o); o.IdleTimeout = idle }})
 	quiet := r.dial(client.Intermediate, 2)
 	busy := r.dial(client.Intermediate, 2)
