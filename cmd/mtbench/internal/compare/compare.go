@@ -106,7 +106,7 @@ func Write(w io.Writer, reports []*report.Report, base string) error {
 				continue
 			}
 			for i := range vs[1:] {
-				row += " " + ratio(meds[i+1], meds[0], m.HigherBetter) + " |"
+				row += " " + ratio(meds[i+1], meds[0], m) + " |"
 			}
 			b.WriteString(row + "\n")
 		}
@@ -131,8 +131,8 @@ func summarize(rs []*report.Report, m Metric) (med, lo, hi float64, n int) {
 	return stats.Median(xs), slices.Min(xs), slices.Max(xs), len(xs)
 }
 
-// ratio formats v/base, marking which way is better.
-func ratio(v, base float64, higherBetter bool) string {
+// ratio formats v/base, marking which way is better unless m is neutral.
+func ratio(v, base float64, m Metric) string {
 	if math.IsNaN(v) || math.IsNaN(base) {
 		return "–"
 	}
@@ -144,10 +144,12 @@ func ratio(v, base float64, higherBetter bool) string {
 	}
 	x := v / base
 	s := strconv.FormatFloat(x, 'f', 2, 64) + "×"
+	hb := m.HigherBetter
 	switch {
-	case x > 1.05 && higherBetter, x < 0.95 && !higherBetter:
+	case m.Neutral:
+	case x > 1.05 && hb, x < 0.95 && !hb:
 		s += " better"
-	case x < 0.95 && higherBetter, x > 1.05 && !higherBetter:
+	case x < 0.95 && hb, x > 1.05 && !hb:
 		s += " worse"
 	}
 	return s
@@ -187,7 +189,7 @@ func fmtG(v float64, unit string) string {
 	if unit == "" {
 		return s
 	}
-	if unit == "/s" {
+	if unit == "/s" || unit == "%" {
 		return s + unit
 	}
 	return s + " " + unit

@@ -50,6 +50,8 @@ func TestWriteMediansAndRatios(t *testing.T) {
 		"| throughput (up+down) | 120 MB/s (100 MB/s – 150 MB/s) | 400 MB/s (300 MB/s – 500 MB/s) | 3.33× better |",
 		"| bytes per proxy CPU-second | 120 MB/s (100 MB/s – 150 MB/s) | 300 MB/s (200 MB/s – 500 MB/s) | 2.50× better |",
 		"| transfer time p99 | 900 ms | 900 ms | 1.00× |",
+		// CPU 1s over 1s elapsed for every mtg run; ours 1, 1, 2 s.
+		"| proxy CPU use (of its one core) | 100% | 100% (100% – 200%) | 1.00× |",
 		"| transfer time p50 | 500 ms | 500 ms | 1.00× |",
 		"| failed connections | 0 | 0 | = |",
 		"### idle\n",
@@ -94,7 +96,7 @@ func TestRatio(t *testing.T) {
 		{0.5, 1, true, "0.50× worse"}, {0.5, 1, false, "0.50× better"},
 		{1.02, 1, true, "1.02×"}, {0, 0, true, "="}, {1, 0, true, "n/a"},
 	} {
-		if got := ratio(c.v, c.base, c.higher); got != c.want {
+		if got := ratio(c.v, c.base, Metric{HigherBetter: c.higher}); got != c.want {
 			t.Errorf("ratio(%v, %v, %v) = %q, want %q", c.v, c.base, c.higher, got, c.want)
 		}
 	}
@@ -118,6 +120,12 @@ func TestLoad(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.json"), []byte("{"), 0o644)
 	if _, err := Load([]string{filepath.Join(dir, "bad.json")}); err == nil {
 		t.Error("bad JSON loaded")
+	}
+}
+
+func TestRatioNeutral(t *testing.T) {
+	if got := ratio(2, 1, Metric{Neutral: true}); got != "2.00×" {
+		t.Errorf("neutral ratio %q", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/report"
 )
@@ -15,12 +16,16 @@ type Metric struct {
 	Format func(float64) string
 	// Value reads the metric; ok is false when the report lacks it.
 	Value func(r *report.Report) (v float64, ok bool)
+	// Neutral metrics describe a run without a better direction (CPU use:
+	// less of it may just mean the proxy was starved).
+	Neutral bool
 }
 
 func mbps(v float64) string   { return fmtG(v/1e6, "MB/s") }
 func mib(v float64) string    { return fmtG(v/(1<<20), "MiB") }
 func kib(v float64) string    { return fmtG(v/(1<<10), "KiB") }
 func perSec(v float64) string { return fmtG(v, "/s") }
+func pct(v float64) string    { return fmtG(100*v, "%") }
 
 // dur formats nanoseconds in the unit that keeps the number readable.
 func dur(ns float64) string {
@@ -46,45 +51,67 @@ func always(f func(r *report.Report) float64) func(*report.Report) (float64, boo
 	return func(r *report.Report) (float64, bool) { return f(r), true }
 }
 
-var (
-	mThroughput = Metric{"throughput (up+down)", true, mbps, always(func(r *report.Report) float64 { return r.TotalRate })}
-	mCPUEff     = Metric{"bytes per proxy CPU-second", true, mbps, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
-		s := p.CPU.Seconds()
-		return float64(r.BytesUp+r.BytesDown) / s, s > 0
-	})}
-	mPeakRSS     = Metric{"proxy peak RSS", false, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) { return float64(p.PeakRSS), true })}
-	mTransferP50 = Metric{"transfer time p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
-	mTransferP99 = Metric{"transfer time p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
-	mRTTP50      = Metric{"packet RTT p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P50) })}
-	mRTTP99      = Metric{"packet RTT p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Latency.P99) })}
-	mHSRate      = Metric{"handshakes per second", true, perSec, always(func(r *report.Report) float64 { return r.HandshakeRate })}
-	mHSP50       = Metric{"handshake latency p50", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P50) })}
-	mHSP90       = Metric{"handshake latency p90", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P90) })}
-	mHSP99       = Metric{"handshake latency p99", false, dur, always(func(r *report.Report) float64 { return float64(r.Handshake.P99) })}
-	mCPUPerHS    = Metric{"proxy CPU per handshake", false, dur, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
-		return float64(p.CPU) / float64(r.OK), r.OK > 0
-	})}
-	mRSSPerConn = Metric{"proxy RSS per idle connection", false, kib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
-		return float64(p.RSSPerConn), true
-	})}
-	mRSSAfter = Metric{"proxy RSS with all connections open", false, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
-		return float64(p.After.RSS), true
-	})}
-	mFailed = Metric{"failed connections", false, func(v float64) string { return fmtG(v, "") },
-		always(func(r *report.Report) float64 { return float64(r.Failed) })}
+// Directions of the metrics.
+const (
+	higher  = iota // higher is better
+	lower          // lower is better
+	neutral        // no better direction
 )
+
+func metric(name string, dir int, format func(float64) string, value func(*report.Report) (float64, bool)) Metric {
+	return Metric{Name: name, HigherBetter: dir == higher, Neutral: dir == neutral, Format: format, Value: value}
+}
 
 // MetricsFor returns the metrics reported for a workload.
 func MetricsFor(workload string) []Metric {
+	throughput := metric("throughput (up+down)", higher, mbps, always(func(r *report.Report) float64 { return r.TotalRate }))
+	cpuEff := metric("bytes per proxy CPU-second", higher, mbps, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
+		s := p.CPU.Seconds()
+		return float64(r.BytesUp+r.BytesDown) / s, s > 0
+	}))
+	cpuUse := metric("proxy CPU use (of its one core)", neutral, pct, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
+		return p.CPU.Seconds() / r.Elapsed.Seconds(), r.Elapsed > 0
+	}))
+	peakRSS := metric("proxy peak RSS", lower, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
+		return float64(p.PeakRSS), true
+	}))
+	latency := func(name string, f func(r *report.Report) time.Duration) Metric {
+		return metric(name, lower, dur, always(func(r *report.Report) float64 { return float64(f(r)) }))
+	}
+	hsRate := metric("handshakes per second", higher, perSec, always(func(r *report.Report) float64 { return r.HandshakeRate }))
+	failed := metric("failed connections", lower, func(v float64) string { return fmtG(v, "") },
+		always(func(r *report.Report) float64 { return float64(r.Failed) }))
+
 	switch workload {
 	case "transfer":
-		return []Metric{mThroughput, mCPUEff, mTransferP50, mTransferP99, mPeakRSS, mFailed}
+		return []Metric{throughput, cpuEff, cpuUse,
+			latency("transfer time p50", func(r *report.Report) time.Duration { return r.Latency.P50 }),
+			latency("transfer time p99", func(r *report.Report) time.Duration { return r.Latency.P99 }),
+			peakRSS, failed}
 	case "echo":
-		return []Metric{mThroughput, mCPUEff, mRTTP50, mRTTP99, mPeakRSS, mFailed}
+		return []Metric{throughput, cpuEff, cpuUse,
+			latency("packet RTT p50", func(r *report.Report) time.Duration { return r.Latency.P50 }),
+			latency("packet RTT p99", func(r *report.Report) time.Duration { return r.Latency.P99 }),
+			peakRSS, failed}
 	case "handshakes":
-		return []Metric{mHSRate, mHSP50, mHSP90, mHSP99, mCPUPerHS, mFailed}
+		return []Metric{hsRate,
+			metric("proxy CPU per handshake", lower, dur, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
+				return float64(p.CPU) / float64(r.OK), r.OK > 0
+			})),
+			cpuUse,
+			latency("handshake latency p50", func(r *report.Report) time.Duration { return r.Handshake.P50 }),
+			latency("handshake latency p90", func(r *report.Report) time.Duration { return r.Handshake.P90 }),
+			latency("handshake latency p99", func(r *report.Report) time.Duration { return r.Handshake.P99 }),
+			failed}
 	case "idle":
-		return []Metric{mRSSPerConn, mRSSAfter, mHSRate, mFailed}
+		return []Metric{
+			metric("proxy RSS per idle connection", lower, kib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
+				return float64(p.RSSPerConn), true
+			})),
+			metric("proxy RSS with all connections open", lower, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
+				return float64(p.After.RSS), true
+			})),
+			hsRate, failed}
 	}
-	return []Metric{mFailed}
+	return []Metric{failed}
 }
