@@ -52,7 +52,8 @@
 // too slow to keep up: the answer is counted as dropped, the client is
 // closed and the middle proxy is told with RPC_CLOSE_CONN, as the official
 // proxy drops such clients; the other clients of the connection are not
-// delayed. Writes to a connection from many clients are serialized under
+// delayed. An answer or ACK for a connection id no longer bound is dropped
+// and answered with RPC_CLOSE_CONN, queued without blocking the reader. Writes to a connection from many clients are serialized under
 // one lock and bounded by WriteTimeout, after which the connection is
 // closed: a stuck middle proxy cannot hold clients forever. Packets are
 // encoded straight into the frame writer's buffer; nothing is allocated
