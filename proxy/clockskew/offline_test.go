@@ -3,43 +3,14 @@ package clockskew
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"strings"
+	"github.com/mtproxy/mtproxy/testkit/netns"
 	"testing"
 	"time"
 )
 
-const offlineChildEnv = "CLOCKSKEW_OFFLINE_CHILD"
-
-// runOffline re-runs the calling test inside a fresh network namespace
-// (unshare -n: no interfaces up, no routes, no DNS), and reports whether
-// the caller is that child and should run the body. It skips where
-// namespaces are not available.
-func runOffline(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(offlineChildEnv) == "1" {
-		return true
-	}
-	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("unshare not installed")
-	}
-	if err := exec.Command(unshare, "-n", "true").Run(); err != nil {
-		t.Skipf("cannot create a network namespace: %v", err)
-	}
-	cmd := exec.Command(unshare, "-n", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), offlineChildEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("offline child failed: %v\n%s", err, out)
-	}
-	return false
-}
-
 // With no network at all every query fails fast with a typed error.
 func TestOfflineFailsFast(t *testing.T) {
-	if !runOffline(t) {
+	if !netns.RunOffline(t) {
 		return
 	}
 	obs := newRecordingObserver()
