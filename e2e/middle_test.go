@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -296,21 +295,7 @@ func TestMiddleModeTelethon(t *testing.T) {
 			before := countReqDH(r.mid.Requests())
 			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, python, "testdata/telethon_connect.py", "127.0.0.1", r.env["PORT"], c.secret, c.mode, "25")
-			var out strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			defer func() {
-				cancel()
-				<-exited
-				if t.Failed() {
-					t.Logf("telethon output:\n%s", out.String())
-				}
-			}()
+			exited := startTelethon(t, ctx, r.env["PORT"], c.secret, c.mode)
 			for countReqDH(r.mid.Requests()) == before {
 				select {
 				case err := <-exited:

@@ -41,23 +41,8 @@ func TestTelethon(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithCancel(bounded(t))
-			cmd := exec.CommandContext(ctx, python, "testdata/telethon_connect.py", "127.0.0.1", port, c.secret, c.mode, "25")
-			var out strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			defer func() {
-				cancel() // Telethon waits for a DH answer that never comes
-				<-exited
-				if t.Failed() {
-					t.Logf("telethon output:\n%s", out.String())
-				}
-			}()
-
+			ctx := bounded(t)
+			exited := startTelethon(t, ctx, port, c.secret, c.mode)
 			got := make(chan fakedc.ConnInfo, 1)
 			go func() {
 				ci, err := r.dc.WaitFor(ctx, func(ci fakedc.ConnInfo) bool { return ci.ReqDH != nil && ci.Transport == c.want })
@@ -86,4 +71,31 @@ func TestTelethon(t *testing.T) {
 			waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes(c.transport, "ok"), 1)
 		})
 	}
+}
+
+// startTelethon runs the connect script against the proxy on port, bounded
+// by ctx, and returns where its exit arrives. Telethon waits for a DH
+// answer that never comes, so the test's cleanup kills it (and shows its
+// output when the test failed).
+func startTelethon(t *testing.T, ctx context.Context, port, secret, mode string) chan error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	cmd := exec.CommandContext(ctx, python, "testdata/telethon_connect.py", "127.0.0.1", port, secret, mode, "25")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	done := make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("telethon output:\n%s", out.String())
+		}
+	})
+	return exited
 }
