@@ -142,15 +142,15 @@ func TestRelayBothWays(t *testing.T) {
 			up, down := randBytes(3<<20+17), randBytes(2<<20+5)
 			var wg sync.WaitGroup
 			var gotUp, gotDown []byte
-			var errUp, errDown error
+			var errSend, errUp, errDown error
 			wg.Add(4)
-			go func() { defer wg.Done(); _, errUp = rig.client.Write(up); rig.client.raw.(*net.TCPConn).CloseWrite() }()
+			go func() { defer wg.Done(); _, errSend = rig.client.Write(up); rig.client.raw.(*net.TCPConn).CloseWrite() }()
 			go func() { defer wg.Done(); gotUp, errUp = io.ReadAll(rig.dc) }()
 			go func() { defer wg.Done(); rig.dc.Write(down); rig.dc.raw.(*net.TCPConn).CloseWrite() }()
 			go func() { defer wg.Done(); gotDown, errDown = io.ReadAll(rig.client) }()
 			wg.Wait()
-			if errUp != nil || errDown != nil {
-				t.Fatal(errUp, errDown)
+			if errSend != nil || errUp != nil || errDown != nil {
+				t.Fatal(errSend, errUp, errDown)
 			}
 			if !bytes.Equal(gotUp, up) || !bytes.Equal(gotDown, down) {
 				t.Fatalf("data corrupted: up %d/%d down %d/%d", len(gotUp), len(up), len(gotDown), len(down))
