@@ -217,6 +217,7 @@ run_one() {
 	taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
 		-handshakes -conns 2 -count 8 -probe "$probe_warm" >/dev/null 2>&1 || true
 	local out=$OUT/$name.$variant.$rep.json
+	echo "$name/$variant #$rep load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/loadavg.log"
 	# shellcheck disable=SC2086 # ARGS is a word list
 	if taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
 		-pid "$PROXY_PID" -label "$name/$variant" -json -duration "${DURATION:-3m}" $ARGS >"$out.tmp" 2>"$OUT/$name.$variant.$rep.err"; then
