@@ -84,7 +84,13 @@ func Write(w io.Writer, reports []*report.Report, base string) error {
 			fmt.Fprintf(&b, " %s / %s |", v, vs[0])
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---|", 2*len(vs)-1) + "\n")
-		for _, m := range MetricsFor(first.Workload) {
+		ncpu := 0
+		for _, v := range vs {
+			for _, r := range groups[key{s, v}] {
+				ncpu = max(ncpu, len(r.CPUBusy))
+			}
+		}
+		for _, m := range append(MetricsFor(first.Workload), CPUMetrics(ncpu)...) {
 			meds := make([]float64, len(vs))
 			row := "| " + m.Name + " |"
 			any := false

@@ -19,6 +19,7 @@ func transfer(label string, mbps float64, cpu time.Duration) *report.Report {
 		BytesUp: int64(mbps * 1e6),
 		Latency: stats.Summary{P50: 500 * time.Millisecond, P99: 900 * time.Millisecond},
 		Proxy:   &report.ProxyUsage{CPU: cpu, PeakRSS: 20 << 20},
+		CPUBusy: []float64{0.99, cpu.Seconds() / 2},
 	}
 	r.Finish()
 	return r
@@ -54,6 +55,8 @@ func TestWriteMediansAndRatios(t *testing.T) {
 		"| proxy CPU use (of its one core) | 100% | 100% (100% – 200%) | 1.00× |",
 		"| transfer time p50 | 500 ms | 500 ms | 1.00× |",
 		"| failed connections | 0 | 0 | = |",
+		"| CPU 0 busy (machine) | 99.0% | 99.0% | 1.00× |",
+		"| CPU 1 busy (machine) | 50.0% | 50.0% (50.0% – 100%) | 1.00× |",
 		"### idle\n",
 		"| proxy RSS per idle connection | 20.0 KiB | 5.00 KiB | 0.25× better |",
 		"| proxy RSS with all connections open | 100 MiB | 10.0 MiB | 0.10× better |",
@@ -61,6 +64,9 @@ func TestWriteMediansAndRatios(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
+	}
+	if strings.Contains(got[strings.Index(got, "### idle"):], "CPU 0 busy") {
+		t.Error("CPU rows for reports without CPU data")
 	}
 	if strings.Index(got, "### tput") > strings.Index(got, "### idle") {
 		t.Error("scenarios not in first-seen order")

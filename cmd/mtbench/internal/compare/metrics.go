@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -114,4 +115,19 @@ func MetricsFor(workload string) []Metric {
 			hsRate, failed}
 	}
 	return []Metric{failed}
+}
+
+// CPUMetrics returns the busy fraction of CPUs 0..n-1 (whole machine).
+func CPUMetrics(n int) []Metric {
+	var ms []Metric
+	for i := range n {
+		ms = append(ms, metric(fmt.Sprintf("CPU %d busy (machine)", i), neutral, pct,
+			func(r *report.Report) (float64, bool) {
+				if i >= len(r.CPUBusy) {
+					return 0, false
+				}
+				return r.CPUBusy[i], true
+			}))
+	}
+	return ms
 }

@@ -19,6 +19,14 @@ func checkClean(t *testing.T, r *report.Report, wantOK int) {
 		r.Proxy.PeakRSS < r.Proxy.After.RSS || r.Proxy.CPU < 0 {
 		t.Errorf("proxy usage not observed: %+v", r.Proxy)
 	}
+	if len(r.CPUBusy) == 0 {
+		t.Error("machine CPU use not observed")
+	}
+	for _, f := range r.CPUBusy {
+		if f < 0 || f > 1 {
+			t.Errorf("CPU busy fraction %v", r.CPUBusy)
+		}
+	}
 }
 
 // Every transfer direction through the real proxy engine, in FakeTLS and

@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/procfs"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/report"
 )
 
@@ -30,6 +31,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	cpus0, cpuErr := cfg.Proc.CPUs()
 	d := newDialer(cfg)
 	var closeAll func()
 	switch cfg.Workload {
@@ -42,6 +44,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 		runHandshakes(ctx, cfg, d, r)
 	case Idle:
 		closeAll = runIdle(ctx, cfg, d, r)
+	}
+	if cpus1, err := cfg.Proc.CPUs(); err == nil && cpuErr == nil {
+		r.CPUBusy = procfs.BusyBetween(cpus0, cpus1)
 	}
 	if obs != nil {
 		if r.Proxy, err = obs.finish(); err != nil {

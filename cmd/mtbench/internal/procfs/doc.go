@@ -1,6 +1,8 @@
 // Package procfs reads what the load generator reports about the proxy
 // under test from Linux's /proc: its resident memory (/proc/<pid>/status),
-// its CPU time (/proc/<pid>/stat), and which process listens on a TCP port
+// its CPU time (/proc/<pid>/stat), every CPU's busy time (/proc/stat: is the
+// proxy's core or the load generator's the bottleneck?), and which process
+// listens on a TCP port
 // (/proc/net/tcp{,6} for the socket inode, then /proc/<pid>/fd for its owner),
 // so a proxy can be named by its address instead of its pid.
 //

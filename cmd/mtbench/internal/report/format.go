@@ -70,6 +70,13 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.CPUBusy) > 0 {
+		b.WriteString("machine CPU busy:")
+		for i, f := range r.CPUBusy {
+			fmt.Fprintf(&b, " cpu%d %.0f%%", i, 100*f)
+		}
+		b.WriteString("\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -64,6 +64,10 @@ type Report struct {
 
 	// Proxy is what /proc said about the proxy process, when one was named.
 	Proxy *ProxyUsage `json:"proxy,omitempty"`
+	// CPUBusy is each CPU's busy fraction (0..1) over the run, whole
+	// machine: with the proxy and the load pinned to different CPUs it shows
+	// which side was saturated.
+	CPUBusy []float64 `json:"cpu_busy,omitempty"`
 }
 
 // MaxErrorKinds bounds the distinct error messages a Report keeps.

@@ -25,6 +25,7 @@ func sample() *Report {
 			P90: 2345 * time.Microsecond, P99: 3 * time.Millisecond, Max: 3 * time.Millisecond},
 		Proxy: &ProxyUsage{PID: 42, Before: procfs.Memory{RSS: 10 << 20}, After: procfs.Memory{RSS: 12 << 20},
 			PeakRSS: 13 << 20, CPU: 1500 * time.Millisecond},
+		CPUBusy: []float64{0.995, 0.5},
 	}
 	r.Finish()
 	return r
@@ -86,6 +87,7 @@ throughput up 268.4 MB/s, down 0.0 MB/s, total 268.4 MB/s
 handshake latency n=8 min 300µs p50 412µs p90 2.35ms p99 3ms max 3ms
 transfer time n=8 min 1s p50 1.5s p90 1.9s p99 2s max 2s
 proxy pid 42: RSS 10.0 MiB -> 12.0 MiB (peak 13.0 MiB), CPU 1.5s (357.9 MB/s per CPU second)
+machine CPU busy: cpu0 100% cpu1 50%
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
@@ -109,7 +111,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out.UpRate != in.UpRate || out.Latency != in.Latency || *out.Proxy != *in.Proxy ||
-		out.Errors["dial: refused"] != 1 || out.ErrorSamples["dial: refused"] != in.ErrorSamples["dial: refused"] || !out.Started.Equal(in.Started) {
+		out.Errors["dial: refused"] != 1 || out.ErrorSamples["dial: refused"] != in.ErrorSamples["dial: refused"] || !out.Started.Equal(in.Started) || len(out.CPUBusy) != 2 || out.CPUBusy[1] != 0.5 {
 		t.Errorf("round trip lost data:\n%+v\n%+v", out, in)
 	}
 }
