@@ -19,7 +19,7 @@ if ((${#need[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
+unformatted=$(gofmt -l $(git ls-files '*.go' ':!:vendor' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
