@@ -136,7 +136,7 @@ func (a *app) detectAddresses(ctx context.Context) netinfo.Result {
 		a.log.Warn("could not detect the external address; the links show a placeholder host", zap.Error(err))
 	}
 	a.log.Info("addresses", zap.Stringer("nat", res.State), zap.String("source", res.Source),
-		zap.Stringer("internal", res.Internal), zap.Stringer("external", res.External))
+		addrField("internal", res.Internal), addrField("external", res.External))
 	return res
 }
 
@@ -216,4 +216,12 @@ func listen(bind netip.Addr, port int, variable string) (net.Listener, error) {
 		return nil, fmt.Errorf("%s: cannot listen on %s: the port is already in use (example: %s=%d)", variable, addr, variable, port+1)
 	}
 	return nil, fmt.Errorf("%s: cannot listen on %s: %w", variable, addr, err)
+}
+
+// addrField logs an address, "unknown" when it is not set.
+func addrField(key string, a netip.Addr) zap.Field {
+	if !a.IsValid() {
+		return zap.String(key, "unknown")
+	}
+	return zap.Stringer(key, a)
 }
