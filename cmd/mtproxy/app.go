@@ -43,9 +43,8 @@ type app struct {
 
 // newApp builds every component and opens both listeners, so that a port
 // in use is reported before the start-up lines promise anything.
-func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log}
-	var err error
 	if a.tp, err = tracing.Setup(ctx, os.Getenv, version); err != nil {
 		return nil, err
 	}
@@ -71,8 +70,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, err
 	a.nat = a.detectAddresses(ctx)
 	a.metrics.SetNAT(a.nat)
 
-	if a.clock, err = clockskew.NewMonitor(clockskew.Options{Servers: cfg.NTPServers},
-		skewFanout{&skewLog{log: log}, a.metrics}); err != nil {
+	skew := clockskew.Options{Servers: cfg.NTPServers}
+	if a.clock, err = clockskew.NewMonitor(skew, skewFanout{&skewLog{log: log, opts: skew}, a.metrics}); err != nil {
 		return nil, err
 	}
 	a.metrics.SetDateSink(a.clock)
@@ -84,6 +83,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, err
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			a.closeUpstream()
+		}
+	}()
 	a.prober = &dc.Prober{
 		Targets:  targets,
 		Interval: cfg.DCProbeInterval,
@@ -99,17 +103,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, err
 		Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
 	})
 	if err != nil {
-		a.closeUpstream()
 		return nil, err
 	}
 	a.metrics.SetProxy(a.proxy)
 	if a.ln, err = listen(cfg.Bind, cfg.Port, "PORT"); err != nil {
-		a.closeUpstream()
 		return nil, err
 	}
 	if a.httpLn, err = listen(cfg.Bind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
 		a.ln.Close()
-		a.closeUpstream()
 		return nil, err
 	}
 	a.http = &http.Server{
