@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -52,11 +51,7 @@ type middleWorld struct {
 func startMiddleWorld(t *testing.T, env map[string]string) middleWorld {
 	t.Helper()
 	var w middleWorld
-	w.secret = make([]byte, 128)
-	if _, err := rand.Read(w.secret); err != nil {
-		t.Fatal(err)
-	}
-	w.secret[0] |= 1 // a key selector of 0 is refused
+	w.secret = proxySecret(t)
 	var err error
 	if w.mp, err = fakemiddle.New(fakemiddle.Options{Secret: w.secret}); err != nil {
 		t.Fatal(err)

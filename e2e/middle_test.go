@@ -35,14 +35,7 @@ type middleRig struct {
 
 func newMiddleRig(t *testing.T) *middleRig {
 	t.Helper()
-	r := &middleRig{t: t, env: baseEnv(t)}
-	for {
-		r.pxs = make([]byte, 128)
-		_, _ = rand.Read(r.pxs)
-		if _, err := rpc.ParseProxySecret(r.pxs); err == nil {
-			break
-		}
-	}
+	r := &middleRig{t: t, env: baseEnv(t), pxs: proxySecret(t)}
 	_, _ = rand.Read(r.secret[:])
 	port, _ := strconv.Atoi(r.env["PORT"])
 	tag := [16]byte{}
@@ -58,6 +51,20 @@ func newMiddleRig(t *testing.T) *middleRig {
 	r.env["PROXY_SECRET_URL"] = r.core.SecretURL()
 	r.env["PROXY_CONFIG_URL"] = r.core.ConfigURL()
 	return r
+}
+
+// proxySecret returns a random valid getProxySecret file.
+func proxySecret(t testing.TB) []byte {
+	t.Helper()
+	for {
+		b := make([]byte, 128)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rpc.ParseProxySecret(b); err == nil {
+			return b
+		}
+	}
 }
 
 func (r *middleRig) newMiddle(o fakemiddle.Options) *fakemiddle.Server {
@@ -85,42 +92,10 @@ func (r *middleRig) config(mids ...*fakemiddle.Server) []byte {
 
 func (r *middleRig) dial(p *proc, mode client.Mode) *client.Conn {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, p.addr(), client.Options{Secret: r.secret, Mode: mode, DC: 2, Domain: "example.com"})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { c.Close() })
-	return c
+	return dial(r.t, p.addr(), client.Options{Secret: r.secret, Mode: mode, DC: 2, Domain: "example.com"})
 }
 
-func midReqPQ(t *testing.T, c *client.Conn) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.ReqPQ(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// statsMap reads /stats into a map.
-func midStats(t *testing.T, p *proc) map[string]string {
-	t.Helper()
-	code, body := get(t, p.internal()+"/stats")
-	if code != 200 {
-		t.Fatalf("/stats: %d %s", code, body)
-	}
-	m := map[string]string{}
-	for _, l := range lines(body) {
-		if k, v, ok := strings.Cut(l, "\t"); ok {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-func midWaitFor(t *testing.T, what string, cond func() bool) {
+func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -146,7 +121,7 @@ func TestMiddleModeEveryTransport(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			c := r.dial(p, mode)
-			midReqPQ(t, c)
+			reqPQ(t, c)
 			// An encrypted-looking packet is echoed by the fake.
 			pkt := make([]byte, 96)
 			_, _ = rand.Read(pkt)
@@ -171,7 +146,7 @@ func TestMiddleModeEveryTransport(t *testing.T) {
 			t.Errorf("client address %v", q.Client)
 		}
 	}
-	s := midStats(t, p)
+	s := statsPage(t, p)
 	want := map[string]string{
 		"tot_forwarded_queries": "8", "tot_forwarded_responses": "8", "dropped_queries": "0",
 		"proxy_tag_set": "1", "total_ready_targets": "1", "total_declared_targets": "1",
@@ -197,14 +172,14 @@ func TestMiddleModeRefreshOnSIGHUP(t *testing.T) {
 	p := start(t, r.env)
 	p.waitReady()
 	old := r.dial(p, client.Intermediate)
-	midReqPQ(t, old)
-	md5 := midStats(t, p)["config_md5"]
+	reqPQ(t, old)
+	md5 := statsPage(t, p)["config_md5"]
 
 	second := r.newMiddle(fakemiddle.Options{})
 	r.core.Set(fakecore.PathConfig, r.config(r.mid, second))
 	p.signal(syscall.SIGHUP)
-	midWaitFor(t, "the new config", func() bool {
-		s := midStats(t, p)
+	eventually(t, "the new config", func() bool {
+		s := statsPage(t, p)
 		return s["config_md5"] != md5 && s["total_declared_targets"] == "2"
 	})
 	// The old client still talks through its RPC connection.
@@ -217,18 +192,18 @@ func TestMiddleModeRefreshOnSIGHUP(t *testing.T) {
 		t.Fatalf("client connected before the refresh: %v", err)
 	}
 	// A broken config is refused and the good one stays.
-	md5 = midStats(t, p)["config_md5"]
+	md5 = statsPage(t, p)["config_md5"]
 	const refused = "the last good one stays in use"
 	before := strings.Count(p.Stderr(), refused)
 	r.core.Set(fakecore.PathConfig, []byte("proxy_for 2 not-an-address;\n"))
 	p.signal(syscall.SIGHUP)
-	midWaitFor(t, "the refused refresh in the log", func() bool {
+	eventually(t, "the refused refresh in the log", func() bool {
 		return strings.Count(p.Stderr(), refused) > before
 	})
-	if s := midStats(t, p); s["config_md5"] != md5 {
+	if s := statsPage(t, p); s["config_md5"] != md5 {
 		t.Fatalf("a broken config replaced the good one")
 	}
-	midReqPQ(t, r.dial(p, client.Abridged))
+	reqPQ(t, r.dial(p, client.Abridged))
 }
 
 // Telegram's files are cached: with core.telegram.org down the proxy
@@ -245,7 +220,7 @@ func TestMiddleModeCacheFallback(t *testing.T) {
 	r.core.SetDown(true)
 	p = start(t, r.env)
 	p.waitReady()
-	midReqPQ(t, r.dial(p, client.Padded))
+	reqPQ(t, r.dial(p, client.Padded))
 	p.signal(syscall.SIGTERM)
 	p.wait(20 * time.Second)
 
@@ -266,7 +241,8 @@ func TestMiddleModeMiddleProxyDies(t *testing.T) {
 	p := start(t, r.env)
 	p.waitReady()
 	c := r.dial(p, client.Intermediate)
-	midReqPQ(t, c)
+	reqPQ(t, c)
+	before := r.mid.Stats()
 	r.mid.DropAll()
 	c.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := c.ReadPacket(); err == nil {
@@ -274,8 +250,13 @@ func TestMiddleModeMiddleProxyDies(t *testing.T) {
 	} else if strings.Contains(err.Error(), "timeout") {
 		t.Fatalf("the client was left hanging: %v", err)
 	}
-	midWaitFor(t, "a new RPC connection", func() bool { return midStats(t, p)["total_ready_targets"] == "1" })
-	midReqPQ(t, r.dial(p, client.Intermediate))
+	// Every dropped RPC connection is replaced before a new client comes,
+	// or it could be bound to one the proxy has not yet seen die.
+	eventually(t, "the RPC connections re-established", func() bool {
+		return r.mid.Stats().Handshakes >= before.Handshakes+before.Conns
+	})
+	eventually(t, "a ready middle proxy", func() bool { return statsPage(t, p)["total_ready_targets"] == "1" })
+	reqPQ(t, r.dial(p, client.Intermediate))
 }
 
 // Real Telethon clients in each MTProxy connection class reach the fake

@@ -90,19 +90,27 @@ func handshakes(transport, result string) map[string]string {
 	return map[string]string{"transport": transport, "result": result}
 }
 
-// statsValue returns the value of key on the official /stats page.
-func statsValue(t testing.TB, p *proc, key string) (string, bool) {
+// statsPage reads the official /stats page into a map.
+func statsPage(t testing.TB, p *proc) map[string]string {
 	t.Helper()
 	code, body := get(t, p.internal()+"/stats")
 	if code != http.StatusOK {
 		t.Fatalf("/stats answered %d", code)
 	}
+	m := map[string]string{}
 	for _, l := range strings.Split(body, "\n") {
-		if k, v, ok := strings.Cut(l, "\t"); ok && k == key {
-			return v, true
+		if k, v, ok := strings.Cut(l, "\t"); ok {
+			m[k] = v
 		}
 	}
-	return "", false
+	return m
+}
+
+// statsValue returns the value of key on the official /stats page.
+func statsValue(t testing.TB, p *proc, key string) (string, bool) {
+	t.Helper()
+	v, ok := statsPage(t, p)[key]
+	return v, ok
 }
 
 // waitCount waits until the counter reaches want and checks it did not

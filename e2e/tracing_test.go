@@ -74,7 +74,7 @@ func TestTracesOverOTLP(t *testing.T) {
 		p := start(t, r.env)
 		p.waitReady()
 		c := r.dial(p, client.Intermediate)
-		midReqPQ(t, c)
+		reqPQ(t, c)
 		local := c.NetConn().LocalAddr().String()
 		c.Close()
 		p.signal(syscall.SIGTERM)
