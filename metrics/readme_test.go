@@ -25,13 +25,8 @@ func TestREADMEListsEveryMetric(t *testing.T) {
 		}
 		documented[m[1]] = [2]string{m[2], normLabels(m[3])}
 	}
-	fams, err := New(Options{Secrets: []string{"0"}}).Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	registered := map[string]bool{}
-	for _, f := range fams {
-		name := f.GetName()
+	for name, f := range families(t, New(Options{Secrets: []string{"0"}})) {
 		if !strings.HasPrefix(name, "mtproxy_") {
 			continue
 		}
