@@ -65,10 +65,7 @@ func TestSpans(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for (hs == nil || failed == nil || dial == nil) && time.Now().Before(deadline) {
 		for _, s := range rec.Ended() {
-			attrs := map[string]string{}
-			for _, kv := range s.Attributes() {
-				attrs[string(kv.Key)] = kv.Value.Emit()
-			}
+			attrs := attrMap(s)
 			switch {
 			case s.Name() == "mtproxy.handshake" && attrs["mtproxy.handshake.result"] == "ok":
 				hs = s
@@ -87,10 +84,7 @@ func TestSpans(t *testing.T) {
 		"mtproxy.transport": "intermediate", "telegram.dc": "2", "mtproxy.secret": "alice",
 		"network.transport": "tcp", "network.local.address": "127.0.0.1",
 	}
-	got := map[string]string{}
-	for _, kv := range hs.Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
-	}
+	got := attrMap(hs)
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("handshake span %s = %q, want %q", k, got[k], v)
@@ -102,10 +96,7 @@ func TestSpans(t *testing.T) {
 	if dial.Parent().SpanID() != hs.SpanContext().SpanID() {
 		t.Errorf("the dial span is not a child of the connection's span")
 	}
-	dialAttrs := map[string]string{}
-	for _, kv := range dial.Attributes() {
-		dialAttrs[string(kv.Key)] = kv.Value.Emit()
-	}
+	dialAttrs := attrMap(dial)
 	if dialAttrs["server.address"] != dcAddr.Addr().String() || dialAttrs["server.port"] != "" && dialAttrs["server.port"] != stringPort(dcAddr) {
 		t.Errorf("dial span address attributes %v", dialAttrs)
 	}
@@ -125,4 +116,13 @@ func TestSpans(t *testing.T) {
 func stringPort(a netip.AddrPort) string {
 	_, p, _ := net.SplitHostPort(a.String())
 	return p
+}
+
+// attrMap returns a span's attributes as strings by key.
+func attrMap(s sdktrace.ReadOnlySpan) map[string]string {
+	m := map[string]string{}
+	for _, kv := range s.Attributes() {
+		m[string(kv.Key)] = kv.Value.Emit()
+	}
+	return m
 }
