@@ -1,4 +1,4 @@
-package tracing_test
+package tracing
 
 import (
 	"bytes"
@@ -8,15 +8,14 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/testkit/otlpreceiver"
-	"github.com/mtproxy/mtproxy/tracing"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
-// TestEndToEnd points Setup at an in-process OTLP receiver through the env
-// map alone, makes a connection span with a child dial span, shuts down and
+// TestEndToEnd points Setup at an in-process OTLP receiver through the
+// environment alone, makes a connection span with a child dial span, shuts down and
 // checks what the receiver got, for every protocol.
 func TestEndToEnd(t *testing.T) {
 	r := otlpreceiver.Start(t)
@@ -27,8 +26,8 @@ func TestEndToEnd(t *testing.T) {
 		encoding string
 	}{
 		{"grpc", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": r.GRPCEndpoint()}, otlpreceiver.ProtocolGRPC, ""},
-		{"grpc gzip, traces endpoint without scheme", map[string]string{
-			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": r.GRPCAddr(), "OTEL_EXPORTER_OTLP_INSECURE": "true",
+		{"grpc gzip, traces endpoint", map[string]string{
+			"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": r.GRPCEndpoint() + "/ignored", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
 			"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"}, otlpreceiver.ProtocolGRPC, "gzip"},
 		{"http/protobuf base endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": r.HTTPEndpoint(),
 			"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, otlpreceiver.ProtocolHTTPProtobuf, ""},
@@ -46,7 +45,8 @@ func TestEndToEnd(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 
-			p, err := tracing.Setup(ctx, func(k string) string { return tt.env[k] }, "9.9.9")
+			setEnv(t, tt.env)
+			p, err := Setup(ctx, "9.9.9")
 			if err != nil {
 				t.Fatal(err)
 			}

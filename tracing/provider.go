@@ -2,11 +2,22 @@ package tracing
 
 import (
 	"context"
+	"fmt"
+	"os"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
+
+// DefaultServiceName is service.name when neither OTEL_SERVICE_NAME nor
+// OTEL_RESOURCE_ATTRIBUTES names the service.
+const DefaultServiceName = "mtproxy"
 
 // Provider is the process's TracerProvider, with its lifecycle.
 type Provider interface {
@@ -21,42 +32,57 @@ type Provider interface {
 }
 
 // Setup builds the process's TracerProvider from the standard OTEL_*
-// environment variables read through getenv (os.Getenv in production); the
-// package documentation lists them. version becomes service.version.
+// environment variables; the package documentation lists them. version
+// becomes service.version.
 //
-// Tracing is off unless an OTLP endpoint or OTEL_TRACES_EXPORTER=otlp is set;
-// then Setup returns a no-op Provider and starts nothing. Configuration
-// errors are [*EnvError]s wrapping [ErrInvalidEnv].
-func Setup(ctx context.Context, getenv func(string) string, version string) (Provider, error) {
-	cfg, err := readConfig(env(getenv))
-	if err != nil {
-		return nil, err
-	}
-	if !cfg.enabled {
+// When tracing is off Setup returns a no-op Provider and starts nothing.
+// A bad value is an [*EnvError] wrapping [ErrInvalidEnv]. The exporter does
+// not connect before its first export.
+func Setup(ctx context.Context, version string) (Provider, error) {
+	env := getenv(os.Getenv)
+	if on, err := enabled(env); err != nil || !on {
+		if err != nil {
+			return nil, err
+		}
 		return noopProvider{}, nil
 	}
-	opts, err := providerOptions(ctx, cfg, version)
+	if err := validate(env); err != nil {
+		return nil, err
+	}
+	res, err := newResource(ctx, version)
 	if err != nil {
 		return nil, err
 	}
-	exp, err := newExporter(ctx, cfg)
-	if err != nil {
-		return nil, err
+	var exp sdktrace.SpanExporter
+	if protocol := env.otlp("PROTOCOL"); protocol == "" || protocol == "grpc" {
+		exp, err = otlptracegrpc.New(ctx)
+	} else {
+		exp, err = otlptracehttp.New(ctx) // it reads http/protobuf or http/json itself
 	}
-	opts = append(opts, sdktrace.WithBatcher(exp))
-	return sdkProvider{sdktrace.NewTracerProvider(opts...)}, nil
+	if err != nil {
+		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
+	}
+	return sdkProvider{sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp))}, nil
 }
 
-// providerOptions are the SDK options cfg implies, the span processor aside.
-func providerOptions(ctx context.Context, cfg config, version string) ([]sdktrace.TracerProviderOption, error) {
-	res, err := newResource(ctx, cfg, version)
-	if err != nil {
-		return nil, err
+// newResource is the proxy's defaults, the SDK's telemetry.sdk.* attributes,
+// then OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, later ones overriding
+// earlier ones.
+func newResource(ctx context.Context, version string) (*resource.Resource, error) {
+	defaults := []attribute.KeyValue{semconv.ServiceName(DefaultServiceName)}
+	if version != "" {
+		defaults = append(defaults, semconv.ServiceVersion(version))
 	}
-	return []sdktrace.TracerProviderOption{
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(cfg.sampler.sampler()),
-	}, nil
+	res, err := resource.New(ctx,
+		resource.WithSchemaURL(semconv.SchemaURL),
+		resource.WithAttributes(defaults...),
+		resource.WithTelemetrySDK(),
+		resource.WithFromEnv(),
+	)
+	if err != nil {
+		return nil, &EnvError{Name: "OTEL_RESOURCE_ATTRIBUTES", Reason: err.Error()}
+	}
+	return res, nil
 }
 
 // noopProvider is the Provider when tracing is off.

@@ -45,7 +45,7 @@ type app struct {
 // in use is reported before the start-up lines promise anything.
 func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log}
-	if a.tp, err = tracing.Setup(ctx, os.Getenv, version); err != nil {
+	if a.tp, err = tracing.Setup(ctx, version); err != nil {
 		return nil, err
 	}
 	if a.tp.Enabled() {
