@@ -1,6 +1,6 @@
 // Package metrics is the proxy's observability core: one source of truth
 // for every number, rendered as Prometheus metrics and as the official
-// MTProxy /stats page, plus the health endpoints.
+// MTProxy /stats page, and the readiness conditions.
 //
 // A [Metrics] value receives events from every part of the pipeline:
 //
@@ -28,8 +28,9 @@
 // client_golang histograms with trace-id exemplars taken from the span of
 // the observed event, and exist in Prometheus only.
 //
-// [NewHandler] serves /stats, /metrics, /healthz and /readyz on the
-// internal port, with peer-address allow lists. README.md lists every
+// [Snapshot.NotReady] says which conditions for serving clients are unmet.
+// Package status serves all of it over HTTP on the internal port
+// (/stats, /metrics, /healthz, /readyz). README.md lists every
 // metric (a test keeps it in step with the registry); docs/stats.md the
 // /stats keys, which are real and which permanently 0 (a test keeps that
 // list in step with the page).

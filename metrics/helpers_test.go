@@ -1,9 +1,6 @@
 package metrics
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -33,8 +30,7 @@ func (c *testClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// Test doubles of the pulled sources (the real ones are used where a test
-// can run them: see integration_test.go and ready_test.go).
+// Test doubles of the pulled sources.
 type proxyDouble struct {
 	max  int
 	bufs proxy.BufferStats
@@ -79,28 +75,6 @@ func (m *middleDouble) set(s middle.Stats) {
 	m.mu.Lock()
 	m.s = s
 	m.mu.Unlock()
-}
-
-// get performs a request from remote ("ip:port") against h.
-func get(t testing.TB, h http.Handler, path, remote string, hdr ...string) *http.Response {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	req.RemoteAddr = remote
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec.Result()
-}
-
-func body(t testing.TB, r *http.Response) string {
-	t.Helper()
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // parseStats parses a /stats page into its keys, in order, and values.
@@ -188,14 +162,4 @@ func hasLabels(m *dto.Metric, labels []string) bool {
 		}
 	}
 	return true
-}
-
-// scrape returns the /metrics body for the given Accept header.
-func scrape(t testing.TB, h http.Handler, accept string) string {
-	t.Helper()
-	r := get(t, h, "/metrics", "127.0.0.1:40000", "Accept", accept)
-	if r.StatusCode != http.StatusOK {
-		t.Fatalf("/metrics: %s", r.Status)
-	}
-	return body(t, r)
 }

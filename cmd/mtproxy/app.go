@@ -19,6 +19,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
+	"github.com/mtproxy/mtproxy/status"
 	"github.com/mtproxy/mtproxy/tracing"
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
@@ -37,7 +38,7 @@ type app struct {
 	clock     *clockskew.Monitor
 	ln        net.Listener
 	httpLn    net.Listener
-	http      *http.Server
+	http      *status.Server
 	listening atomic.Bool
 }
 
@@ -113,10 +114,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		a.ln.Close()
 		return nil, err
 	}
-	a.http = &http.Server{
-		Handler:           metrics.NewHandler(a.metrics, metrics.HandlerOptions{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	a.http = status.New(a.metrics, status.Options{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow})
 	return a, nil
 }
 
