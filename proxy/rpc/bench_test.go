@@ -88,8 +88,8 @@ func BenchmarkProxyReqInPlace(b *testing.B) {
 func TestSteadyStateZeroAllocs(t *testing.T) {
 	for _, sum := range []Checksum{ChecksumCRC32, ChecksumCRC32C} {
 		fw, fr := encryptedPair(t, sum)
-		big := AppendProxyAns(nil, 0, 1, make([]byte, 64<<10))
-		small := AppendProxyAns(nil, 0, 2, make([]byte, 100))
+		big := appendProxyAns(nil, 0, 1, make([]byte, 64<<10))
+		small := appendProxyAns(nil, 0, 2, make([]byte, 100))
 		run := func() {
 			must(t, fw.WriteFrame(big))
 			must(t, fw.QueueFrame(small))

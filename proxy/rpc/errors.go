@@ -33,10 +33,6 @@ var (
 	// ErrUnknownType: ParseServerMessage met a type a middle proxy does not
 	// send. The official proxy ignores such messages; so may the caller.
 	ErrUnknownType = errors.New("rpc: unknown message type")
-	// ErrBadField: a field value out of range, e.g. a port above 65535.
-	ErrBadField = errors.New("rpc: bad field value")
-	// ErrExtraBlock: a malformed extra block (ad tag) in an RPC_PROXY_REQ.
-	ErrExtraBlock = errors.New("rpc: malformed RPC_PROXY_REQ extra block")
 )
 
 // Handshake errors.

@@ -81,9 +81,9 @@ func FuzzFrameReader(f *testing.F) {
 }
 
 func FuzzParseServerMessage(f *testing.F) {
-	f.Add(AppendProxyAns(nil, 0, 7, []byte("datadata")))
-	f.Add(AppendSimpleAck(nil, 7, 0x01020304))
-	f.Add(AppendCloseExt(nil, 7))
+	f.Add(appendProxyAns(nil, 0, 7, []byte("datadata")))
+	f.Add(appendSimpleAck(nil, 7, 0x01020304))
+	f.Add(appendCloseExt(nil, 7))
 	f.Add(AppendPing(nil, 7))
 	f.Add(AppendPong(nil, 7))
 	f.Add(AppendCloseConn(nil, 7))
@@ -97,11 +97,11 @@ func FuzzParseServerMessage(f *testing.F) {
 		var re []byte
 		switch m.Type {
 		case TypeProxyAns:
-			re = AppendProxyAns(nil, m.Flags, m.ConnID, m.Data)
+			re = appendProxyAns(nil, m.Flags, m.ConnID, m.Data)
 		case TypeSimpleAck:
-			re = AppendSimpleAck(nil, m.ConnID, m.Confirm)
+			re = appendSimpleAck(nil, m.ConnID, m.Confirm)
 		case TypeCloseExt:
-			re = AppendCloseExt(nil, m.ConnID)
+			re = appendCloseExt(nil, m.ConnID)
 		case TypePing:
 			re = AppendPing(nil, m.PingID)
 		case TypePong:
@@ -119,25 +119,25 @@ func FuzzParseServerMessage(f *testing.F) {
 // RPC_CLOSE_CONN, RPC_NONCE, RPC_HANDSHAKE(_ERROR) and the proxy secret.
 func FuzzParseClientMessages(f *testing.F) {
 	tag := AdTag{1, 2, 3}
-	f.Add(AppendProxyReq(nil, &ProxyReq{AdTag: &tag, ClientAddr: netip.MustParseAddrPort("1.2.3.4:5")}, []byte("pkt.")))
-	f.Add(AppendProxyReq(nil, &ProxyReq{ProxyAddr: netip.MustParseAddrPort("[::1]:5")}, nil))
+	f.Add(appendProxyReq(nil, &ProxyReq{AdTag: &tag, ClientAddr: netip.MustParseAddrPort("1.2.3.4:5")}, []byte("pkt.")))
+	f.Add(appendProxyReq(nil, &ProxyReq{ProxyAddr: netip.MustParseAddrPort("[::1]:5")}, nil))
 	f.Add(AppendCloseConn(nil, 9))
 	f.Add(AppendNonce(nil, Nonce{KeySelector: 1, Schema: 1}))
 	f.Add(AppendHandshake(nil, Handshake{Flags: HandshakeFlagCRC32C}))
-	f.Add(AppendHandshakeError(nil, HandshakeError{Code: -3}))
+	f.Add(appendHandshakeError(nil, HandshakeError{Code: -3}))
 	f.Add(bytes.Repeat([]byte{0xc4, 0x01}, 64))
 
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if r, pkt, err := ParseProxyReq(b); err == nil {
-			re := AppendProxyReq(nil, &r, pkt)
-			r2, pkt2, err := ParseProxyReq(re)
+		if r, pkt, err := parseProxyReq(b); err == nil {
+			re := appendProxyReq(nil, &r, pkt)
+			r2, pkt2, err := parseProxyReq(re)
 			if err != nil || !bytes.Equal(pkt, pkt2) || r2.Flags != r.Flags&^flagHTTPInfo || r2.ConnID != r.ConnID ||
 				r2.ClientAddr != r.ClientAddr || r2.ProxyAddr != r.ProxyAddr || (r.AdTag == nil) != (r2.AdTag == nil) ||
 				(r.AdTag != nil && *r.AdTag != *r2.AdTag) {
 				t.Fatalf("proxy req round trip: %+v -> %+v, %v", r, r2, err)
 			}
 		}
-		if id, err := ParseCloseConn(b); err == nil && !bytes.Equal(AppendCloseConn(nil, id), b) {
+		if id, err := parseCloseConn(b); err == nil && !bytes.Equal(AppendCloseConn(nil, id), b) {
 			t.Fatal("close conn round trip")
 		}
 		if n, err := ParseNonce(b); err == nil && !bytes.Equal(AppendNonce(nil, n), b) {
@@ -146,7 +146,7 @@ func FuzzParseClientMessages(f *testing.F) {
 		if h, err := ParseHandshake(b); err == nil && !bytes.Equal(AppendHandshake(nil, h), b) {
 			t.Fatal("handshake round trip")
 		}
-		if e, err := ParseHandshakeError(b); err == nil && !bytes.Equal(AppendHandshakeError(nil, *e), b) {
+		if e, err := ParseHandshakeError(b); err == nil && !bytes.Equal(appendHandshakeError(nil, *e), b) {
 			t.Fatal("handshake error round trip")
 		}
 		if s, err := ParseProxySecret(b); err == nil {

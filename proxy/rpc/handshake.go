@@ -191,13 +191,6 @@ func (e *HandshakeError) Error() string {
 	return fmt.Sprintf("rpc: middle proxy refused the handshake (code %d)", e.Code)
 }
 
-// AppendHandshakeError appends the RPC_HANDSHAKE_ERROR message e to dst.
-func AppendHandshakeError(dst []byte, e HandshakeError) []byte {
-	dst = appendU32(dst, uint32(TypeHandshakeError))
-	dst = appendU32(dst, uint32(e.Code))
-	return appendPID(dst, e.Sender)
-}
-
 // ParseHandshakeError decodes an RPC_HANDSHAKE_ERROR of exactly
 // HandshakeErrorSize bytes.
 func ParseHandshakeError(b []byte) (*HandshakeError, error) {

@@ -31,12 +31,6 @@ type Keys struct {
 	ReadIV   [16]byte
 }
 
-// Reverse returns the keys as the server uses them (its write key is the
-// client's read key).
-func (k Keys) Reverse() Keys {
-	return Keys{WriteKey: k.ReadKey, WriteIV: k.ReadIV, ReadKey: k.WriteKey, ReadIV: k.WriteIV}
-}
-
 // Offsets in the derivation string.
 const (
 	kdPurpose = 42 // "CLIENT" / "SERVER"

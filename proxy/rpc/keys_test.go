@@ -120,7 +120,7 @@ func TestDeriveKeysHandAssembled(t *testing.T) {
 		if !bytes.Equal(k.ReadKey[:], rk) || !bytes.Equal(k.ReadIV[:], riv) {
 			t.Errorf("v6=%v: read key/iv differ from the hand-built string", v6)
 		}
-		if r := k.Reverse(); r.WriteKey != k.ReadKey || r.ReadIV != k.WriteIV {
+		if r := reverse(k); r.WriteKey != k.ReadKey || r.ReadIV != k.WriteIV {
 			t.Error("Reverse")
 		}
 	}

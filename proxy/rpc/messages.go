@@ -78,38 +78,10 @@ func ParseServerMessage(payload []byte) (ServerMessage, error) {
 	return m, nil
 }
 
-// AppendProxyAns appends an RPC_PROXY_ANS carrying data to dst.
-func AppendProxyAns(dst []byte, flags uint32, connID uint64, data []byte) []byte {
-	dst = appendU32(dst, uint32(TypeProxyAns))
-	dst = appendU32(dst, flags)
-	dst = appendU64(dst, connID)
-	return append(dst, data...)
-}
-
-// AppendSimpleAck appends an RPC_SIMPLE_ACK to dst.
-func AppendSimpleAck(dst []byte, connID uint64, confirm uint32) []byte {
-	dst = appendU32(dst, uint32(TypeSimpleAck))
-	dst = appendU64(dst, connID)
-	return appendU32(dst, confirm)
-}
-
-// AppendCloseExt appends an RPC_CLOSE_EXT to dst.
-func AppendCloseExt(dst []byte, connID uint64) []byte {
-	return appendU64(appendU32(dst, uint32(TypeCloseExt)), connID)
-}
-
 // AppendCloseConn appends an RPC_CLOSE_CONN, which the proxy sends when a
 // client connection ends (_notify_remote_closed), to dst.
 func AppendCloseConn(dst []byte, connID uint64) []byte {
 	return appendU64(appendU32(dst, uint32(TypeCloseConn)), connID)
-}
-
-// ParseCloseConn decodes an RPC_CLOSE_CONN and returns its connection id.
-func ParseCloseConn(b []byte) (uint64, error) {
-	if err := expect(b, TypeCloseConn, CloseConnSize, false); err != nil {
-		return 0, err
-	}
-	return u64(b[4:]), nil
 }
 
 // AppendPing appends an RPC_PING to dst.

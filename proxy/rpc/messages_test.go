@@ -86,7 +86,7 @@ func TestHandshakeLayout(t *testing.T) {
 	}
 
 	he := HandshakeError{Code: -4, Sender: h.Sender}
-	eb := AppendHandshakeError(nil, he)
+	eb := appendHandshakeError(nil, he)
 	if len(eb) != HandshakeErrorSize {
 		t.Fatalf("handshake error is %d bytes", len(eb))
 	}
@@ -147,7 +147,7 @@ func TestProxyReqLayout(t *testing.T) {
 		AdTag:      &tag,
 	}
 	packet := bytes.Repeat([]byte{0xee}, 24)
-	b := AppendProxyReq(nil, &r, packet)
+	b := appendProxyReq(nil, &r, packet)
 	want := unhex(t, "eef1ce36"+"081002a0"+"0807060504030201"+
 		"00000000000000000000ffff01020304"+"2e160000"+
 		"20010db8000000000000000000000007"+"bb010000"+
@@ -159,7 +159,7 @@ func TestProxyReqLayout(t *testing.T) {
 	if len(b)-len(packet) != ProxyReqHeaderSize(true) {
 		t.Errorf("header %d bytes, ProxyReqHeaderSize says %d", len(b)-len(packet), ProxyReqHeaderSize(true))
 	}
-	got, pkt, err := ParseProxyReq(b)
+	got, pkt, err := parseProxyReq(b)
 	if err != nil || !bytes.Equal(pkt, packet) || got.Flags != r.Flags || got.ConnID != r.ConnID ||
 		got.ClientAddr != r.ClientAddr || got.ProxyAddr != r.ProxyAddr || got.AdTag == nil || *got.AdTag != tag {
 		t.Fatalf("round trip = %+v, %x, %v", got, pkt, err)
@@ -171,7 +171,7 @@ func TestProxyReqLayout(t *testing.T) {
 	if len(b) != ProxyReqHeaderSize(false) {
 		t.Fatalf("untagged header %d bytes", len(b))
 	}
-	got, pkt, err = ParseProxyReq(b)
+	got, pkt, err = parseProxyReq(b)
 	if err != nil || got.Flags&FlagHasAdTag != 0 || got.AdTag != nil || len(pkt) != 0 {
 		t.Fatalf("untagged = %+v, %v", got, err)
 	}
@@ -179,7 +179,7 @@ func TestProxyReqLayout(t *testing.T) {
 
 func TestParseProxyReqErrors(t *testing.T) {
 	tag := AdTag{}
-	good := AppendProxyReq(nil, &ProxyReq{AdTag: &tag}, []byte{1, 2, 3, 4})
+	good := appendProxyReq(nil, &ProxyReq{AdTag: &tag}, []byte{1, 2, 3, 4})
 	bad := func(mutate func(b []byte) []byte) []byte { return mutate(append([]byte(nil), good...)) }
 	for name, b := range map[string][]byte{
 		"short":        good[:50],
@@ -191,7 +191,7 @@ func TestParseProxyReqErrors(t *testing.T) {
 		"tag len 200":  bad(func(b []byte) []byte { b[proxyReqFixed+8] = 200; return b }),
 		"flag off":     bad(func(b []byte) []byte { b[4] = 0x04; return b }), // HTTP info flag, but a tag item
 	} {
-		if _, _, err := ParseProxyReq(b); err == nil {
+		if _, _, err := parseProxyReq(b); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -224,10 +224,10 @@ func TestServerMessages(t *testing.T) {
 		b    []byte
 		want ServerMessage
 	}{
-		{AppendProxyAns(nil, 8, 0x1122334455667788, data), ServerMessage{Type: TypeProxyAns, Flags: 8, ConnID: 0x1122334455667788, Data: data}},
-		{AppendProxyAns(nil, 0, 1, nil), ServerMessage{Type: TypeProxyAns, ConnID: 1, Data: []byte{}}},
-		{AppendSimpleAck(nil, 42, 0xdeadbeef), ServerMessage{Type: TypeSimpleAck, ConnID: 42, Confirm: 0xdeadbeef}},
-		{AppendCloseExt(nil, 43), ServerMessage{Type: TypeCloseExt, ConnID: 43}},
+		{appendProxyAns(nil, 8, 0x1122334455667788, data), ServerMessage{Type: TypeProxyAns, Flags: 8, ConnID: 0x1122334455667788, Data: data}},
+		{appendProxyAns(nil, 0, 1, nil), ServerMessage{Type: TypeProxyAns, ConnID: 1, Data: []byte{}}},
+		{appendSimpleAck(nil, 42, 0xdeadbeef), ServerMessage{Type: TypeSimpleAck, ConnID: 42, Confirm: 0xdeadbeef}},
+		{appendCloseExt(nil, 43), ServerMessage{Type: TypeCloseExt, ConnID: 43}},
 		{AppendPing(nil, 44), ServerMessage{Type: TypePing, PingID: 44}},
 		{AppendPong(nil, 45), ServerMessage{Type: TypePong, PingID: 45}},
 	} {
@@ -247,7 +247,7 @@ func TestServerMessages(t *testing.T) {
 		}
 	}
 	// Exact bytes of a SIMPLE_ACK: type, conn id, confirm, all little-endian.
-	if b := AppendSimpleAck(nil, 0x0102030405060708, 0xa1b2c3d4); !bytes.Equal(b, unhex(t, "9b40ac3b"+"0807060504030201"+"d4c3b2a1")) {
+	if b := appendSimpleAck(nil, 0x0102030405060708, 0xa1b2c3d4); !bytes.Equal(b, unhex(t, "9b40ac3b"+"0807060504030201"+"d4c3b2a1")) {
 		t.Errorf("simple ack = %x", b)
 	}
 	if _, err := ParseServerMessage(AppendCloseConn(nil, 1)); !errors.Is(err, ErrUnknownType) {
@@ -256,7 +256,7 @@ func TestServerMessages(t *testing.T) {
 	if _, err := ParseServerMessage([]byte{1, 2}); !errors.Is(err, ErrMessageSize) {
 		t.Errorf("2 bytes: %v", err)
 	}
-	id, err := ParseCloseConn(AppendCloseConn(nil, 0xabcdef))
+	id, err := parseCloseConn(AppendCloseConn(nil, 0xabcdef))
 	if err != nil || id != 0xabcdef {
 		t.Errorf("close conn round trip: %x, %v", id, err)
 	}

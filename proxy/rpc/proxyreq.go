@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"fmt"
 	"net/netip"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
@@ -27,8 +26,7 @@ const (
 // being 0x10, the tag, 3 zero bytes.
 const (
 	tlProxyTag     = 0xdb1e26ae
-	tlHTTPQueryInf = 0xd45ab381 // sent by the official proxy for HTTP clients only
-	flagHTTPInfo   = 0x4        // the extra block holds tlHTTPQueryInf
+	flagHTTPInfo   = 0x4 // the extra block holds tlHTTPQueryInf
 	adTagBlockSize = 4 + 4 + 1 + 16 + 3
 	proxyReqFixed  = 4 + 4 + 8 + 16 + 4 + 16 + 4
 )
@@ -119,121 +117,8 @@ func AppendProxyReqHeader(dst []byte, r *ProxyReq) []byte {
 	return dst
 }
 
-// AppendProxyReq appends a whole RPC_PROXY_REQ carrying packet to dst.
-func AppendProxyReq(dst []byte, r *ProxyReq, packet []byte) []byte {
-	return append(AppendProxyReqHeader(dst, r), packet...)
-}
-
 func appendAddr(dst []byte, a netip.AddrPort) []byte {
 	ip := a.Addr().As16() // IPv4 comes out IPv4-mapped; the zero Addr as zeros
 	dst = append(dst, ip[:]...)
 	return appendU32(dst, uint32(a.Port()))
-}
-
-func parseAddr(b []byte) (netip.AddrPort, error) {
-	ip := netip.AddrFrom16([16]byte(b[:16])).Unmap()
-	port := u32(b[16:])
-	if port > 0xffff {
-		return netip.AddrPort{}, fmt.Errorf("%w: port %d", ErrBadField, port)
-	}
-	return netip.AddrPortFrom(ip, uint16(port)), nil
-}
-
-// ParseProxyReq decodes an RPC_PROXY_REQ, returning the header and the
-// packet (aliasing b). IPv4-mapped addresses come back as IPv4. The extra
-// block may hold the ad tag and the HTTP query info the official proxy adds
-// for HTTP clients; anything else is an error. A present ad tag is copied
-// (one allocation); ParseProxyReq serves tests and fake middle proxies, not
-// the hot path.
-func ParseProxyReq(b []byte) (ProxyReq, []byte, error) {
-	if err := expect(b, TypeProxyReq, proxyReqFixed, true); err != nil {
-		return ProxyReq{}, nil, err
-	}
-	r := ProxyReq{Flags: u32(b[4:]), ConnID: u64(b[8:])}
-	var err error
-	if r.ClientAddr, err = parseAddr(b[16:]); err != nil {
-		return ProxyReq{}, nil, err
-	}
-	if r.ProxyAddr, err = parseAddr(b[36:]); err != nil {
-		return ProxyReq{}, nil, err
-	}
-	rest := b[proxyReqFixed:]
-	if r.Flags&(FlagHasAdTag|flagHTTPInfo) == 0 {
-		return r, rest, nil
-	}
-	if len(rest) < 4 {
-		return ProxyReq{}, nil, fmt.Errorf("%w: no size", ErrExtraBlock)
-	}
-	size := u32(rest)
-	if size%4 != 0 || uint64(size) > uint64(len(rest)-4) {
-		return ProxyReq{}, nil, fmt.Errorf("%w: size %d", ErrExtraBlock, size)
-	}
-	tag, err := parseExtra(rest[4 : 4+size])
-	if err != nil {
-		return ProxyReq{}, nil, err
-	}
-	if (tag != nil) != (r.Flags&FlagHasAdTag != 0) {
-		return ProxyReq{}, nil, fmt.Errorf("%w: ad tag flag and block disagree", ErrExtraBlock)
-	}
-	r.AdTag = tag
-	return r, rest[4+size:], nil
-}
-
-// parseExtra walks the TL items of an extra block.
-func parseExtra(b []byte) (*AdTag, error) {
-	var tag *AdTag
-	for len(b) > 0 {
-		if len(b) < 4 {
-			return nil, fmt.Errorf("%w: truncated item", ErrExtraBlock)
-		}
-		id := u32(b)
-		b = b[4:]
-		count := 0
-		switch id {
-		case tlProxyTag:
-			count = 1
-		case tlHTTPQueryInf: // origin, referer, user agent
-			count = 3
-		default:
-			return nil, fmt.Errorf("%w: unknown item 0x%08x", ErrExtraBlock, id)
-		}
-		for i := range count {
-			s, n, err := parseTLString(b)
-			if err != nil {
-				return nil, err
-			}
-			b = b[n:]
-			if id == tlProxyTag && i == 0 {
-				if len(s) != len(AdTag{}) {
-					return nil, fmt.Errorf("%w: ad tag of %d bytes", ErrExtraBlock, len(s))
-				}
-				t := AdTag(s)
-				tag = &t
-			}
-		}
-	}
-	return tag, nil
-}
-
-// parseTLString decodes a TL bytes/string: a length byte (< 254) or 0xfe and
-// a 3-byte length, the data, zero padding to a multiple of 4. It returns the
-// data and the bytes consumed.
-func parseTLString(b []byte) ([]byte, int, error) {
-	if len(b) == 0 {
-		return nil, 0, fmt.Errorf("%w: truncated string", ErrExtraBlock)
-	}
-	n, hdr := int(b[0]), 1
-	if n == 0xfe {
-		if len(b) < 4 {
-			return nil, 0, fmt.Errorf("%w: truncated string", ErrExtraBlock)
-		}
-		n, hdr = int(u32(b)>>8), 4
-	} else if n == 0xff {
-		return nil, 0, fmt.Errorf("%w: bad string length", ErrExtraBlock)
-	}
-	total := (hdr + n + 3) &^ 3
-	if total > len(b) {
-		return nil, 0, fmt.Errorf("%w: truncated string", ErrExtraBlock)
-	}
-	return b[hdr : hdr+n], total, nil
 }
