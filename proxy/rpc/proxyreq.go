@@ -38,7 +38,7 @@ type AdTag [16]byte
 // does for an obfuscated2 (or FakeTLS) client: FlagMagic | FlagExtMode2,
 // the transport bit, FlagQuickAck when the client's length word asked for
 // one, FlagHasAdTag when a tag is sent, FlagNotEncrypted for a packet whose
-// auth_key_id is 0 (see Unencrypted).
+// auth_key_id is 0 (the caller classifies packets: proxy/middle does).
 //
 // Padded intermediate ("dd") maps to FlagIntermediate alone: the official
 // proxy marks such connections RPC_F_PAD but masks that bit out before
@@ -62,12 +62,6 @@ func RequestFlags(t framing.Transport, quickAck, hasAdTag, unencrypted bool) uin
 		f |= FlagNotEncrypted
 	}
 	return f
-}
-
-// Unencrypted reports whether an MTProto packet is a plaintext message,
-// i.e. its first 8 bytes (auth_key_id) are zero (forward_mtproto_packet).
-func Unencrypted(packet []byte) bool {
-	return len(packet) >= 8 && u64(packet) == 0
 }
 
 // ProxyReq is the header of an RPC_PROXY_REQ (struct rpc_proxy_req):
