@@ -39,14 +39,9 @@ type proxyDouble struct {
 func (p proxyDouble) MaxConnections() int            { return p.max }
 func (p proxyDouble) BufferStats() proxy.BufferStats { return p.bufs }
 
-type proberDouble struct {
-	mu     sync.Mutex
-	health map[int]dc.Health
-}
+type proberDouble struct{ health map[int]dc.Health }
 
 func (p *proberDouble) Snapshot() map[int]dc.Health {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	out := make(map[int]dc.Health, len(p.health))
 	for k, v := range p.health {
 		out[k] = v
@@ -54,28 +49,9 @@ func (p *proberDouble) Snapshot() map[int]dc.Health {
 	return out
 }
 
-func (p *proberDouble) set(h map[int]dc.Health) {
-	p.mu.Lock()
-	p.health = h
-	p.mu.Unlock()
-}
+type middleDouble struct{ s middle.Stats }
 
-type middleDouble struct {
-	mu sync.Mutex
-	s  middle.Stats
-}
-
-func (m *middleDouble) Stats() middle.Stats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.s
-}
-
-func (m *middleDouble) set(s middle.Stats) {
-	m.mu.Lock()
-	m.s = s
-	m.mu.Unlock()
-}
+func (m *middleDouble) Stats() middle.Stats { return m.s }
 
 // parseStats parses a /stats page into its keys, in order, and values.
 func parseStats(t testing.TB, page []byte) (keys []string, vals map[string]string) {

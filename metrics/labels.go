@@ -37,15 +37,12 @@ func newDCLabels(known []int) dcLabels {
 // n is the number of label values, "other" included.
 func (l *dcLabels) n() int { return len(l.labels) }
 
-// other is the index of "other".
-func (l *dcLabels) other() int { return len(l.ids) }
-
 // index returns the label index of DC id.
 func (l *dcLabels) index(id int) int {
 	if i, ok := slices.BinarySearch(l.ids, id); ok {
 		return i
 	}
-	return len(l.ids)
+	return len(l.ids) // "other"
 }
 
 // id returns the DC id of label index i; ok is false for "other".

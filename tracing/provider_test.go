@@ -31,7 +31,7 @@ func recorded(t *testing.T, envMap map[string]string, version string) (*sdktrace
 func resourceAttrs(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
 	m := map[attribute.Key]string{}
 	for _, kv := range s.Resource().Attributes() {
-		m[kv.Key] = kv.Value.Emit()
+		m[kv.Key] = kv.Value.String()
 	}
 	return m
 }

@@ -1,12 +1,12 @@
 package monitoringtest
 
 import (
-	"sort"
 	"strconv"
 	"testing"
 
 	"github.com/mtproxy/mtproxy/metrics"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 )
 
@@ -85,7 +85,7 @@ func (r *registry) matches(name string, ms []*labels.Matcher) bool {
 	for _, s := range r.series[name] {
 		ok := true
 		for _, m := range ms {
-			if m.Name == labels.MetricName || targetLabels[m.Name] {
+			if m.Name == model.MetricNameLabel || targetLabels[m.Name] {
 				continue
 			}
 			if !m.Matches(s.Get(m.Name)) {
@@ -98,16 +98,6 @@ func (r *registry) matches(name string, ms []*labels.Matcher) bool {
 		}
 	}
 	return false
-}
-
-// sampleNames are every sample name, sorted.
-func (r *registry) sampleNames() []string {
-	out := make([]string, 0, len(r.series))
-	for n := range r.series {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestRegistryCoversCatalogue guards the tests below against an empty or
