@@ -2,8 +2,8 @@
 // side of the RPC protocol an MTProto proxy speaks in middle-proxy mode,
 // on loopback.
 //
-// It is written from the protocol description (shared/reference/protocol.md,
-// section 4) independently of proxy/rpc, whose client side it tests: its
+// It is written from the protocol description (docs/protocol.md, section
+// 5) independently of proxy/rpc, whose client side it tests: its
 // own frame code, CRC32 / CRC32C, AES-256-CBC stream and key derivation. A
 // misreading of the spec in one is caught by the other instead of being
 // shared.
