@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it. It installs the Debian
 # packages the tests need when they are missing (real Prometheus, promtool,
-# Alertmanager's amtool, the real Telethon client), then checks formatting
-# and vet, and runs every test with the race detector.
+# Alertmanager's amtool, the real Telethon client), then checks formatting,
+# vet and staticcheck, and runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +24,13 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# staticcheck is a tool of the main module (pinned in go.mod, vendored);
+# the other modules are checked with the same binary (go tool -n prints
+# its path in the build cache).
+go tool staticcheck ./...
+staticcheck=$(go tool -n staticcheck)
 go test -race -timeout 20m ./...
 for mod in $(find . -mindepth 2 -name go.mod -not -path './vendor/*' -printf '%h\n' | sort); do
-	(cd "$mod" && go vet ./... && go test -race -timeout 20m ./...)
+	(cd "$mod" && go vet ./... && "$staticcheck" ./... && go test -race -timeout 20m ./...)
 done
 echo "all tests passed"

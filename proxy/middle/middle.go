@@ -148,6 +148,7 @@ func (m *Middle) Close() error {
 	}
 	cancel()
 	m.refreshMu.Lock() // wait for a refresh in flight
+	//lint:ignore SA2001 the empty section is the wait: a refresh holds the lock while it runs
 	m.refreshMu.Unlock()
 	m.poolp.Load().shutdown()
 	m.wg.Wait()

@@ -105,7 +105,7 @@ func (t *target) maintain(ctx context.Context) (time.Duration, bool) {
 	if deficit <= 0 {
 		return 0, false
 	}
-	if wait := t.next.Sub(time.Now()); wait > 0 {
+	if wait := time.Until(t.next); wait > 0 {
 		return wait, false
 	}
 	if t.failures > 0 {
