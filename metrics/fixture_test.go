@@ -9,6 +9,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )
@@ -55,9 +56,9 @@ func populated(t testing.TB, mode Mode) (*Metrics, *Snapshot) {
 	m.ClientClosed(proxy.CloseEvent{Protocol: proxy.ProtoFakeTLS, Secret: -1})
 	m.Fronting(proxy.FrontingEvent{Reason: proxy.HandshakeBadSecret, Result: proxy.FrontingDone, BytesIn: 517, BytesOut: 4000})
 	m.Fronting(proxy.FrontingEvent{Reason: proxy.HandshakeBadSecret, Result: proxy.FrontingDrained, BytesIn: 64})
-	m.UpstreamDial(ctx, proxy.DialEvent{DC: 2, Result: dc.OK, Duration: 15 * time.Millisecond})
-	m.UpstreamDial(ctx, proxy.DialEvent{DC: 2, Result: dc.Timeout, Duration: 10 * time.Second})
-	m.UpstreamDial(ctx, proxy.DialEvent{DC: -2, Result: dc.OK, Duration: 20 * time.Millisecond})
+	m.UpstreamDial(ctx, direct.DialEvent{DC: 2, Result: dc.OK, Duration: 15 * time.Millisecond})
+	m.UpstreamDial(ctx, direct.DialEvent{DC: 2, Result: dc.Timeout, Duration: 10 * time.Second})
+	m.UpstreamDial(ctx, direct.DialEvent{DC: -2, Result: dc.OK, Duration: 20 * time.Millisecond})
 	for _, id := range []int{1, 2, 3, 4, 5} {
 		m.Probed(id, netip.AddrPort{}, dc.OK, time.Millisecond)
 	}

@@ -82,7 +82,7 @@ func New(o Options) *Metrics {
 	m.secretActive = make([]atomic.Int64, len(m.secrets))
 	m.secretTotal = make([]atomic.Uint64, len(m.secrets))
 	m.dcActive = make([]atomic.Int64, n)
-	m.dials = make([]atomic.Uint64, n*proxy.NumDialResults)
+	m.dials = make([]atomic.Uint64, n*dc.NumResults)
 	m.probes = make([]atomic.Uint64, n*dc.NumResults)
 	m.mid.init(n)
 	m.hist = newHistograms(m.dcs.labels)

@@ -5,9 +5,13 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 )
 
-var _ proxy.Observer = (*Metrics)(nil)
+var (
+	_ proxy.Observer  = (*Metrics)(nil)
+	_ direct.Observer = (*Metrics)(nil) // the direct upstream's dials
+)
 
 // ClientAccepted counts an accepted TCP connection; it is open until its
 // ClientClosed.
@@ -57,12 +61,12 @@ func (m *Metrics) Fronting(ev proxy.FrontingEvent) {
 
 // UpstreamDial counts a dial towards Telegram made for a client; a
 // successful one is timed, with the span in ctx as the exemplar.
-func (m *Metrics) UpstreamDial(ctx context.Context, ev proxy.DialEvent) {
-	if int(ev.Result) >= proxy.NumDialResults {
+func (m *Metrics) UpstreamDial(ctx context.Context, ev direct.DialEvent) {
+	if int(ev.Result) >= dc.NumResults {
 		return
 	}
 	d := m.dcs.index(ev.DC)
-	m.dials[d*proxy.NumDialResults+int(ev.Result)].Add(1)
+	m.dials[d*dc.NumResults+int(ev.Result)].Add(1)
 	if ev.Result == dc.OK {
 		observe(ctx, m.hist.dial[d], ev.Duration.Seconds())
 	}

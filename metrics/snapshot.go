@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
@@ -140,7 +139,7 @@ func (m *Metrics) fillDCs(s *Snapshot) {
 		d.Health, d.Probed = health[d.HealthDC]
 		for r := range dc.NumResults {
 			d.Probes[r] = m.probes[i*dc.NumResults+r].Load()
-			d.Dials[r] = m.dials[i*proxy.NumDialResults+r].Load()
+			d.Dials[r] = m.dials[i*dc.NumResults+r].Load()
 		}
 		d.Active = m.dcActive[i].Load()
 		for r := range middle.NumHandshakeResults {

@@ -90,7 +90,7 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	switch {
 	case err == nil:
 		log.Debug("client closed", zap.Int64("bytes_in", closed.BytesIn), zap.Int64("bytes_out", closed.BytesOut))
-	case errors.Is(err, errIdle):
+	case errors.Is(err, ErrIdle):
 		log.Debug("client idle, closed", zap.Int64("bytes_in", closed.BytesIn), zap.Int64("bytes_out", closed.BytesOut))
 	default:
 		log.Info("client relay ended", zap.Error(err), zap.Int64("bytes_in", closed.BytesIn),

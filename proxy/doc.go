@@ -2,10 +2,10 @@
 //
 // The pipeline of one client connection:
 //
-//	accept ──► limit check ──► handshake ──────────────► upstream ──► relay
+//	accept ──► limit check ──► handshake ──────────────► Upstream.Serve
 //	               │            (obfuscated2, or FakeTLS      │
-//	               │             then obfuscated2)            ├─ direct: a DC, re-obfuscated
-//	               ▼                   │                      └─ middle: RPC multiplexed (proxy/middle)
+//	               │             then obfuscated2)            ├─ proxy/direct: a DC, re-obfuscated, relayed
+//	               ▼                   │                      └─ proxy/middle: RPC multiplexed
 //	          rejected                 ▼
 //	                        bad secret / replay / stale / not TLS
 //	                                   │
@@ -16,6 +16,25 @@
 // what happens through the small [Observer] interface and never imports a
 // metrics library; it traces with the OpenTelemetry trace API only, and logs
 // through a zap logger bound to each connection's scope.
+//
+// The upstream boundary. The engine authenticates clients; an [Upstream]
+// carries them to Telegram. Upstreams live in their own packages, peers of
+// each other: proxy/direct (a connection per client to its DC) and
+// proxy/middle (RPCs over a few connections to the middle proxies). They
+// see a client through [Session] and its [*ClientConn], whose exported
+// methods are the whole contract:
+//
+//   - [ClientConn.RelayTo] is the zero-copy path for an upstream that ends
+//     in a byte stream (direct mode): the client's stream is relayed to a
+//     net.Conn through the given cipher streams, until both ends close.
+//   - Read, Write, Close, SetReadDeadline, SetWriteDeadline and CloseWrite
+//     give the client's plaintext MTProto stream to an upstream that frames
+//     it itself (middle mode), and Activity tells its idle watchdog whether
+//     the client moved.
+//
+// The engine cannot import its upstreams (they import it), so it has no
+// default one: [Options.Upstream] is required, and the caller (cmd/mtproxy,
+// a test) builds a proxy/direct or proxy/middle upstream and hands it over.
 //
 // The relay is the hot path: one pooled buffer per direction, taken only while
 // bytes are there to move, transformed in place (TLS record stripping,

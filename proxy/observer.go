@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
-
-	"github.com/mtproxy/mtproxy/proxy/dc"
 )
 
 // Observer receives what the engine does. Implementations must be safe for
@@ -23,8 +21,6 @@ type Observer interface {
 	Handshake(ctx context.Context, ev HandshakeEvent)
 	// Fronting reports a finished domain-fronting splice.
 	Fronting(ev FrontingEvent)
-	// UpstreamDial reports one dial attempt towards Telegram (one address).
-	UpstreamDial(ctx context.Context, ev DialEvent)
 	// Traffic returns the counters the relay adds to for a client of the given
 	// secret index talking to the given DC. It is called once per connection,
 	// after the handshake; the returned pointer must stay valid for the
@@ -204,21 +200,6 @@ type FrontingEvent struct {
 	BytesIn, BytesOut int64
 }
 
-// DialResult is how one upstream dial ended: a closed set shared with the
-// dc package, which classifies dial errors.
-type DialResult = dc.Result
-
-// NumDialResults is the size of the DialResult set.
-const NumDialResults = dc.NumResults
-
-// DialEvent describes one dial attempt to one Telegram address.
-type DialEvent struct {
-	DC       int
-	Addr     string
-	Result   DialResult
-	Duration time.Duration
-}
-
 // CloseEvent describes a client connection that ended.
 type CloseEvent struct {
 	Protocol Protocol
@@ -240,6 +221,5 @@ func (NopObserver) ClientAccepted()                           {}
 func (NopObserver) ClientRejected(RejectReason)               {}
 func (NopObserver) Handshake(context.Context, HandshakeEvent) {}
 func (NopObserver) Fronting(FrontingEvent)                    {}
-func (NopObserver) UpstreamDial(context.Context, DialEvent)   {}
 func (NopObserver) Traffic(int, int) *Traffic                 { return new(Traffic) }
 func (NopObserver) ClientClosed(CloseEvent)                   {}

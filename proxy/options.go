@@ -29,8 +29,8 @@ func (s Secret) Label(i int) string {
 	return fmt.Sprint(i)
 }
 
-// Options configure a Proxy. The zero value of every field but Secrets is a
-// usable default, documented on the field.
+// Options configure a Proxy. The zero value of every field but Secrets and
+// Upstream is a usable default, documented on the field.
 type Options struct {
 	// Secrets clients authenticate with: 1..16 of them. Required.
 	Secrets []Secret
@@ -66,8 +66,8 @@ type Options struct {
 	// replays. Memory is about 40 bytes per entry. Default 65536.
 	ReplayCacheSize int
 
-	// Upstream carries authenticated clients to Telegram. Default: a
-	// [Direct] upstream with its default options.
+	// Upstream carries authenticated clients to Telegram: a
+	// proxy/direct.Direct or a proxy/middle.Middle. Required.
 	Upstream Upstream
 
 	// MaxConnections limits concurrent client connections; connections over
@@ -102,4 +102,5 @@ var (
 	ErrNoSecrets      = errors.New("proxy: at least one secret is required")
 	ErrTooManySecrets = fmt.Errorf("proxy: at most %d secrets are accepted", MaxSecrets)
 	ErrTLSOnly        = errors.New("proxy: TLSOnly needs TLSDomain")
+	ErrNoUpstream     = errors.New("proxy: an Upstream is required (proxy/direct or proxy/middle)")
 )

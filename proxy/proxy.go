@@ -70,6 +70,8 @@ func New(o Options) (*Proxy, error) {
 		return nil, ErrTooManySecrets
 	case o.TLSOnly && o.TLSDomain == "":
 		return nil, ErrTLSOnly
+	case o.Upstream == nil:
+		return nil, ErrNoUpstream
 	}
 	if o.FrontingAddr == "" && o.TLSDomain != "" {
 		o.FrontingAddr = net.JoinHostPort(o.TLSDomain, "443")
@@ -98,12 +100,6 @@ func New(o Options) (*Proxy, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.Upstream == nil {
-		o.Upstream = NewDirect(DirectOptions{
-			IdleTimeout: o.IdleTimeout, Observer: o.Observer,
-			TracerProvider: o.TracerProvider, Rand: o.Rand,
-		})
 	}
 	p := &Proxy{
 		o:         o,

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"crypto/cipher"
 	"errors"
 	"io"
@@ -10,15 +11,43 @@ import (
 	"time"
 )
 
-// errIdle is returned by a relay closed by its idle watchdog.
-var errIdle = errors.New("proxy: idle timeout")
+// ErrIdle is returned by [ClientConn.RelayTo] when its idle watchdog ended
+// the relay: neither side carried a byte for a whole idle period.
+var ErrIdle = errors.New("proxy: idle timeout")
 
-// relay moves bytes between an authenticated client and a DC until both
-// directions end. dcEnc encrypts towards the DC, dcDec decrypts from it.
-// Each direction reads into a pooled buffer, transforms it in place and
-// writes it with a blocking write, so a slow side throttles the other and
-// at most one buffer per direction is held. It returns the first error
-// that is not a plain end of stream.
+// RelayTo is the zero-copy path of an upstream whose peer speaks a stream
+// cipher (a DC's obfuscated2, or any stream): it moves bytes between the
+// client and up until both directions end, ctx is done, or neither side
+// carries a byte for idle (0 or negative: no idle limit).
+//
+// Bytes from the client are decrypted with the client's keys and
+// encrypted with enc before they are written to up; bytes read from up are
+// decrypted with dec and written to the client, encrypted and, for FakeTLS
+// clients, framed in records. A nil enc or dec passes that direction's
+// plaintext unchanged.
+//
+// Each direction reads into a buffer of the engine's pool, taken only
+// while bytes are there to move, transforms it in place and writes it with
+// a blocking write, so a slow side throttles the other, at most one buffer
+// per direction is held and nothing is allocated per read. A clean end of
+// stream from one side half-closes the other (CloseWrite) so the opposite
+// direction can drain; an error closes both up and the client.
+//
+// It returns nil when both directions ended cleanly (or were closed by
+// ctx), [ErrIdle] when the idle watchdog closed them, else the first
+// error. RelayTo does not close up on a clean end: the caller owns it. It
+// must not be called while another goroutine reads from or writes to the
+// client.
+func (c *ClientConn) RelayTo(ctx context.Context, up net.Conn, enc, dec cipher.Stream, idle time.Duration) error {
+	r := &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
+	stop := context.AfterFunc(ctx, r.abort)
+	defer stop()
+	return r.run()
+}
+
+// relay moves bytes between an authenticated client and an upstream
+// connection until both directions end; see [ClientConn.RelayTo]. dcEnc
+// encrypts towards the upstream, dcDec decrypts from it.
 type relay struct {
 	client *ClientConn
 	dc     net.Conn
@@ -41,7 +70,7 @@ func (r *relay) run() error {
 	errDown := r.dcToClient()
 	errUp := <-errc
 	if r.idled.Load() {
-		return errIdle
+		return ErrIdle
 	}
 	if errUp != nil {
 		return errUp
@@ -91,7 +120,9 @@ func (r *relay) clientToDC() (err error) {
 				r.abort()
 				return terr
 			}
-			r.dcEnc.XORKeyStream(b, b)
+			if r.dcEnc != nil {
+				r.dcEnc.XORKeyStream(b, b)
+			}
 			_, werr := r.dc.Write(b)
 			r.dcActivity.Add(1)
 			if werr != nil {
@@ -113,7 +144,9 @@ func (r *relay) dcToClient() error {
 		b, rerr := p.read()
 		if len(b) > 0 {
 			r.dcActivity.Add(1)
-			r.dcDec.XORKeyStream(b, b)
+			if r.dcDec != nil {
+				r.dcDec.XORKeyStream(b, b)
+			}
 			if werr := r.client.writeOwned(p.headroomBuf(), len(b)); werr != nil {
 				p.release()
 				r.abort()
@@ -140,7 +173,7 @@ func (r *relay) finish(err error, dst net.Conn) error {
 	}
 	r.abort()
 	if errors.Is(err, net.ErrClosed) {
-		return nil // closed by the other direction, the watchdog or shutdown
+		return nil // closed by the other direction, the watchdog, ctx or shutdown
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"context"
 	"crypto/cipher"
 	"crypto/rand"
 	"errors"
@@ -53,6 +54,9 @@ type cryptoRW struct {
 }
 
 func (c *cryptoRW) Write(p []byte) (int, error) {
+	if c.enc == nil {
+		return c.conn.Write(p)
+	}
 	if cap(c.wbuf) < len(p) {
 		c.wbuf = make([]byte, len(p))
 	}
@@ -63,19 +67,29 @@ func (c *cryptoRW) Write(p []byte) (int, error) {
 
 func (c *cryptoRW) Read(p []byte) (int, error) {
 	n, err := c.conn.Read(p)
-	c.dec.XORKeyStream(p[:n], p[:n])
+	if c.dec != nil {
+		c.dec.XORKeyStream(p[:n], p[:n])
+	}
 	return n, err
 }
 
 // relayRig is a client and a DC around a relay under test.
 type relayRig struct {
 	client, dc *cryptoRW
-	r          *relay
+	cc         *ClientConn // the proxy's side of the client
 	pool       *bufferPool
+	cancel     context.CancelFunc // cancels the relay's context
 	done       chan error
 }
 
 func newRelayRig(t testing.TB, useTLS bool, idle time.Duration, pool *bufferPool) *relayRig {
+	t.Helper()
+	return newRelayRigCiphers(t, useTLS, idle, pool, true)
+}
+
+// newRelayRigCiphers is newRelayRig with the upstream side in plaintext
+// (nil cipher streams given to RelayTo) unless dcCiphers is set.
+func newRelayRigCiphers(t testing.TB, useTLS bool, idle time.Duration, pool *bufferPool, dcCiphers bool) *relayRig {
 	t.Helper()
 	secret := [16]byte{1, 2, 3}
 	clientSock, proxyClientSock := tcpPair(t)
@@ -107,14 +121,22 @@ func newRelayRig(t testing.TB, useTLS bool, idle time.Duration, pool *bufferPool
 	}
 	cc := &ClientConn{conn: proxyClientSock, tls: useTLS, dec: acc.Decrypt, enc: acc.Encrypt,
 		traffic: new(Traffic), bufs: pool, chunk: chunk}
+	dcSide := &cryptoRW{conn: dcSock, raw: dcSock, enc: dacc.Encrypt, dec: dacc.Decrypt}
+	if !dcCiphers {
+		dEnc, dDec = nil, nil
+		dcSide.enc, dcSide.dec = nil, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	rig := &relayRig{
 		client: &cryptoRW{conn: clientIO, raw: clientSock, enc: cEnc, dec: cDec},
-		dc:     &cryptoRW{conn: dcSock, raw: dcSock, enc: dacc.Encrypt, dec: dacc.Decrypt},
-		r:      &relay{client: cc, dc: proxyDCSock, dcEnc: dEnc, dcDec: dDec, pool: pool, idle: idle},
+		dc:     dcSide,
+		cc:     cc,
 		pool:   pool,
+		cancel: cancel,
 		done:   make(chan error, 1),
 	}
-	go func() { rig.done <- rig.r.run() }()
+	go func() { rig.done <- cc.RelayTo(ctx, proxyDCSock, dEnc, dDec, idle) }()
 	return rig
 }
 
@@ -158,7 +180,7 @@ func TestRelayBothWays(t *testing.T) {
 			if err := rig.wait(t); err != nil {
 				t.Fatalf("relay ended with %v", err)
 			}
-			in, out := rig.r.client.Bytes()
+			in, out := rig.cc.Bytes()
 			if in < int64(len(up)) || out < int64(len(down)) {
 				t.Fatalf("accounted in=%d out=%d, moved %d/%d", in, out, len(up), len(down))
 			}
@@ -206,8 +228,51 @@ func TestRelayIdleTimeout(t *testing.T) {
 	default:
 	}
 	// ... and silence ends it.
-	if err := rig.wait(t); !errors.Is(err, errIdle) {
+	if err := rig.wait(t); !errors.Is(err, ErrIdle) {
 		t.Fatalf("relay ended with %v, want idle timeout", err)
+	}
+}
+
+// Nil cipher streams relay the client's plaintext to the upstream as is.
+func TestRelayPlaintextUpstream(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "obfuscated2", true: "faketls"}[useTLS], func(t *testing.T) {
+			rig := newRelayRigCiphers(t, useTLS, time.Minute, newBufferPool(16<<10), false)
+			rig.client.Write([]byte("plaintext up"))
+			got := make([]byte, len("plaintext up"))
+			if _, err := io.ReadFull(rig.dc.raw, got); err != nil || string(got) != "plaintext up" {
+				t.Fatalf("upstream read %q, %v", got, err)
+			}
+			rig.dc.raw.Write([]byte("plaintext down"))
+			got = make([]byte, len("plaintext down"))
+			if _, err := io.ReadFull(rig.client, got); err != nil || string(got) != "plaintext down" {
+				t.Fatalf("client read %q, %v", got, err)
+			}
+			rig.client.raw.(*net.TCPConn).CloseWrite()
+			rig.dc.raw.(*net.TCPConn).CloseWrite()
+			if err := rig.wait(t); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A done context ends a busy relay at once and closes both sides.
+func TestRelayContextDone(t *testing.T) {
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig.client.Write([]byte("x"))
+	if _, err := io.ReadFull(rig.dc, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	rig.cancel()
+	if err := rig.wait(t); err != nil {
+		t.Fatalf("relay ended with %v, want nil", err)
+	}
+	if _, err := io.ReadAll(rig.client); err != nil && !isReset(err) {
+		t.Fatalf("client read after cancel: %v", err)
+	}
+	if _, err := io.ReadAll(rig.dc); err != nil && !isReset(err) {
+		t.Fatalf("upstream read after cancel: %v", err)
 	}
 }
 
@@ -248,7 +313,7 @@ func TestRelayBackpressure(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	var stalled int
 	for last := int64(-1); time.Now().Before(deadline) && stalled < 5; time.Sleep(100 * time.Millisecond) {
-		out := int64(rig.r.client.traffic.ToClient.Load())
+		out := int64(rig.cc.traffic.ToClient.Load())
 		if out == last {
 			stalled++
 		} else {

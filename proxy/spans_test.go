@@ -11,6 +11,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -31,7 +32,7 @@ func TestSpans(t *testing.T) {
 	key := [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	px, err := proxy.New(proxy.Options{
 		Secrets:        []proxy.Secret{{Name: "alice", Key: key}},
-		Upstream:       proxy.NewDirect(proxy.DirectOptions{Table: table, TracerProvider: tp}),
+		Upstream:       direct.New(direct.Options{Table: table, TracerProvider: tp}),
 		TracerProvider: tp,
 	})
 	if err != nil {

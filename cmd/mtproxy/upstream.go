@@ -9,6 +9,7 @@ import (
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"go.uber.org/zap"
@@ -22,7 +23,7 @@ import (
 func (a *app) newUpstream(ctx context.Context, table *dc.Table, prefer dc.Preference) (proxy.Upstream, func() map[int][]netip.AddrPort, error) {
 	cfg := a.cfg
 	if cfg.Mode != config.ModeMiddle {
-		up := proxy.NewDirect(proxy.DirectOptions{
+		up := direct.New(direct.Options{
 			Table: table, Prefer: prefer, Dialer: &dc.Dialer{Timeout: cfg.DialTimeout},
 			IdleTimeout: cfg.IdleTimeout, Observer: a.metrics, TracerProvider: a.tp,
 		})

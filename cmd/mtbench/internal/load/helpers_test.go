@@ -14,6 +14,7 @@ import (
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/secret"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -53,7 +54,7 @@ func startProxyDC(t *testing.T, mode fakedc.Mode) (string, *fakedc.DC) {
 		TLSDomain:    testSecret.Domain,
 		FrontingAddr: closedAddr(t),
 		DrainTimeout: time.Second,
-		Upstream: proxy.NewDirect(proxy.DirectOptions{
+		Upstream: direct.New(direct.Options{
 			Table: dc.New(map[int][]netip.AddrPort{2: {dcAddr}, 4: {dcAddr}}),
 		}),
 	})

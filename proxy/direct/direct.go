@@ -1,0 +1,103 @@
+package direct
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
+	"github.com/mtproxy/mtproxy/tracing/spanattr"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
+)
+
+const tracerName = "github.com/mtproxy/mtproxy/proxy/direct"
+
+// Direct is the direct-mode upstream: it implements proxy.Upstream.
+type Direct struct {
+	table  *dc.Table
+	prefer dc.Preference
+	dialer *dc.Dialer
+	idle   time.Duration
+	obs    Observer
+	tracer trace.Tracer
+	rand   io.Reader
+}
+
+var _ proxy.Upstream = (*Direct)(nil)
+
+// New returns a direct upstream with o's defaults filled in.
+func New(o Options) *Direct {
+	if o.Table == nil {
+		o.Table = dc.Builtin()
+	}
+	if o.Dialer == nil {
+		o.Dialer = &dc.Dialer{}
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.Observer == nil {
+		o.Observer = NopObserver{}
+	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = noop.NewTracerProvider()
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	return &Direct{
+		table: o.Table, prefer: o.Prefer, dialer: o.Dialer, idle: o.IdleTimeout,
+		obs: o.Observer, tracer: o.TracerProvider.Tracer(tracerName), rand: o.Rand,
+	}
+}
+
+// Table returns the DC table the upstream dials from.
+func (d *Direct) Table() *dc.Table { return d.table }
+
+// Serve dials the client's DC and relays until either side ends or ctx is
+// done. It returns proxy.ErrIdle when the relay was idle for IdleTimeout.
+func (d *Direct) Serve(ctx context.Context, s *proxy.Session) error {
+	conn, target, err := d.dial(ctx, s)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	hdr, enc, dec, err := obfuscated2.Generate(d.rand, nil, s.Transport, int16(target))
+	if err != nil {
+		return fmt.Errorf("direct: DC header: %w", err)
+	}
+	if _, err := conn.Write(hdr[:]); err != nil {
+		return fmt.Errorf("direct: write DC header: %w", err)
+	}
+	return s.Client.RelayTo(ctx, conn, enc, dec, d.idle)
+}
+
+func (d *Direct) dial(ctx context.Context, s *proxy.Session) (net.Conn, int, error) {
+	target, addrs := d.table.Lookup(s.DC, d.prefer)
+	ctx, span := d.tracer.Start(ctx, "mtproxy.upstream.dial", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.Int("telegram.dc", target), attribute.String("network.transport", "tcp")))
+	defer span.End()
+	conn, addr, err := d.dialer.Dial(ctx, addrs, func(a dc.Attempt) {
+		d.obs.UpstreamDial(ctx, DialEvent{DC: target, Addr: a.Addr.String(), Result: a.Result, Duration: a.Duration})
+		if a.Err != nil {
+			s.Logger.Debug("DC dial failed", zap.Int("dc", target), zap.Stringer("addr", a.Addr),
+				zap.Stringer("result", a.Result), zap.Error(a.Err))
+		}
+	})
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, dc.Classify(err).String())
+		return nil, 0, fmt.Errorf("direct: dial DC %d: %w", target, err)
+	}
+	span.SetAttributes(spanattr.UpstreamDial(addr.String())...)
+	return conn, target, nil
+}
