@@ -82,9 +82,8 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		zap.Stringer("transport", h.proto))
 	log.Debug("client authenticated")
 	err := p.upstream.Serve(ctx, &Session{
-		ID: id, Protocol: h.proto, Transport: h.acc.Transport, Secret: h.secret, DC: h.dc,
-		Client: client, Remote: addrPort(conn.RemoteAddr()), Local: addrPort(conn.LocalAddr()),
-		Logger: log, Traffic: client.traffic,
+		Transport: h.acc.Transport, DC: h.dc, Client: client,
+		Remote: addrPort(conn.RemoteAddr()), Local: addrPort(conn.LocalAddr()), Logger: log,
 	})
 	closed.BytesIn, closed.BytesOut = client.Bytes()
 	switch {

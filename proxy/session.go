@@ -15,24 +15,21 @@ type Upstream interface {
 	Serve(ctx context.Context, s *Session) error
 }
 
-// Session is one authenticated client, as handed to an Upstream.
+// Session is one authenticated client, as handed to an Upstream: what the
+// upstreams read, nothing more. The client's identity for logs and metrics
+// (connection id, secret, protocol, traffic) stays with the engine, which
+// binds it to Logger and counts the bytes itself.
 type Session struct {
-	// ID identifies the connection in logs and traces.
-	ID uint64
-	// Protocol is what the client spoke (obfuscated2 or FakeTLS).
-	Protocol Protocol
 	// Transport is the MTProto framing inside the stream.
 	Transport framing.Transport
-	// Secret is the index of the secret the client authenticated with.
-	Secret int
 	// DC is the DC id from the client's header (negative: media; 0: default).
 	DC int
-	// Client reads and writes the client's plaintext MTProto stream.
+	// Client reads and writes the client's plaintext MTProto stream, or
+	// relays it (see ClientConn.RelayTo).
 	Client *ClientConn
 	// Remote and Local are the client's address and the address it reached.
 	Remote, Local netip.AddrPort
-	// Logger is bound to this connection's scope.
+	// Logger is bound to this connection's scope (connection id, trace,
+	// secret label, DC, transport).
 	Logger *zap.Logger
-	// Traffic are the counters of this client's bytes.
-	Traffic *Traffic
 }
