@@ -3,13 +3,17 @@ package metrics
 import (
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
 
-// ConnectionsPerWorker is the official connection limit of one worker: the
-// default limit is this times Options.Workers.
-const ConnectionsPerWorker = 60000
+// Defaults of [Options], each documented on its field.
+const (
+	DefaultVersion    = "unknown"
+	DefaultWorkers    = 1
+	DefaultProcStatus = "/proc/self/status"
+)
 
 // Mode is how the proxy reaches Telegram.
 type Mode uint8
@@ -47,13 +51,14 @@ type Options struct {
 	// Mode is direct or middle-proxy. Default ModeDirect.
 	Mode Mode
 	// Version and Revision identify the build (mtproxy_build_info and the
-	// /stats version line). Default "unknown".
+	// /stats version line). Default: DefaultVersion ("unknown").
 	Version, Revision string
-	// Workers is the WORKERS setting (/stats workers). Default 1.
+	// Workers is the WORKERS setting (/stats workers). Default:
+	// DefaultWorkers (1).
 	Workers int
 	// MaxConnections is the client connection limit reported until
-	// [Metrics.SetProxy] supplies the engine's own. Default
-	// ConnectionsPerWorker x Workers.
+	// [Metrics.SetProxy] supplies the engine's own. Default:
+	// proxy.DefaultMaxConnections (60000, one worker's) x Workers.
 	MaxConnections int
 	// ProxyTagSet says an ad tag is configured (/stats proxy_tag_set).
 	ProxyTagSet bool
@@ -64,8 +69,9 @@ type Options struct {
 	Start time.Time
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// ProcStatus is the file the vm*_bytes keys are read from. Default
-	// "/proc/self/status"; where it cannot be read they are 0.
+	// ProcStatus is the file the vm*_bytes keys are read from. Default:
+	// DefaultProcStatus ("/proc/self/status"); where it cannot be read
+	// they are 0.
 	ProcStatus string
 }
 
@@ -83,26 +89,16 @@ func (o Options) withDefaults() Options {
 	if o.DCs == nil {
 		o.DCs = dc.Builtin().IDs()
 	}
-	if o.Version == "" {
-		o.Version = "unknown"
-	}
-	if o.Revision == "" {
-		o.Revision = "unknown"
-	}
-	if o.Workers <= 0 {
-		o.Workers = 1
-	}
-	if o.MaxConnections <= 0 {
-		o.MaxConnections = ConnectionsPerWorker * o.Workers
-	}
+	defaults.Set(&o.Version, DefaultVersion)
+	defaults.Set(&o.Revision, DefaultVersion)
+	defaults.SetPositive(&o.Workers, DefaultWorkers)
+	defaults.SetPositive(&o.MaxConnections, proxy.DefaultMaxConnections*o.Workers)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Start.IsZero() {
 		o.Start = o.Now()
 	}
-	if o.ProcStatus == "" {
-		o.ProcStatus = "/proc/self/status"
-	}
+	defaults.Set(&o.ProcStatus, DefaultProcStatus)
 	return o
 }

@@ -13,6 +13,29 @@ import (
 // MaxSecrets is how many secrets one proxy accepts, as in the official proxy.
 const MaxSecrets = 16
 
+// Defaults of [Options], each documented on its field.
+const (
+	DefaultFrontingTimeout  = 30 * time.Second
+	DefaultFrontingMaxBytes = 16 << 20
+	DefaultDrainTimeout     = 30 * time.Second
+	DefaultTimeSkew         = 2 * time.Minute
+	DefaultReplayCacheSize  = 65536
+	// DefaultMaxConnections is the official proxy's connection limit of
+	// one worker (its -C default); the binary's default limit is this
+	// times WORKERS.
+	DefaultMaxConnections   = 60000
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultKeepAlive        = 15 * time.Second
+	DefaultBufferSize       = 16 << 10
+	// MinBufferSize is the smallest relay buffer: smaller sizes are raised
+	// to it.
+	MinBufferSize = 1 << 10
+	// DefaultIdleTimeout is how long a relayed client may carry no
+	// traffic either way: the default of the upstreams' IdleTimeout
+	// (proxy/direct and proxy/middle).
+	DefaultIdleTimeout = 5 * time.Minute
+)
+
 // Secret is one client secret: the bare 16 bytes, and an optional name used
 // instead of its index in logs and metrics. The key itself is never logged.
 type Secret struct {
@@ -46,24 +69,27 @@ type Options struct {
 	// TLSDomain:443 when TLSDomain is set, otherwise none (failed clients are
 	// drained silently).
 	FrontingAddr string
-	// FrontingTimeout bounds a fronting splice's idle time. Default 30s.
+	// FrontingTimeout bounds a fronting splice's idle time. Default:
+	// DefaultFrontingTimeout (30s).
 	FrontingTimeout time.Duration
 	// FrontingMaxBytes bounds the bytes one fronting splice carries each way.
-	// Default 16 MiB.
+	// Default: DefaultFrontingMaxBytes (16 MiB).
 	FrontingMaxBytes int64
 	// DrainTimeout bounds how long an unauthenticated client is read and
-	// ignored when there is no fronting host. Default 30s.
+	// ignored when there is no fronting host. Default: DefaultDrainTimeout
+	// (30s).
 	DrainTimeout time.Duration
 
 	// TimeSkew is the accepted distance between a FakeTLS client's timestamp
-	// and our clock, both ways. Default 2m.
+	// and our clock, both ways. Default: DefaultTimeSkew (2m).
 	TimeSkew time.Duration
 	// DisableUptimeTimestamps refuses FakeTLS clients whose timestamp is a
 	// small number (an uptime, as some clients send) instead of unix time.
 	// Default false: such timestamps are accepted.
 	DisableUptimeTimestamps bool
 	// ReplayCacheSize is how many handshakes are remembered to refuse
-	// replays. Memory is about 40 bytes per entry. Default 65536.
+	// replays. Memory is about 40 bytes per entry. Default:
+	// DefaultReplayCacheSize (65536).
 	ReplayCacheSize int
 
 	// Upstream carries authenticated clients to Telegram: a
@@ -71,21 +97,21 @@ type Options struct {
 	Upstream Upstream
 
 	// MaxConnections limits concurrent client connections; connections over
-	// it are closed at once and counted. Default 60000.
+	// it are closed at once and counted. Default: DefaultMaxConnections
+	// (60000).
 	MaxConnections int
-	// HandshakeTimeout bounds the client handshake. Default 10s.
+	// HandshakeTimeout bounds the client handshake. Default:
+	// DefaultHandshakeTimeout (10s).
 	HandshakeTimeout time.Duration
-	// IdleTimeout closes a relayed connection with no traffic either way for
-	// this long. Default 5m.
-	IdleTimeout time.Duration
-	// KeepAlive is the TCP keepalive period on client sockets. Default 15s;
-	// negative disables it.
+	// KeepAlive is the TCP keepalive period on client sockets. Default:
+	// DefaultKeepAlive (15s); negative disables it.
 	KeepAlive time.Duration
 	// BufferSize is the size of the relay buffers, taken from a pool only
-	// while bytes move. Default 16 KiB; at least 1 KiB.
+	// while bytes move. Default: DefaultBufferSize (16 KiB); at least
+	// MinBufferSize (1 KiB).
 	BufferSize int
 
-	// Logger receives the engine's logs. Default: none.
+	// Logger receives the engine's logs. Default: none (zap.NewNop).
 	Logger *zap.Logger
 	// Observer receives the engine's events. Default: [NopObserver].
 	Observer Observer

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/replay"
 	"go.opentelemetry.io/otel/trace"
@@ -49,16 +49,10 @@ type Proxy struct {
 	listeners map[net.Listener]struct{}
 }
 
-func cryptoRand() io.Reader { return rand.Reader }
-
+// bufferSize applies BufferSize's default and floor.
 func bufferSize(n int) int {
-	switch {
-	case n == 0:
-		return 16 << 10
-	case n < 1<<10:
-		return 1 << 10
-	}
-	return n
+	defaults.Set(&n, DefaultBufferSize)
+	return max(n, MinBufferSize)
 }
 
 // New validates o, fills in defaults and returns a Proxy.
@@ -76,28 +70,19 @@ func New(o Options) (*Proxy, error) {
 	if o.FrontingAddr == "" && o.TLSDomain != "" {
 		o.FrontingAddr = net.JoinHostPort(o.TLSDomain, "443")
 	}
-	setDefault(&o.FrontingTimeout, 30*time.Second)
-	setDefault(&o.FrontingMaxBytes, 16<<20)
-	setDefault(&o.DrainTimeout, 30*time.Second)
-	setDefault(&o.TimeSkew, 2*time.Minute)
-	setDefault(&o.ReplayCacheSize, 65536)
-	setDefault(&o.MaxConnections, 60000)
-	setDefault(&o.HandshakeTimeout, 10*time.Second)
-	setDefault(&o.IdleTimeout, 5*time.Minute)
-	setDefault(&o.KeepAlive, 15*time.Second)
+	defaults.Set(&o.FrontingTimeout, DefaultFrontingTimeout)
+	defaults.Set(&o.FrontingMaxBytes, DefaultFrontingMaxBytes)
+	defaults.Set(&o.DrainTimeout, DefaultDrainTimeout)
+	defaults.Set(&o.TimeSkew, DefaultTimeSkew)
+	defaults.Set(&o.ReplayCacheSize, DefaultReplayCacheSize)
+	defaults.Set(&o.MaxConnections, DefaultMaxConnections)
+	defaults.Set(&o.HandshakeTimeout, DefaultHandshakeTimeout)
+	defaults.Set(&o.KeepAlive, DefaultKeepAlive)
 	o.BufferSize = bufferSize(o.BufferSize)
-	if o.Logger == nil {
-		o.Logger = zap.NewNop()
-	}
-	if o.Observer == nil {
-		o.Observer = NopObserver{}
-	}
-	if o.TracerProvider == nil {
-		o.TracerProvider = noop.NewTracerProvider()
-	}
-	if o.Rand == nil {
-		o.Rand = cryptoRand()
-	}
+	defaults.Set(&o.Logger, zap.NewNop())
+	defaults.Set[Observer](&o.Observer, NopObserver{})
+	defaults.Set[trace.TracerProvider](&o.TracerProvider, noop.NewTracerProvider())
+	defaults.Set(&o.Rand, rand.Reader)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -124,13 +109,6 @@ func New(o Options) (*Proxy, error) {
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
-}
-
-func setDefault[T comparable](v *T, def T) {
-	var zero T
-	if *v == zero {
-		*v = def
-	}
 }
 
 // ActiveConnections returns the number of client connections open now.

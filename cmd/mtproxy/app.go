@@ -100,8 +100,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 	a.proxy, err = proxy.New(proxy.Options{
 		Secrets: secrets, TLSDomain: cfg.TLSDomain, TLSOnly: cfg.TLSOnly, FrontingAddr: cfg.FrontingAddr,
 		TimeSkew: cfg.TimeSkew, Upstream: upstream, MaxConnections: cfg.MaxConnections,
-		HandshakeTimeout: cfg.HandshakeTimeout, IdleTimeout: cfg.IdleTimeout,
-		Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
+		HandshakeTimeout: cfg.HandshakeTimeout, Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
 	})
 	if err != nil {
 		return nil, err

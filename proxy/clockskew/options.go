@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // Defaults of [Options].
@@ -20,20 +22,23 @@ const (
 // usable: every field has a documented default.
 type Options struct {
 	// Servers are the SNTP servers, each "host", "host:port", "[v6]" or
-	// "[v6]:port" (port 123 when absent). Default [DefaultServer]. List
+	// "[v6]:port" (port 123 when absent). Default: [DefaultServer]. List
 	// three or more for the median to outvote a bad one.
 	Servers []string
 	// Timeout bounds one query of one server, name resolution included.
-	// Default 5s.
+	// Default: DefaultTimeout (5s).
 	Timeout time.Duration
-	// Concurrency bounds queries in flight. Default 4.
+	// Concurrency bounds queries in flight. Default: DefaultConcurrency (4).
 	Concurrency int
-	// Interval is the Monitor's period between NTP rounds. Default 10m.
+	// Interval is the Monitor's period between NTP rounds. Default:
+	// DefaultInterval (10m).
 	Interval time.Duration
-	// WarnAfter: an |offset| above it is a [Warning]. Default 2s, the
-	// tolerance of the strictest FakeTLS implementations.
+	// WarnAfter: an |offset| above it is a [Warning]. Default:
+	// DefaultWarnAfter (2s), the tolerance of the strictest FakeTLS
+	// implementations.
 	WarnAfter time.Duration
-	// CriticalAfter: an |offset| above it is [Critical]. Default 5s.
+	// CriticalAfter: an |offset| above it is [Critical]. Default:
+	// DefaultCritAfter (5s).
 	CriticalAfter time.Duration
 	// Dial opens the UDP socket of a query. Default: a [net.Dialer]'s
 	// DialContext. Returning a *net.UDPConn keeps kernel receive
@@ -61,21 +66,11 @@ func (o Options) withDefaults() Options {
 	if len(o.Servers) == 0 {
 		o.Servers = []string{DefaultServer}
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
-	}
-	if o.Interval <= 0 {
-		o.Interval = DefaultInterval
-	}
-	if o.WarnAfter <= 0 {
-		o.WarnAfter = DefaultWarnAfter
-	}
-	if o.CriticalAfter <= 0 {
-		o.CriticalAfter = DefaultCritAfter
-	}
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
+	defaults.SetPositive(&o.Concurrency, DefaultConcurrency)
+	defaults.SetPositive(&o.Interval, DefaultInterval)
+	defaults.SetPositive(&o.WarnAfter, DefaultWarnAfter)
+	defaults.SetPositive(&o.CriticalAfter, DefaultCritAfter)
 	if o.Dial == nil {
 		d := &net.Dialer{}
 		o.Dial = d.DialContext

@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // Result is how one dial attempt ended: a closed set, used as a metric label.
@@ -72,11 +74,18 @@ type Attempt struct {
 	Duration time.Duration
 }
 
+// Defaults of [Dialer].
+const (
+	DefaultDialTimeout = 10 * time.Second
+	DefaultKeepAlive   = 15 * time.Second
+)
+
 // Dialer dials a DC's addresses one after the other until one answers.
 type Dialer struct {
-	// Timeout bounds each attempt. Default 10s.
+	// Timeout bounds each attempt. Default: DefaultDialTimeout (10s).
 	Timeout time.Duration
-	// KeepAlive is the TCP keepalive period. Default 15s; negative disables.
+	// KeepAlive is the TCP keepalive period. Default: DefaultKeepAlive
+	// (15s); negative disables.
 	KeepAlive time.Duration
 	// DialContext dials one address. Default: a net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -94,15 +103,11 @@ func (d *Dialer) Dial(ctx context.Context, addrs []netip.AddrPort, report func(A
 		return nil, netip.AddrPort{}, ErrNoAddress
 	}
 	timeout := d.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
+	defaults.SetPositive(&timeout, DefaultDialTimeout)
 	dial := d.DialContext
 	if dial == nil {
 		ka := d.KeepAlive
-		if ka == 0 {
-			ka = 15 * time.Second
-		}
+		defaults.Set(&ka, DefaultKeepAlive)
 		dial = (&net.Dialer{KeepAlive: ka}).DialContext
 	}
 	var err error

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // ProbeObserver receives the prober's findings. Implementations must be
@@ -33,6 +35,13 @@ type Health struct {
 	LastError error
 }
 
+// Defaults of [Prober].
+const (
+	DefaultProbeInterval    = 30 * time.Second
+	DefaultProbeTimeout     = 5 * time.Second
+	DefaultProbeConcurrency = 16
+)
+
 // Prober connects to every address of every DC periodically, to tell
 // which DCs are reachable before clients find out. Connections are closed
 // as soon as they are established: nothing is sent.
@@ -40,11 +49,13 @@ type Prober struct {
 	// Targets returns what to probe; called every round, so a refreshed
 	// middle-proxy config is picked up. Required.
 	Targets func() map[int][]netip.AddrPort
-	// Interval between rounds. Default 30s.
+	// Interval between rounds. Default: DefaultProbeInterval (30s).
 	Interval time.Duration
-	// Dialer dials the addresses (its Timeout bounds each attempt). Default 5s timeout.
+	// Dialer dials the addresses (its Timeout bounds each attempt).
+	// Default: a Dialer with DefaultProbeTimeout (5s).
 	Dialer *Dialer
-	// Concurrency bounds attempts in flight. Default 16.
+	// Concurrency bounds attempts in flight. Default:
+	// DefaultProbeConcurrency (16).
 	Concurrency int
 	// Observer receives results. Optional.
 	Observer ProbeObserver
@@ -56,9 +67,7 @@ type Prober struct {
 // Run probes until ctx is done, the first round at once.
 func (p *Prober) Run(ctx context.Context) {
 	interval := p.Interval
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
+	defaults.SetPositive(&interval, DefaultProbeInterval)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -75,13 +84,9 @@ func (p *Prober) Run(ctx context.Context) {
 func (p *Prober) Round(ctx context.Context) map[int]Health {
 	targets := p.Targets()
 	dialer := p.Dialer
-	if dialer == nil {
-		dialer = &Dialer{Timeout: 5 * time.Second}
-	}
+	defaults.Set(&dialer, &Dialer{Timeout: DefaultProbeTimeout})
 	conc := p.Concurrency
-	if conc <= 0 {
-		conc = 16
-	}
+	defaults.SetPositive(&conc, DefaultProbeConcurrency)
 	type result struct {
 		dc int
 		a  Attempt

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
@@ -36,24 +37,12 @@ var _ proxy.Upstream = (*Direct)(nil)
 
 // New returns a direct upstream with o's defaults filled in.
 func New(o Options) *Direct {
-	if o.Table == nil {
-		o.Table = dc.Builtin()
-	}
-	if o.Dialer == nil {
-		o.Dialer = &dc.Dialer{}
-	}
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if o.Observer == nil {
-		o.Observer = NopObserver{}
-	}
-	if o.TracerProvider == nil {
-		o.TracerProvider = noop.NewTracerProvider()
-	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
+	defaults.Set(&o.Table, dc.Builtin())
+	defaults.Set(&o.Dialer, &dc.Dialer{})
+	defaults.Set(&o.IdleTimeout, proxy.DefaultIdleTimeout)
+	defaults.Set[Observer](&o.Observer, NopObserver{})
+	defaults.Set[trace.TracerProvider](&o.TracerProvider, noop.NewTracerProvider())
+	defaults.Set(&o.Rand, rand.Reader)
 	return &Direct{
 		table: o.Table, prefer: o.Prefer, dialer: o.Dialer, idle: o.IdleTimeout,
 		obs: o.Observer, tracer: o.TracerProvider.Tracer(tracerName), rand: o.Rand,

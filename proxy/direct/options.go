@@ -9,9 +9,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// DefaultIdleTimeout is the default of [Options.IdleTimeout].
-const DefaultIdleTimeout = 5 * time.Minute
-
 // Options configure a [Direct] upstream. The zero value of every field is a
 // usable default, documented on the field.
 type Options struct {
@@ -19,11 +16,11 @@ type Options struct {
 	Table *dc.Table
 	// Prefer orders address families. Default dc.PreferIPv4.
 	Prefer dc.Preference
-	// Dialer dials DC addresses. Default: a zero dc.Dialer (10s per
-	// attempt, 15s keepalive).
+	// Dialer dials DC addresses. Default: a zero dc.Dialer
+	// (dc.DefaultDialTimeout per attempt, dc.DefaultKeepAlive).
 	Dialer *dc.Dialer
 	// IdleTimeout closes a relay with no traffic either way for this
-	// long. Default: DefaultIdleTimeout (5m).
+	// long. Default: proxy.DefaultIdleTimeout (5m); negative: no limit.
 	IdleTimeout time.Duration
 	// Observer receives dial events. Default: NopObserver.
 	Observer Observer

@@ -2,13 +2,11 @@ package middle
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -17,7 +15,6 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 )
 
@@ -65,18 +62,8 @@ func New(o Options) (*Middle, error) {
 			return nil, err
 		}
 	}
-	m := &Middle{o: o, log: o.Logger.Named("middle"), obs: o.Observer, rand: o.Rand, nat: newNATTable(&o)}
-	if m.rand == nil {
-		m.rand = rand.Reader
-	}
-	if m.o.PID == 0 {
-		m.o.PID = os.Getpid()
-	}
-	tp := o.TracerProvider
-	if tp == nil {
-		tp = noop.NewTracerProvider()
-	}
-	m.tracer = tp.Tracer(tracerName, trace.WithSchemaURL(spanattr.SchemaURL))
+	m := &Middle{o: o, log: o.Logger.Named("middle"), obs: o.Observer, rand: o.Rand, nat: newNATTable(&o),
+		tracer: o.TracerProvider.Tracer(tracerName, trace.WithSchemaURL(spanattr.SchemaURL))}
 	var b [8]byte
 	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
 		return nil, fmt.Errorf("middle: reading randomness: %w", err)

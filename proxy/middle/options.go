@@ -1,24 +1,45 @@
 package middle
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 )
 
-// Default URLs of Telegram's files.
+// Defaults of [Options], each documented on its field.
 const (
 	DefaultProxySecretURL   = "https://core.telegram.org/getProxySecret"
 	DefaultProxyConfigURL   = "https://core.telegram.org/getProxyConfig"
 	DefaultProxyConfigURLv6 = "https://core.telegram.org/getProxyConfigV6"
+	DefaultRefreshInterval  = time.Hour
+	DefaultHTTPTimeout      = 30 * time.Second
+	// DefaultMinConnections and DefaultMaxConnections are the official
+	// proxy's, used when neither Options nor Telegram's config set them.
+	DefaultMinConnections     = 4
+	DefaultMaxConnections     = 8
+	DefaultConnClients        = 256
+	DefaultDialTimeout        = 5 * time.Second
+	DefaultHandshakeTimeout   = 3 * time.Second
+	DefaultReconnectMin       = time.Second
+	DefaultReconnectMax       = time.Minute
+	DefaultPingInterval       = 10 * time.Second
+	DefaultWriteTimeout       = 10 * time.Second
+	DefaultReadyWait          = 2 * time.Second
+	DefaultClientQueueBytes   = 2 << 20
+	DefaultClientWriteTimeout = 30 * time.Second
 )
 
 // Options configure a [Middle]. The zero value of every field is a usable
@@ -27,10 +48,10 @@ type Options struct {
 	// AdTag is sent with every query. Default nil: no tag (proxy_tag_set 0).
 	AdTag *rpc.AdTag
 
-	// ProxySecretURL is where getProxySecret is downloaded. Default
+	// ProxySecretURL is where getProxySecret is downloaded. Default:
 	// DefaultProxySecretURL.
 	ProxySecretURL string
-	// ProxyConfigURL is where getProxyConfig is downloaded. Default
+	// ProxyConfigURL is where getProxyConfig is downloaded. Default:
 	// DefaultProxyConfigURL, or DefaultProxyConfigURLv6 when IPv6 is set.
 	ProxyConfigURL string
 	// IPv6 selects the IPv6 config by default (PREFER_IP prefers or
@@ -42,11 +63,11 @@ type Options struct {
 	ProxySecretFile, ProxyConfigFile string
 	// RefreshInterval is how often both files are downloaded again, with
 	// ±10% jitter; after a failure the next try comes after at most 5m.
-	// Default 1h; negative disables background refresh (Refresh still
-	// works).
+	// Default: DefaultRefreshInterval (1h); negative disables background
+	// refresh (Refresh still works).
 	RefreshInterval time.Duration
-	// HTTPClient downloads the files. Default: a client with a 30s
-	// timeout and the environment's proxy settings.
+	// HTTPClient downloads the files. Default: a client with
+	// DefaultHTTPTimeout (30s) and the environment's proxy settings.
 	HTTPClient *http.Client
 
 	// ExternalIP and ExternalIP6 are the proxy's public addresses, used
@@ -65,48 +86,54 @@ type Options struct {
 
 	// MinConnections and MaxConnections bound the RPC connections per
 	// middle proxy. Default: the config's min_connections and
-	// max_connections, else 4 and 8, as the official proxy.
+	// max_connections, else DefaultMinConnections (4) and
+	// DefaultMaxConnections (8), as the official proxy.
 	MinConnections, MaxConnections int
 	// ConnClients is how many clients each ready connection of a target
 	// carries before the target opens one more (up to MaxConnections).
-	// Default 256.
+	// Default: DefaultConnClients (256).
 	ConnClients int
-	// DialTimeout bounds the TCP connect to a middle proxy. Default 5s.
+	// DialTimeout bounds the TCP connect to a middle proxy. Default:
+	// DefaultDialTimeout (5s).
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds the RPC handshake after the connect.
-	// Default 3s, as the official proxy.
+	// Default: DefaultHandshakeTimeout (3s), as the official proxy.
 	HandshakeTimeout time.Duration
 	// ReconnectMin and ReconnectMax bound the exponential backoff between
 	// failed attempts to a target (full jitter between half and the whole
-	// delay). Defaults 1s and 60s.
+	// delay). Default: DefaultReconnectMin (1s) and DefaultReconnectMax
+	// (60s); ReconnectMax is raised to ReconnectMin.
 	ReconnectMin, ReconnectMax time.Duration
 	// PingInterval: a connection from which nothing was read for this long
-	// is sent an RPC_PING. Default 10s.
+	// is sent an RPC_PING. Default: DefaultPingInterval (10s).
 	PingInterval time.Duration
 	// PingTimeout: a connection from which nothing was read for this long
 	// is closed. Default 3 x PingInterval.
 	PingTimeout time.Duration
 	// WriteTimeout bounds each write to a middle proxy; a connection whose
-	// write times out is closed with its clients. Default 10s.
+	// write times out is closed with its clients. Default:
+	// DefaultWriteTimeout (10s).
 	WriteTimeout time.Duration
 
 	// ReadyWait bounds how long a client's first packet waits for a
-	// connection of its DC that is being established. Default 2s;
-	// negative: do not wait (the official behaviour).
+	// connection of its DC that is being established. Default:
+	// DefaultReadyWait (2s); negative: do not wait (the official
+	// behaviour).
 	ReadyWait time.Duration
 	// ClientQueueBytes bounds the answers queued for one client; a client
-	// whose queue would overflow is closed. Default 2 MiB (two of the
-	// largest answers).
+	// whose queue would overflow is closed. Default:
+	// DefaultClientQueueBytes (2 MiB, two of the largest answers).
 	ClientQueueBytes int
-	// ClientWriteTimeout bounds one write to a client. Default 30s.
+	// ClientWriteTimeout bounds one write to a client. Default:
+	// DefaultClientWriteTimeout (30s).
 	ClientWriteTimeout time.Duration
 	// IdleTimeout closes a client with no traffic either way for this
-	// long. Default 5m.
+	// long. Default: proxy.DefaultIdleTimeout (5m).
 	IdleTimeout time.Duration
 
 	// Dialer dials middle proxies. Default: a dc.Dialer with DialTimeout.
 	Dialer *dc.Dialer
-	// Logger receives the layer's logs. Default: none.
+	// Logger receives the layer's logs. Default: none (zap.NewNop).
 	Logger *zap.Logger
 	// Observer receives boundary events. Default NopObserver.
 	Observer Observer
@@ -150,45 +177,33 @@ func (o *Options) validate() error {
 }
 
 func (o *Options) setDefaults() {
-	def(&o.ProxySecretURL, DefaultProxySecretURL)
+	defaults.Set(&o.ProxySecretURL, DefaultProxySecretURL)
 	if o.IPv6 {
-		def(&o.ProxyConfigURL, DefaultProxyConfigURLv6)
+		defaults.Set(&o.ProxyConfigURL, DefaultProxyConfigURLv6)
 	}
-	def(&o.ProxyConfigURL, DefaultProxyConfigURL)
-	def(&o.RefreshInterval, time.Hour)
-	def(&o.ConnClients, 256)
-	def(&o.DialTimeout, 5*time.Second)
-	def(&o.HandshakeTimeout, 3*time.Second)
-	def(&o.ReconnectMin, time.Second)
-	def(&o.ReconnectMax, time.Minute)
+	defaults.Set(&o.ProxyConfigURL, DefaultProxyConfigURL)
+	defaults.Set(&o.RefreshInterval, DefaultRefreshInterval)
+	defaults.Set(&o.ConnClients, DefaultConnClients)
+	defaults.Set(&o.DialTimeout, DefaultDialTimeout)
+	defaults.Set(&o.HandshakeTimeout, DefaultHandshakeTimeout)
+	defaults.Set(&o.ReconnectMin, DefaultReconnectMin)
+	defaults.Set(&o.ReconnectMax, DefaultReconnectMax)
 	o.ReconnectMax = max(o.ReconnectMax, o.ReconnectMin)
-	def(&o.PingInterval, 10*time.Second)
-	def(&o.PingTimeout, 3*o.PingInterval)
-	def(&o.WriteTimeout, 10*time.Second)
-	def(&o.ReadyWait, 2*time.Second)
-	def(&o.ClientQueueBytes, 2<<20)
-	def(&o.ClientWriteTimeout, 30*time.Second)
-	def(&o.IdleTimeout, 5*time.Minute)
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	if o.Dialer == nil {
-		o.Dialer = &dc.Dialer{Timeout: o.DialTimeout}
-	}
-	if o.Logger == nil {
-		o.Logger = zap.NewNop()
-	}
-	if o.Observer == nil {
-		o.Observer = NopObserver{}
-	}
+	defaults.Set(&o.PingInterval, DefaultPingInterval)
+	defaults.Set(&o.PingTimeout, 3*o.PingInterval)
+	defaults.Set(&o.WriteTimeout, DefaultWriteTimeout)
+	defaults.Set(&o.ReadyWait, DefaultReadyWait)
+	defaults.Set(&o.ClientQueueBytes, DefaultClientQueueBytes)
+	defaults.Set(&o.ClientWriteTimeout, DefaultClientWriteTimeout)
+	defaults.Set(&o.IdleTimeout, proxy.DefaultIdleTimeout)
+	defaults.Set(&o.HTTPClient, &http.Client{Timeout: DefaultHTTPTimeout})
+	defaults.Set(&o.Dialer, &dc.Dialer{Timeout: o.DialTimeout})
+	defaults.Set(&o.Logger, zap.NewNop())
+	defaults.Set[Observer](&o.Observer, NopObserver{})
+	defaults.Set[trace.TracerProvider](&o.TracerProvider, noop.NewTracerProvider())
+	defaults.Set(&o.Rand, rand.Reader)
+	defaults.Set(&o.PID, os.Getpid())
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-}
-
-func def[T comparable](p *T, v T) {
-	var zero T
-	if *p == zero {
-		*p = v
 	}
 }

@@ -8,13 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/tgconfig"
-)
-
-// Official defaults (mtproto-proxy's config: min 4, max 8 per target).
-const (
-	defaultMinConns = 4
-	defaultMaxConns = 8
 )
 
 // pool holds the targets of the config in use and those retired by a
@@ -56,10 +51,13 @@ func (p *pool) backoff(n int) time.Duration {
 func (p *pool) setConfig(cfg *tgconfig.Config) {
 	lo, hi := p.m.o.MinConnections, p.m.o.MaxConnections
 	if lo == 0 {
-		lo = cmpOr(cfg.MinConnections, defaultMinConns)
+		lo = cfg.MinConnections
+		defaults.SetPositive(&lo, DefaultMinConnections)
 	}
 	if hi == 0 {
-		hi = max(cmpOr(cfg.MaxConnections, defaultMaxConns), lo)
+		hi = cfg.MaxConnections
+		defaults.SetPositive(&hi, DefaultMaxConnections)
+		hi = max(hi, lo)
 	}
 	lo = min(lo, hi)
 	dcsOf := map[netip.AddrPort][]int{}
@@ -147,13 +145,6 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-func cmpOr(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // targetsFor returns the targets serving dcID, or the default DC's when

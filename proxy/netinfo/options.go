@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // Defaults of [Options].
@@ -60,7 +62,8 @@ type Options struct {
 	// to have no IPv6 (where a firewall silently dropping IPv6 would
 	// otherwise cost a timeout).
 	DisableIPv6 bool
-	// Timeout bounds each look-up and each route probe. Default 5s.
+	// Timeout bounds each look-up and each route probe. Default:
+	// DefaultTimeout (5s).
 	Timeout time.Duration
 	// HTTPClient makes the look-ups. Default: a client on a clone of
 	// [http.DefaultTransport]. A client whose Transport is an
@@ -82,12 +85,8 @@ func (o Options) withDefaults() Options {
 	if len(o.DetectURLs6) == 0 {
 		o.DetectURLs6 = DefaultDetectURLs6()
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
-	}
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
+	defaults.Set(&o.HTTPClient, &http.Client{})
 	if len(o.RouteTargets) == 0 {
 		o.RouteTargets = DefaultRouteTargets()
 	}

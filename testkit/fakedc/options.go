@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"io"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // Mode chooses what a connection's stream carries after its header.
@@ -66,15 +68,9 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.ListenAddr == "" {
-		o.ListenAddr = DefaultListenAddr
-	}
-	if o.HeaderTimeout <= 0 {
-		o.HeaderTimeout = DefaultHeaderTimeout
-	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
+	defaults.Set(&o.ListenAddr, DefaultListenAddr)
+	defaults.SetPositive(&o.HeaderTimeout, DefaultHeaderTimeout)
+	defaults.Set(&o.Rand, rand.Reader)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

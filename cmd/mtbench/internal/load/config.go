@@ -7,6 +7,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/procfs"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/secret"
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/testkit/client"
 )
 
@@ -178,36 +179,16 @@ type Config struct {
 
 // withDefaults fills zero fields and checks the ceilings.
 func (c Config) withDefaults() (Config, error) {
-	if c.DC == 0 {
-		c.DC = DefaultDC
-	}
-	if c.Chunk == 0 {
-		c.Chunk = DefaultChunk
-	}
-	if c.Packet == 0 {
-		c.Packet = DefaultPacket
-	}
-	if c.Window == 0 {
-		c.Window = DefaultWindow
-	}
-	if c.Duration == 0 {
-		c.Duration = DefaultDuration
-	}
-	if c.Hold == 0 {
-		c.Hold = DefaultHold
-	}
-	if c.DialParallel == 0 {
-		c.DialParallel = DefaultDialParallel
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Probe == 0 {
-		c.Probe = ProbeReqPQ
-	}
-	if c.SampleEvery == 0 {
-		c.SampleEvery = DefaultSampleEvery
-	}
+	defaults.Set(&c.DC, DefaultDC)
+	defaults.Set(&c.Chunk, DefaultChunk)
+	defaults.Set(&c.Packet, DefaultPacket)
+	defaults.Set(&c.Window, DefaultWindow)
+	defaults.Set(&c.Duration, DefaultDuration)
+	defaults.Set(&c.Hold, DefaultHold)
+	defaults.Set(&c.DialParallel, DefaultDialParallel)
+	defaults.Set(&c.Timeout, DefaultTimeout)
+	defaults.Set(&c.Probe, ProbeReqPQ)
+	defaults.Set(&c.SampleEvery, DefaultSampleEvery)
 	return c, c.validate()
 }
 

@@ -3,16 +3,15 @@ package config
 import (
 	"net/netip"
 	"time"
+
+	"github.com/mtproxy/mtproxy/proxy"
 )
 
 // Limits and defaults shared with the rest of the binary.
 const (
 	// MaxSecrets is how many client secrets one proxy accepts (as the
 	// official proxy and the seed image).
-	MaxSecrets = 16
-	// ConnectionsPerWorker is the seed's connection limit per worker: the
-	// default limit is ConnectionsPerWorker x WORKERS.
-	ConnectionsPerWorker = 60000
+	MaxSecrets = proxy.MaxSecrets
 	// DefaultProxyConfigURLv6 replaces the default PROXY_CONFIG_URL when IPv6
 	// is preferred or required (PREFER_IP=prefer-ipv6 or only-ipv6).
 	DefaultProxyConfigURLv6 = "https://core.telegram.org/getProxyConfigV6"

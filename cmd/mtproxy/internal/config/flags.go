@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mtproxy/mtproxy/proxy"
 )
 
 // flagSet builds a FlagSet whose flags write into l.v: every setting's long
@@ -175,7 +177,7 @@ func slaves(_ *loader, workers flag.Value) flag.Value {
 func perWorker(l *loader, limit flag.Value) flag.Value {
 	return wrapped{inner: limit, set: func(s string) error {
 		if strings.TrimSpace(s) == "0" {
-			l.warn("-C 0 (no connection limit) is not supported; the default limit of 60000 per worker applies")
+			l.warn(fmt.Sprintf("-C 0 (no connection limit) is not supported; the default limit of %d per worker applies", proxy.DefaultMaxConnections))
 			return nil
 		}
 		return limit.Set(s)

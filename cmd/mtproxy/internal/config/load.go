@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kelseyhightower/envconfig"
+	"github.com/mtproxy/mtproxy/proxy"
 )
 
 // Load builds the configuration from, in increasing precedence: the
@@ -125,7 +126,7 @@ func (l *loader) resolve() (*Config, error) {
 		l.warn("TAG is ignored in direct mode: the advertising tag needs MODE=middle (or auto)")
 	}
 	// The connection limit: the more precedent of MAX_CONNECTIONS and -C.
-	c.MaxConnections = ConnectionsPerWorker * c.Workers
+	c.MaxConnections = proxy.DefaultMaxConnections * c.Workers // the limit per worker
 	maxBy, maxSet := l.setBy["MAX_CONNECTIONS"]
 	perBy := l.setBy["-C"]
 	switch {

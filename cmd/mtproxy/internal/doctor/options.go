@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"os"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // DefaultTimeout bounds each network step (a connect, a download, a
@@ -63,9 +65,7 @@ func (o Options) Deadline() time.Duration {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
 	if o.Dial == nil {
 		o.Dial = (&net.Dialer{}).DialContext
 	}
@@ -85,11 +85,7 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Rand == nil {
-		o.Rand = cryptorand.Reader
-	}
-	if o.PID == 0 {
-		o.PID = os.Getpid()
-	}
+	defaults.Set(&o.Rand, cryptorand.Reader)
+	defaults.Set(&o.PID, os.Getpid())
 	return o
 }
