@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/timex"
 )
 
 // ErrIdle is returned by [ClientConn.RelayTo] when its idle watchdog ended
@@ -39,10 +41,11 @@ var ErrIdle = errors.New("proxy: idle timeout")
 // must not be called while another goroutine reads from or writes to the
 // client.
 func (c *ClientConn) RelayTo(ctx context.Context, up net.Conn, enc, dec cipher.Stream, idle time.Duration) error {
-	r := &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
-	stop := context.AfterFunc(ctx, r.abort)
-	defer stop()
-	return r.run()
+	return c.newRelay(up, enc, dec, idle).run(ctx)
+}
+
+func (c *ClientConn) newRelay(up net.Conn, enc, dec cipher.Stream, idle time.Duration) *relay {
+	return &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
 }
 
 // relay moves bytes between an authenticated client and an upstream
@@ -56,20 +59,23 @@ type relay struct {
 	pool   *bufferPool
 	idle   time.Duration
 
+	// dcActivity counts reads and writes on the upstream side; with the
+	// client's Activity it feeds the idle watchdog.
 	dcActivity atomic.Uint64
-	idled      atomic.Bool
 	closeOnce  sync.Once
 }
 
-func (r *relay) run() error {
-	watchdog := r.startWatchdog()
+func (r *relay) run(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, r.abort)
+	defer stop()
+	watchdog := timex.StartWatchdog(r.idle, r.activity, r.abort)
 	defer watchdog.Stop()
 
 	errc := make(chan error, 1)
 	go func() { errc <- r.clientToDC() }()
 	errDown := r.dcToClient()
 	errUp := <-errc
-	if r.idled.Load() {
+	if watchdog.Fired() {
 		return ErrIdle
 	}
 	if errUp != nil {
@@ -86,28 +92,8 @@ func (r *relay) abort() {
 	})
 }
 
-// startWatchdog arms a timer that closes the relay when neither socket
-// carried a byte for a whole idle period. It replaces per-read deadlines:
-// nothing is done per read but an atomic increment.
-func (r *relay) startWatchdog() *time.Timer {
-	if r.idle <= 0 {
-		return time.NewTimer(time.Duration(1<<63 - 1))
-	}
-	var last uint64
-	var t *time.Timer
-	t = time.AfterFunc(time.Duration(1<<63-1), func() {
-		now := r.client.Activity() + r.dcActivity.Load()
-		if now != last {
-			last = now
-			t.Reset(r.idle)
-			return
-		}
-		r.idled.Store(true)
-		r.abort()
-	})
-	t.Reset(r.idle) // armed only once t is set, for the callback's sake
-	return t
-}
+// activity moves whenever either socket carries bytes.
+func (r *relay) activity() uint64 { return r.client.Activity() + r.dcActivity.Load() }
 
 func (r *relay) clientToDC() (err error) {
 	p := newPump(r.client.conn, r.pool, 0)

@@ -77,6 +77,7 @@ func (c *cryptoRW) Read(p []byte) (int, error) {
 type relayRig struct {
 	client, dc *cryptoRW
 	cc         *ClientConn // the proxy's side of the client
+	r          *relay
 	pool       *bufferPool
 	cancel     context.CancelFunc // cancels the relay's context
 	done       chan error
@@ -132,11 +133,12 @@ func newRelayRigCiphers(t testing.TB, useTLS bool, idle time.Duration, pool *buf
 		client: &cryptoRW{conn: clientIO, raw: clientSock, enc: cEnc, dec: cDec},
 		dc:     dcSide,
 		cc:     cc,
+		r:      cc.newRelay(proxyDCSock, dEnc, dDec, idle),
 		pool:   pool,
 		cancel: cancel,
 		done:   make(chan error, 1),
 	}
-	go func() { rig.done <- cc.RelayTo(ctx, proxyDCSock, dEnc, dDec, idle) }()
+	go func() { rig.done <- rig.r.run(ctx) }()
 	return rig
 }
 
@@ -212,24 +214,41 @@ func TestRelayHalfClose(t *testing.T) {
 }
 
 func TestRelayIdleTimeout(t *testing.T) {
-	rig := newRelayRig(t, false, 100*time.Millisecond, newBufferPool(16<<10))
-	// Traffic keeps it alive for several idle periods ...
-	for i := 0; i < 5; i++ {
-		rig.client.Write([]byte{byte(i)})
-		b := make([]byte, 1)
-		if _, err := io.ReadFull(rig.dc, b); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(60 * time.Millisecond)
+	rig := newRelayRig(t, false, 50*time.Millisecond, newBufferPool(16<<10))
+	rig.client.Write([]byte("x"))
+	if _, err := io.ReadFull(rig.dc, make([]byte, 1)); err != nil {
+		t.Fatal(err)
 	}
-	select {
-	case err := <-rig.done:
-		t.Fatalf("relay ended while active: %v", err)
-	default:
-	}
-	// ... and silence ends it.
+	// Then silence ends it, closing both sides.
 	if err := rig.wait(t); !errors.Is(err, ErrIdle) {
 		t.Fatalf("relay ended with %v, want idle timeout", err)
+	}
+	if _, err := io.ReadAll(rig.client); err != nil && !isReset(err) {
+		t.Fatalf("client read after the idle end: %v", err)
+	}
+}
+
+// The idle watchdog sees traffic either way: bytes moving in one
+// direction only keep the relay alive. (When it fires on a counter that
+// stood still is timex's test.)
+func TestRelayActivity(t *testing.T) {
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	before := rig.r.activity()
+	rig.client.Write([]byte("up"))
+	if _, err := io.ReadFull(rig.dc, make([]byte, 2)); err != nil {
+		t.Fatal(err)
+	}
+	// The relay counted the client's read before it wrote to the DC.
+	up := rig.r.activity()
+	if up == before {
+		t.Fatal("client-to-DC traffic left the activity counter unchanged")
+	}
+	rig.dc.Write([]byte("down"))
+	if _, err := io.ReadFull(rig.client, make([]byte, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if rig.r.activity() == up {
+		t.Fatal("DC-to-client traffic left the activity counter unchanged")
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/timex"
 )
 
 // Monitor measures the clock offset periodically and keeps the latest
@@ -105,7 +107,7 @@ func abs(d time.Duration) time.Duration {
 	if d < 0 {
 		d = -d
 		if d < 0 {
-			return time.Duration(1<<63 - 1)
+			return timex.MaxDuration
 		}
 	}
 	return d

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
@@ -105,7 +106,11 @@ func (ec *extConn) abort(why error) {
 func (ec *extConn) serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
 	defer stop()
-	watchdog := ec.startWatchdog()
+	// Answers queued count as traffic: a client that only receives is
+	// not idle.
+	watchdog := timex.StartWatchdog(ec.m.o.IdleTimeout,
+		func() uint64 { return ec.s.Client.Activity() + ec.answers.Load() },
+		func() { ec.abort(proxy.ErrIdle) })
 	defer watchdog.Stop()
 
 	wdone := make(chan struct{})
@@ -120,8 +125,7 @@ func (ec *extConn) serve(ctx context.Context) error {
 		ec.conn.notifyClosed(ec.id)
 	}
 	switch why := ec.why; {
-	case why == nil, errors.Is(why, errClosedByMiddle), errors.Is(why, errIdle),
-		errors.Is(why, context.Canceled):
+	case why == nil, errors.Is(why, errClosedByMiddle), errors.Is(why, context.Canceled):
 		return nil
 	default:
 		return why
@@ -209,23 +213,4 @@ func (ec *extConn) writeLoop() {
 			return
 		}
 	}
-}
-
-// startWatchdog closes the client after IdleTimeout without traffic
-// either way (client reads and writes, answers queued).
-func (ec *extConn) startWatchdog() *time.Timer {
-	idle := ec.m.o.IdleTimeout
-	var last uint64
-	var t *time.Timer
-	t = time.AfterFunc(time.Duration(1<<63-1), func() {
-		now := ec.s.Client.Activity() + ec.answers.Load()
-		if now != last {
-			last = now
-			t.Reset(idle)
-			return
-		}
-		ec.abort(errIdle)
-	})
-	t.Reset(idle)
-	return t
 }

@@ -20,7 +20,6 @@ var (
 
 	errUpstreamClosed = errors.New("middle: the RPC connection to the middle proxy closed")
 	errClosedByMiddle = errors.New("middle: closed by the middle proxy (RPC_CLOSE_EXT)")
-	errIdle           = errors.New("middle: client idle")
 	errSilent         = errors.New("middle: nothing read from the middle proxy, RPC_PING unanswered")
 )
 

@@ -142,7 +142,9 @@ func (m *Middle) Close() error {
 	return nil
 }
 
-// Serve multiplexes one client over the pool until either side ends.
+// Serve multiplexes one client over the pool until either side ends. It
+// returns nil at a clean end, proxy.ErrIdle when the client was idle for
+// IdleTimeout.
 func (m *Middle) Serve(ctx context.Context, s *proxy.Session) error {
 	p := m.poolp.Load()
 	if p == nil {

@@ -127,8 +127,9 @@ type Options struct {
 	// ClientWriteTimeout bounds one write to a client. Default:
 	// DefaultClientWriteTimeout (30s).
 	ClientWriteTimeout time.Duration
-	// IdleTimeout closes a client with no traffic either way for this
-	// long. Default: proxy.DefaultIdleTimeout (5m).
+	// IdleTimeout closes a client with no traffic either way (answers
+	// queued included) for this long; Serve then returns proxy.ErrIdle.
+	// Default: proxy.DefaultIdleTimeout (5m); negative: no limit.
 	IdleTimeout time.Duration
 
 	// Dialer dials middle proxies. Default: a dc.Dialer with DialTimeout.
