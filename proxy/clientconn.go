@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 )
 
@@ -104,13 +105,10 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	return err
 }
 
-// CloseWrite shuts the client's receiving side down (a TCP half-close).
-func (c *ClientConn) CloseWrite() error {
-	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
+// CloseWrite shuts the client's receiving side down (a TCP half-close):
+// the client reads the end of the stream while it can still send. It
+// returns errors.ErrUnsupported when the connection cannot half-close.
+func (c *ClientConn) CloseWrite() error { return netx.CloseWrite(c.conn) }
 
 // Close closes the client's connection.
 func (c *ClientConn) Close() error { return c.conn.Close() }

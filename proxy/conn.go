@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -83,7 +83,7 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	log.Debug("client authenticated")
 	err := p.upstream.Serve(ctx, &Session{
 		Transport: h.acc.Transport, DC: h.dc, Client: client,
-		Remote: addrPort(conn.RemoteAddr()), Local: addrPort(conn.LocalAddr()), Logger: log,
+		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()), Logger: log,
 	})
 	closed.BytesIn, closed.BytesOut = client.Bytes()
 	switch {
@@ -115,12 +115,4 @@ func connFields(id uint64, sc trace.SpanContext) []zap.Field {
 		f = append(f, zap.String("trace_id", sc.TraceID().String()), zap.String("span_id", sc.SpanID().String()))
 	}
 	return f
-}
-
-func addrPort(a net.Addr) netip.AddrPort {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		return ta.AddrPort()
-	}
-	ap, _ := netip.ParseAddrPort(a.String())
-	return ap
 }

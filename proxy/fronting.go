@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/netx"
 )
 
 // front hands a client that failed authentication to the real site behind
@@ -84,7 +86,7 @@ func (p *Proxy) spliceOne(dst, src net.Conn, max int64) (n int64, limited bool) 
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				if cw, ok := dst.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+				if netx.CloseWrite(dst) == nil {
 					return n, false
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/internal/timex"
 )
 
@@ -151,7 +152,7 @@ func (r *relay) dcToClient() error {
 // are closed.
 func (r *relay) finish(err error, dst net.Conn) error {
 	if errors.Is(err, io.EOF) {
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		if netx.CloseWrite(dst) == nil {
 			return nil
 		}
 		r.abort()

@@ -27,7 +27,8 @@ type Session struct {
 	// Client reads and writes the client's plaintext MTProto stream, or
 	// relays it (see ClientConn.RelayTo).
 	Client *ClientConn
-	// Remote and Local are the client's address and the address it reached.
+	// Remote and Local are the client's address and the address it reached,
+	// IPv4-mapped addresses unmapped.
 	Remote, Local netip.AddrPort
 	// Logger is bound to this connection's scope (connection id, trace,
 	// secret label, DC, transport).

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
@@ -50,7 +51,7 @@ func (m *Middle) rpcHandshake(nc net.Conn, server netip.AddrPort) (*established,
 	if secret == nil {
 		return nil, hsErr(HandshakeLocalError, "no proxy secret loaded")
 	}
-	local := addrPortOf(nc.LocalAddr())
+	local := netx.AddrPort(nc.LocalAddr())
 	public := m.nat.publicAddrPort(local)
 	fr := rpc.NewFrameReader(meteredReader{nc, &m.cnt.bytesRecv})
 	fw := rpc.NewFrameWriter(meteredWriter{nc, &m.cnt.bytesSent})
@@ -175,17 +176,6 @@ func (m *Middle) dialTarget(ctx context.Context, addr netip.AddrPort) (*establis
 	}
 	_ = nc.SetDeadline(time.Time{})
 	return est, dc.OK, nil
-}
-
-// addrPortOf returns a net.Addr as an AddrPort (IPv4-mapped unmapped).
-func addrPortOf(a net.Addr) netip.AddrPort {
-	var ap netip.AddrPort
-	if ta, ok := a.(*net.TCPAddr); ok {
-		ap = ta.AddrPort()
-	} else {
-		ap, _ = netip.ParseAddrPort(a.String())
-	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // meteredReader and meteredWriter count the bytes of an RPC connection.

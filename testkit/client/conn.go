@@ -3,11 +3,13 @@ package client
 import (
 	"crypto/cipher"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
@@ -104,8 +106,8 @@ func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 
 // CloseWrite shuts the sending side of the TCP connection down.
 func (c *Conn) CloseWrite() error {
-	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
+	if err := netx.CloseWrite(c.nc); !errors.Is(err, errors.ErrUnsupported) {
+		return err
 	}
 	return c.nc.Close()
 }

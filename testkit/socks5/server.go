@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/netx"
 )
 
 // handshakeTimeout bounds the SOCKS negotiation of one connection.
@@ -198,8 +200,7 @@ func splice(a, b net.Conn) {
 // and src, when the copy failed, so the other direction ends too).
 func copyHalf(dst, src net.Conn) {
 	_, err := io.Copy(dst, src)
-	if cw, ok := dst.(interface{ CloseWrite() error }); ok && err == nil {
-		_ = cw.CloseWrite()
+	if err == nil && netx.CloseWrite(dst) == nil {
 		return
 	}
 	_ = dst.Close()

@@ -3,7 +3,6 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
@@ -163,23 +163,12 @@ func (s *session) probeOne(ctx context.Context, p *mpProbe, secret *rpc.ProxySec
 	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
 	defer stop()
 	_ = nc.SetDeadline(time.Now().Add(s.o.Timeout))
-	local := addrPortOf(nc.LocalAddr())
+	local := netx.AddrPort(nc.LocalAddr())
 	p.public = netip.AddrPortFrom(nat.public(local.Addr()), local.Port())
 	p.tried = true
 	p.sum, p.hsErr = rpcHandshake(nc, rpcParams{
 		secret: secret, server: p.addr, public: p.public, now: s.o.Now(), pid: s.o.PID, rand: s.o.Rand,
 	})
-}
-
-// addrPortOf returns a net.Addr as an AddrPort, IPv4-mapped unmapped.
-func addrPortOf(a net.Addr) netip.AddrPort {
-	var ap netip.AddrPort
-	if ta, ok := a.(*net.TCPAddr); ok {
-		ap = ta.AddrPort()
-	} else {
-		ap, _ = netip.ParseAddrPort(a.String())
-	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
 // latencyRange is "38ms" or "38ms–120ms".
