@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
@@ -25,14 +26,16 @@ const (
 	// ModeMiddle: clients are multiplexed over RPC connections to
 	// Telegram's middle proxies (needed for the ad tag).
 	ModeMiddle
+	numModes
 )
 
-func (m Mode) String() string {
-	if m == ModeMiddle {
-		return "middle"
-	}
-	return "direct"
-}
+var modeNames = [...]string{ModeDirect: "direct", ModeMiddle: "middle"}
+
+// One name per Mode: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(modeNames)-int(numModes)]
+
+// String returns the mode's label.
+func (m Mode) String() string { return enum.Name(modeNames[:], m) }
 
 // Options configure [New]. The zero value is usable; every field documents
 // its default.

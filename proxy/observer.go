@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Observer receives what the engine does. Implementations must be safe for
@@ -53,15 +55,13 @@ const (
 // NumRejectReasons is the size of the RejectReason set.
 const NumRejectReasons = int(numRejectReasons)
 
-func (r RejectReason) String() string {
-	switch r {
-	case RejectLimit:
-		return "limit"
-	case RejectShutdown:
-		return "shutdown"
-	}
-	return "unknown"
-}
+var rejectReasonNames = [...]string{RejectLimit: "limit", RejectShutdown: "shutdown"}
+
+// One name per RejectReason: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(rejectReasonNames)-int(numRejectReasons)]
+
+// String returns the RejectReason's name.
+func (r RejectReason) String() string { return enum.Name(rejectReasonNames[:], r) }
 
 // Protocol is what a client spoke on the wire, as far as the handshake got.
 type Protocol uint8
@@ -79,19 +79,19 @@ const (
 // NumProtocols is the size of the Protocol set.
 const NumProtocols = int(numProtocols)
 
-func (p Protocol) String() string {
-	switch p {
-	case ProtoAbridged:
-		return "abridged"
-	case ProtoIntermediate:
-		return "intermediate"
-	case ProtoPadded:
-		return "padded"
-	case ProtoFakeTLS:
-		return "faketls"
-	}
-	return "unknown"
+var protocolNames = [...]string{
+	ProtoUnknown:      "unknown",
+	ProtoAbridged:     "abridged",
+	ProtoIntermediate: "intermediate",
+	ProtoPadded:       "padded",
+	ProtoFakeTLS:      "faketls",
 }
+
+// One name per Protocol: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(protocolNames)-int(numProtocols)]
+
+// String returns the Protocol's name.
+func (p Protocol) String() string { return enum.Name(protocolNames[:], p) }
 
 // HandshakeResult is how a client handshake ended: a closed set, used as a
 // metric label.
@@ -114,29 +114,23 @@ const (
 // NumHandshakeResults is the size of the HandshakeResult set.
 const NumHandshakeResults = int(numHandshakeResults)
 
-func (r HandshakeResult) String() string {
-	switch r {
-	case HandshakeOK:
-		return "ok"
-	case HandshakeBadSecret:
-		return "bad_secret"
-	case HandshakeBadSNI:
-		return "bad_sni"
-	case HandshakeReplay:
-		return "replay"
-	case HandshakeStaleTimestamp:
-		return "stale_timestamp"
-	case HandshakeNotTLS:
-		return "not_tls"
-	case HandshakeBadTLS:
-		return "bad_tls"
-	case HandshakeTimeout:
-		return "timeout"
-	case HandshakeClosed:
-		return "closed"
-	}
-	return "unknown"
+var handshakeResultNames = [...]string{
+	HandshakeOK:             "ok",
+	HandshakeBadSecret:      "bad_secret",
+	HandshakeBadSNI:         "bad_sni",
+	HandshakeReplay:         "replay",
+	HandshakeStaleTimestamp: "stale_timestamp",
+	HandshakeNotTLS:         "not_tls",
+	HandshakeBadTLS:         "bad_tls",
+	HandshakeTimeout:        "timeout",
+	HandshakeClosed:         "closed",
 }
+
+// One name per HandshakeResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(handshakeResultNames)-int(numHandshakeResults)]
+
+// String returns the HandshakeResult's name.
+func (r HandshakeResult) String() string { return enum.Name(handshakeResultNames[:], r) }
 
 // Frontable reports whether a handshake failing this way is spliced to the
 // fronting host (when one is configured): the cases where a prober must see
@@ -176,19 +170,18 @@ const (
 // NumFrontingResults is the size of the FrontingResult set.
 const NumFrontingResults = int(numFrontingResults)
 
-func (r FrontingResult) String() string {
-	switch r {
-	case FrontingDone:
-		return "done"
-	case FrontingDialFailed:
-		return "dial_failed"
-	case FrontingLimit:
-		return "limit"
-	case FrontingDrained:
-		return "drained"
-	}
-	return "unknown"
+var frontingResultNames = [...]string{
+	FrontingDone:       "done",
+	FrontingDialFailed: "dial_failed",
+	FrontingLimit:      "limit",
+	FrontingDrained:    "drained",
 }
+
+// One name per FrontingResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(frontingResultNames)-int(numFrontingResults)]
+
+// String returns the FrontingResult's name.
+func (r FrontingResult) String() string { return enum.Name(frontingResultNames[:], r) }
 
 // FrontingEvent describes a finished fronting splice (or silent drain).
 type FrontingEvent struct {

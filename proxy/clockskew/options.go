@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Defaults of [Options].
@@ -90,20 +91,16 @@ const (
 	OK       Severity = iota // within WarnAfter
 	Warning                  // above WarnAfter: strict FakeTLS clients may fail
 	Critical                 // above CriticalAfter: FakeTLS clients fail; near the middle proxies' 30s limit
+	numSeverities
 )
 
+var severityNames = [...]string{OK: "ok", Warning: "warning", Critical: "critical"}
+
+// One name per Severity: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(severityNames)-int(numSeverities)]
+
 // String returns the severity's metric label.
-func (s Severity) String() string {
-	switch s {
-	case OK:
-		return "ok"
-	case Warning:
-		return "warning"
-	case Critical:
-		return "critical"
-	}
-	return "unknown"
-}
+func (s Severity) String() string { return enum.Name(severityNames[:], s) }
 
 // Classify grades offset against o's thresholds (defaults when unset): an
 // |offset| strictly above CriticalAfter is Critical, strictly above

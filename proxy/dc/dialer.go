@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Result is how one dial attempt ended: a closed set, used as a metric label.
@@ -29,21 +30,19 @@ const (
 // NumResults is the size of the Result set.
 const NumResults = int(numResults)
 
-func (r Result) String() string {
-	switch r {
-	case OK:
-		return "ok"
-	case Timeout:
-		return "timeout"
-	case Refused:
-		return "refused"
-	case Unreachable:
-		return "unreachable"
-	case Failed:
-		return "error"
-	}
-	return "unknown"
+var resultNames = [...]string{
+	OK:          "ok",
+	Timeout:     "timeout",
+	Refused:     "refused",
+	Unreachable: "unreachable",
+	Failed:      "error",
 }
+
+// One name per Result: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(resultNames)-int(numResults)]
+
+// String returns the Result's name.
+func (r Result) String() string { return enum.Name(resultNames[:], r) }
 
 // Classify maps a dial error to its Result.
 func Classify(err error) Result {

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // DefaultDC is where clients go that name DC 0 or a DC the table does not know.
@@ -19,6 +21,7 @@ const (
 	PreferIPv6                   // IPv6 first, then IPv4
 	OnlyIPv4
 	OnlyIPv6
+	numPreferences
 )
 
 // ParsePreference parses prefer-ipv4, prefer-ipv6, only-ipv4 or only-ipv6.
@@ -36,9 +39,15 @@ func ParsePreference(s string) (Preference, error) {
 	return 0, fmt.Errorf("dc: unknown IP preference %q (want prefer-ipv4, prefer-ipv6, only-ipv4 or only-ipv6)", s)
 }
 
-func (p Preference) String() string {
-	return [...]string{"prefer-ipv4", "prefer-ipv6", "only-ipv4", "only-ipv6"}[p]
+var preferenceNames = [...]string{
+	PreferIPv4: "prefer-ipv4", PreferIPv6: "prefer-ipv6", OnlyIPv4: "only-ipv4", OnlyIPv6: "only-ipv6",
 }
+
+// One name per Preference: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(preferenceNames)-int(numPreferences)]
+
+// String returns the preference as PREFER_IP spells it.
+func (p Preference) String() string { return enum.Name(preferenceNames[:], p) }
 
 // Table maps DC ids to addresses. It is immutable once built.
 type Table struct {

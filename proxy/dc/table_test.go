@@ -83,3 +83,11 @@ func TestParsePreference(t *testing.T) {
 		t.Error("bad preference accepted")
 	}
 }
+
+// A value outside the set names itself "unknown" (it used to index past
+// the end of the names and panic).
+func TestPreferenceStringOutOfRange(t *testing.T) {
+	if got := Preference(9).String(); got != "unknown" {
+		t.Fatalf("Preference(9).String() = %q", got)
+	}
+}

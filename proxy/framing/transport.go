@@ -1,5 +1,7 @@
 package framing
 
+import "github.com/mtproxy/mtproxy/internal/enum"
+
 // Transport identifies how MTProto packets are framed inside a client's
 // (or a DC's) byte stream. The obfuscated2 header carries it as a 4-byte
 // protocol tag.
@@ -14,6 +16,7 @@ const (
 	// Padded intermediate ("dd" secure mode): like Intermediate with 0..15
 	// random tail bytes; tag dd dd dd dd.
 	Padded
+	numTransports
 )
 
 // Tag returns the 4-byte protocol tag of t as it appears at bytes 56..59 of
@@ -40,18 +43,17 @@ func TransportFromTag(tag [4]byte) (Transport, bool) {
 	return 0, false
 }
 
-// String returns the transport's name as used in logs and metric labels.
-func (t Transport) String() string {
-	switch t {
-	case Abridged:
-		return "abridged"
-	case Intermediate:
-		return "intermediate"
-	case Padded:
-		return "padded"
-	}
-	return "unknown"
+var transportNames = [...]string{
+	Abridged:     "abridged",
+	Intermediate: "intermediate",
+	Padded:       "padded",
 }
+
+// One name per Transport: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(transportNames)-int(numTransports)]
+
+// String returns the transport's name as used in logs and metric labels.
+func (t Transport) String() string { return enum.Name(transportNames[:], t) }
 
 // Valid reports whether t is one of the three known transports.
 func (t Transport) Valid() bool { return t >= Abridged && t <= Padded }

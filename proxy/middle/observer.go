@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
@@ -90,33 +91,25 @@ const (
 // NumHandshakeResults is the size of the HandshakeResult set.
 const NumHandshakeResults = int(numHandshakeResults)
 
-func (r HandshakeResult) String() string {
-	switch r {
-	case HandshakeOK:
-		return "ok"
-	case HandshakeDialFailed:
-		return "dial_failed"
-	case HandshakeTimeout:
-		return "timeout"
-	case HandshakeClosedBeforeNonce:
-		return "closed_before_nonce"
-	case HandshakeClosedAfterNonce:
-		return "closed_after_nonce"
-	case HandshakeBadCrypto:
-		return "bad_crypto"
-	case HandshakeRefused:
-		return "refused"
-	case HandshakeClockSkew:
-		return "clock_skew"
-	case HandshakeBadNonce:
-		return "bad_nonce"
-	case HandshakeProtocolError:
-		return "protocol_error"
-	case HandshakeLocalError:
-		return "local_error"
-	}
-	return "unknown"
+var handshakeResultNames = [...]string{
+	HandshakeOK:                "ok",
+	HandshakeDialFailed:        "dial_failed",
+	HandshakeTimeout:           "timeout",
+	HandshakeClosedBeforeNonce: "closed_before_nonce",
+	HandshakeClosedAfterNonce:  "closed_after_nonce",
+	HandshakeBadCrypto:         "bad_crypto",
+	HandshakeRefused:           "refused",
+	HandshakeClockSkew:         "clock_skew",
+	HandshakeBadNonce:          "bad_nonce",
+	HandshakeProtocolError:     "protocol_error",
+	HandshakeLocalError:        "local_error",
 }
+
+// One name per HandshakeResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(handshakeResultNames)-int(numHandshakeResults)]
+
+// String returns the HandshakeResult's name.
+func (r HandshakeResult) String() string { return enum.Name(handshakeResultNames[:], r) }
 
 // KeyMismatch reports whether the result is what a wrong address in the
 // key derivation (a missing or wrong NAT mapping) or a stale proxy secret
@@ -174,27 +167,22 @@ const (
 // NumCloseReasons is the size of the CloseReason set.
 const NumCloseReasons = int(numCloseReasons)
 
-func (r CloseReason) String() string {
-	switch r {
-	case ClosePeer:
-		return "peer_closed"
-	case CloseReadError:
-		return "read_error"
-	case CloseWriteError:
-		return "write_error"
-	case CloseWriteTimeout:
-		return "write_timeout"
-	case ClosePingTimeout:
-		return "ping_timeout"
-	case CloseProtocolError:
-		return "protocol_error"
-	case CloseRetired:
-		return "retired"
-	case CloseShutdown:
-		return "shutdown"
-	}
-	return "unknown"
+var closeReasonNames = [...]string{
+	ClosePeer:          "peer_closed",
+	CloseReadError:     "read_error",
+	CloseWriteError:    "write_error",
+	CloseWriteTimeout:  "write_timeout",
+	ClosePingTimeout:   "ping_timeout",
+	CloseProtocolError: "protocol_error",
+	CloseRetired:       "retired",
+	CloseShutdown:      "shutdown",
 }
+
+// One name per CloseReason: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(closeReasonNames)-int(numCloseReasons)]
+
+// String returns the CloseReason's name.
+func (r CloseReason) String() string { return enum.Name(closeReasonNames[:], r) }
 
 // CloseEvent describes a ready RPC connection that ended.
 type CloseEvent struct {
@@ -226,15 +214,13 @@ const (
 // NumFiles is the size of the File set.
 const NumFiles = int(numFiles)
 
-func (f File) String() string {
-	switch f {
-	case FileSecret:
-		return "secret"
-	case FileConfig:
-		return "config"
-	}
-	return "unknown"
-}
+var fileNames = [...]string{FileSecret: "secret", FileConfig: "config"}
+
+// One name per File: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(fileNames)-int(numFiles)]
+
+// String returns the File's name.
+func (f File) String() string { return enum.Name(fileNames[:], f) }
 
 // RefreshResult is how one load of a file ended: a closed set, used as a
 // metric label.
@@ -259,21 +245,19 @@ const (
 // NumRefreshResults is the size of the RefreshResult set.
 const NumRefreshResults = int(numRefreshResults)
 
-func (r RefreshResult) String() string {
-	switch r {
-	case RefreshOK:
-		return "ok"
-	case RefreshUnchanged:
-		return "unchanged"
-	case RefreshFetchFailed:
-		return "fetch_failed"
-	case RefreshParseError:
-		return "parse_error"
-	case RefreshRejected:
-		return "rejected"
-	}
-	return "unknown"
+var refreshResultNames = [...]string{
+	RefreshOK:          "ok",
+	RefreshUnchanged:   "unchanged",
+	RefreshFetchFailed: "fetch_failed",
+	RefreshParseError:  "parse_error",
+	RefreshRejected:    "rejected",
 }
+
+// One name per RefreshResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(refreshResultNames)-int(numRefreshResults)]
+
+// String returns the RefreshResult's name.
+func (r RefreshResult) String() string { return enum.Name(refreshResultNames[:], r) }
 
 // Source says where a file in use came from.
 type Source uint8
@@ -286,17 +270,16 @@ const (
 	SourceFetched
 	// SourceCache: read from its cache file because the download failed.
 	SourceCache
+	numSources
 )
 
-func (s Source) String() string {
-	switch s {
-	case SourceFetched:
-		return "fetched"
-	case SourceCache:
-		return "cache"
-	}
-	return "none"
-}
+var sourceNames = [...]string{SourceNone: "none", SourceFetched: "fetched", SourceCache: "cache"}
+
+// One name per Source: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(sourceNames)-int(numSources)]
+
+// String returns the Source's name.
+func (s Source) String() string { return enum.Name(sourceNames[:], s) }
 
 // RefreshEvent describes one load of one file.
 type RefreshEvent struct {

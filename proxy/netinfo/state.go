@@ -1,6 +1,10 @@
 package netinfo
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
+)
 
 // NATState says how the internal and external addresses relate.
 type NATState int
@@ -18,20 +22,21 @@ const (
 	// one detected; the configured one is used, but the middle proxies and
 	// clients may see the detected one. Result.Warnings has both.
 	Mismatch
+	numNATStates
 )
 
-// String returns the state's metric label.
-func (s NATState) String() string {
-	switch s {
-	case Public:
-		return "public"
-	case BehindNAT:
-		return "behind_nat"
-	case Mismatch:
-		return "mismatch"
-	}
-	return "unknown"
+var natStateNames = [...]string{
+	Unknown:   "unknown",
+	Public:    "public",
+	BehindNAT: "behind_nat",
+	Mismatch:  "mismatch",
 }
+
+// One name per NATState: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(natStateNames)-int(numNATStates)]
+
+// String returns the state's metric label.
+func (s NATState) String() string { return enum.Name(natStateNames[:], s) }
 
 // Where the chosen external address came from.
 const (

@@ -4,6 +4,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"hash/crc32"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Frame layout constants.
@@ -60,15 +62,16 @@ const (
 	ChecksumCRC32 Checksum = iota
 	// ChecksumCRC32C is CRC-32C (Castagnoli), negotiated in the handshake.
 	ChecksumCRC32C
+	numChecksums
 )
 
+var checksumNames = [...]string{ChecksumCRC32: "crc32", ChecksumCRC32C: "crc32c"}
+
+// One name per Checksum: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(checksumNames)-int(numChecksums)]
+
 // String returns "crc32" or "crc32c".
-func (c Checksum) String() string {
-	if c == ChecksumCRC32C {
-		return "crc32c"
-	}
-	return "crc32"
-}
+func (c Checksum) String() string { return enum.Name(checksumNames[:], c) }
 
 func (c Checksum) table() *crc32.Table {
 	if c == ChecksumCRC32C {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 )
 
@@ -25,22 +26,21 @@ const (
 	// FakeTLS: an "ee" secret; obfuscated2 with padded intermediate inside
 	// TLS-looking records.
 	FakeTLS
+	numModes
 )
 
-// String names the mode.
-func (m Mode) String() string {
-	switch m {
-	case Abridged:
-		return "abridged"
-	case Intermediate:
-		return "intermediate"
-	case Padded:
-		return "padded"
-	case FakeTLS:
-		return "faketls"
-	}
-	return fmt.Sprintf("mode(%d)", int(m))
+var modeNames = [...]string{
+	Abridged:     "abridged",
+	Intermediate: "intermediate",
+	Padded:       "padded",
+	FakeTLS:      "faketls",
 }
+
+// One name per Mode: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(modeNames)-int(numModes)]
+
+// String names the mode.
+func (m Mode) String() string { return enum.Name(modeNames[:], m) }
 
 // Transport is the framing the mode uses inside the obfuscated2 stream.
 func (m Mode) Transport() framing.Transport {
@@ -104,7 +104,7 @@ type Options struct {
 // withDefaults validates o and fills in defaults.
 func (o Options) withDefaults() (Options, error) {
 	if o.Mode < Abridged || o.Mode > FakeTLS {
-		return o, fmt.Errorf("%w: mode %v", ErrBadOptions, o.Mode)
+		return o, fmt.Errorf("%w: mode %d", ErrBadOptions, o.Mode)
 	}
 	if o.Transport == 0 {
 		o.Transport = o.Mode.Transport()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Mode chooses what a connection's stream carries after its header.
@@ -20,18 +21,16 @@ const (
 	// re-encrypted, unless it starts with a bulk request. For throughput
 	// tests and the load generator.
 	Raw
+	numModes
 )
 
+var modeNames = [...]string{Packets: "packets", Raw: "raw"}
+
+// One name per Mode: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(modeNames)-int(numModes)]
+
 // String names the mode.
-func (m Mode) String() string {
-	switch m {
-	case Packets:
-		return "packets"
-	case Raw:
-		return "raw"
-	}
-	return "unknown"
-}
+func (m Mode) String() string { return enum.Name(modeNames[:], m) }
 
 // Default values of Options fields left zero.
 const (

@@ -3,11 +3,13 @@ package load
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/procfs"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/secret"
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/testkit/client"
 )
 
@@ -20,12 +22,16 @@ const (
 	Echo
 	Handshakes
 	Idle
+	numWorkloads
 )
 
-var workloadNames = map[Workload]string{Transfer: "transfer", Echo: "echo", Handshakes: "handshakes", Idle: "idle"}
+var workloadNames = [...]string{Transfer: "transfer", Echo: "echo", Handshakes: "handshakes", Idle: "idle"}
+
+// One name per Workload: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(workloadNames)-int(numWorkloads)]
 
 // String names the workload.
-func (w Workload) String() string { return nameOf(workloadNames, w) }
+func (w Workload) String() string { return enum.Name(workloadNames[:], w) }
 
 // Direction is which way a Transfer moves its bytes.
 type Direction uint8
@@ -35,15 +41,21 @@ const (
 	Up Direction = iota + 1
 	Down
 	Both
+	numDirections
 )
 
-var directionNames = map[Direction]string{Up: "up", Down: "down", Both: "both"}
+var directionNames = [...]string{Up: "up", Down: "down", Both: "both"}
+
+// One name per Direction: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(directionNames)-int(numDirections)]
 
 // String names the direction.
-func (d Direction) String() string { return nameOf(directionNames, d) }
+func (d Direction) String() string { return enum.Name(directionNames[:], d) }
 
 // ParseDirection reads up, down or both.
-func ParseDirection(s string) (Direction, error) { return parseName(directionNames, s, "direction") }
+func ParseDirection(s string) (Direction, error) {
+	return parseName[Direction](directionNames[:], s, "direction")
+}
 
 // Probe is how a new connection proves it reaches the DC.
 type Probe uint8
@@ -53,45 +65,42 @@ const (
 	ProbeNone Probe = iota + 1
 	ProbeReqPQ
 	ProbeEcho
+	numProbes
 )
 
-var probeNames = map[Probe]string{ProbeNone: "none", ProbeReqPQ: "reqpq", ProbeEcho: "echo"}
+var probeNames = [...]string{ProbeNone: "none", ProbeReqPQ: "reqpq", ProbeEcho: "echo"}
+
+// One name per Probe: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(probeNames)-int(numProbes)]
 
 // String names the probe.
-func (p Probe) String() string { return nameOf(probeNames, p) }
+func (p Probe) String() string { return enum.Name(probeNames[:], p) }
 
 // ParseProbe reads none, reqpq or echo.
-func ParseProbe(s string) (Probe, error) { return parseName(probeNames, s, "probe") }
+func ParseProbe(s string) (Probe, error) { return parseName[Probe](probeNames[:], s, "probe") }
 
-var modeNames = map[client.Mode]string{
-	client.Abridged: "abridged", client.Intermediate: "intermediate",
-	client.Padded: "padded", client.FakeTLS: "faketls",
-}
+// clientModes are the client modes a run can use.
+var clientModes = [...]client.Mode{client.Abridged, client.Intermediate, client.Padded, client.FakeTLS}
 
-// ParseMode reads abridged, intermediate, padded or faketls.
-func ParseMode(s string) (client.Mode, error) { return parseName(modeNames, s, "mode") }
-
-// ModeName names a client mode as ParseMode reads it.
-func ModeName(m client.Mode) string { return nameOf(modeNames, m) }
-
-// enum is the underlying type of this package's and client's enumerations.
-type enum interface{ ~uint8 | ~int }
-
-func nameOf[K enum](names map[K]string, k K) string {
-	if s, ok := names[k]; ok {
-		return s
-	}
-	return fmt.Sprintf("%T(%d)", k, k) // %d: %v would call String again
-}
-
-func parseName[K enum](names map[K]string, s, what string) (K, error) {
-	for k, n := range names {
-		if n == s {
-			return k, nil
+// ParseMode reads abridged, intermediate, padded or faketls: a client
+// mode's String.
+func ParseMode(s string) (client.Mode, error) {
+	for _, m := range clientModes {
+		if m.String() == s {
+			return m, nil
 		}
 	}
-	var zero K
-	return zero, fmt.Errorf("%w: unknown %s %q", ErrConfig, what, s)
+	return 0, fmt.Errorf("%w: unknown mode %q", ErrConfig, s)
+}
+
+// ModeName names a client mode as ParseMode reads it.
+func ModeName(m client.Mode) string { return m.String() }
+
+func parseName[E enum.Integer](names []string, s, what string) (E, error) {
+	if v, ok := enum.Parse[E](names, s); ok {
+		return v, nil
+	}
+	return 0, fmt.Errorf("%w: unknown %s %q", ErrConfig, what, s)
 }
 
 // Ceilings that keep a run bounded whatever the flags say.
@@ -201,11 +210,11 @@ func (c Config) validate() error {
 		return bad("no target address")
 	case c.Secret.Kind == 0:
 		return bad("no secret")
-	case modeNames[c.Mode] == "":
+	case !slices.Contains(clientModes[:], c.Mode):
 		return bad("no client mode")
 	case c.Mode == client.FakeTLS && c.Secret.Domain == "":
 		return bad("faketls needs a domain (an ee secret or -domain)")
-	case workloadNames[c.Workload] == "":
+	case c.Workload.String() == enum.Unknown:
 		return bad("no workload")
 	case c.Conns < 1 || c.Conns > MaxConns:
 		return bad("conns %d outside 1..%d", c.Conns, MaxConns)
@@ -219,12 +228,12 @@ func (c Config) validate() error {
 		return bad("negative timeout, count or sampling period, or no dial parallelism")
 	case c.Chunk < 1<<10 || c.Chunk > 1<<20:
 		return bad("chunk %d outside 1 KiB..1 MiB", c.Chunk)
-	case probeNames[c.Probe] == "":
+	case c.Probe.String() == enum.Unknown:
 		return bad("unknown probe")
 	}
 	switch c.Workload {
 	case Transfer:
-		if directionNames[c.Direction] == "" {
+		if c.Direction.String() == enum.Unknown {
 			return bad("transfer needs a direction")
 		}
 		if c.Bytes < 1 || c.Bytes > MaxBytes {

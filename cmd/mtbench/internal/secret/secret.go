@@ -3,8 +3,9 @@ package secret
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Kind is the secret's link form.
@@ -15,20 +16,16 @@ const (
 	Classic Kind = iota + 1 // 32 hex
 	Padded                  // dd + 32 hex
 	FakeTLS                 // ee + 32 hex + hex(domain)
+	numKinds
 )
 
+var kindNames = [...]string{Classic: "classic", Padded: "dd", FakeTLS: "ee"}
+
+// One name per Kind: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(kindNames)-int(numKinds)]
+
 // String names the kind.
-func (k Kind) String() string {
-	switch k {
-	case Classic:
-		return "classic"
-	case Padded:
-		return "dd"
-	case FakeTLS:
-		return "ee"
-	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
-}
+func (k Kind) String() string { return enum.Name(kindNames[:], k) }
 
 // ErrSecret means the secret is in none of the accepted forms. Its message
 // never contains the secret.

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy"
 )
 
@@ -32,20 +33,20 @@ const (
 	SecretsFromEnv   SecretSource = iota + 1 // SECRET / -S / --secret
 	SecretsFromFile                          // an existing valid SECRET_FILE
 	SecretsGenerated                         // SECRET_COUNT random secrets
+	numSecretSources
 )
 
-// String names the source.
-func (s SecretSource) String() string {
-	switch s {
-	case SecretsFromEnv:
-		return "explicit"
-	case SecretsFromFile:
-		return "file"
-	case SecretsGenerated:
-		return "generated"
-	}
-	return "unknown"
+var secretSourceNames = [...]string{
+	SecretsFromEnv:   "explicit",
+	SecretsFromFile:  "file",
+	SecretsGenerated: "generated",
 }
+
+// One name per SecretSource: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(secretSourceNames)-int(numSecretSources)]
+
+// String names the source.
+func (s SecretSource) String() string { return enum.Name(secretSourceNames[:], s) }
 
 // Mode is how clients are carried to Telegram.
 type Mode string

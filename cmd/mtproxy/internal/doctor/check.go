@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Status is how a check ended.
@@ -16,22 +18,16 @@ const (
 	OK
 	Warn // works, but something is degraded or worth a look
 	Fail // the proxy (or some of its clients) will not work
+	numStatuses
 )
 
+var statusNames = [...]string{Skip: "skip", OK: "ok", Warn: "warn", Fail: "fail"}
+
+// One name per Status: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(statusNames)-int(numStatuses)]
+
 // String returns the status as the JSON report spells it.
-func (s Status) String() string {
-	switch s {
-	case Skip:
-		return "skip"
-	case OK:
-		return "ok"
-	case Warn:
-		return "warn"
-	case Fail:
-		return "fail"
-	}
-	return fmt.Sprintf("status(%d)", int(s))
-}
+func (s Status) String() string { return enum.Name(statusNames[:], s) }
 
 // Result is what one check found: a one-line detail (latency, offset,
 // address, the error in words) and optional further lines.
