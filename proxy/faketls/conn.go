@@ -14,9 +14,12 @@ const maxRecordsPerWrite = 64
 
 // Conn is a net.Conn speaking application-data records over an established
 // FakeTLS connection: Read returns the unwrapped payload, Write frames its
-// data in records of at most MaxRecordPayload. It is meant for test clients,
-// load generators and the middle-proxy path, not the relay hot path. Like any
-// net.Conn it may be read and written from different goroutines at once.
+// data in records of at most MaxRecordPayload. It is meant for test clients
+// and load generators (testkit/client, mtbench); the engine does not use it:
+// both of its upstream paths, the direct relay and the middle proxy, go
+// through proxy.ClientConn, which strips records with an [Unwrapper] and
+// frames with [PutRecordHeader] in its own buffers. Like any net.Conn it may
+// be read and written from different goroutines at once.
 type Conn struct {
 	c net.Conn
 

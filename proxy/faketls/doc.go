@@ -42,8 +42,9 @@
 // After the handshake both directions are 17 03 03 application-data records.
 // The relay hot path strips them in place with an [Unwrapper] (zero
 // allocations, any split of the input) and frames its output with
-// [PutRecordHeader]. [Conn] wraps a net.Conn for test clients, load
-// generators and the middle-proxy path.
+// [PutRecordHeader]; so does the middle-proxy path, which reads and writes
+// the client's plaintext through the engine's proxy.ClientConn. [Conn] wraps
+// a net.Conn for test clients and load generators only.
 //
 // The client side ([BuildClientHello], [ReadServerFlight],
 // [VerifyServerFlight]) exists for the test kit and the load generator.

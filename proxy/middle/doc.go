@@ -13,6 +13,12 @@
 //	                                     ▼              │
 //	client ◄─ framing.Writer ◄─ writer goroutine ◄─ bounded queue ◄─ rpcConn reader
 //
+// The client's side is the engine's proxy.ClientConn (Session.Client): its
+// Read returns the plaintext MTProto stream (FakeTLS records stripped,
+// obfuscated2 decrypted) and its Write encrypts and frames records, so the
+// framing.Reader and the writer goroutine see plain packets whatever the
+// client spoke.
+//
 // Telegram's files. The proxy secret (getProxySecret) keys the RPC
 // connections; the config (getProxyConfig) lists the middle proxies of each
 // DC. Both are fetched at [Middle.Start], cached on disk with an atomic
