@@ -9,9 +9,13 @@ import (
 )
 
 // Upstream carries an authenticated client's MTProto stream to Telegram.
+// The implementations are proxy/direct and proxy/middle.
 type Upstream interface {
-	// Serve relays s until either side ends or ctx is done, and closes
-	// nothing it did not open: the engine closes the client connection.
+	// Serve relays s until either side ends or ctx is done. It returns
+	// nil at a clean end, [ErrIdle] when the client carried no traffic for
+	// the upstream's idle timeout, else the error that ended it (logged by
+	// the engine). It may close s.Client to unblock a read; the engine
+	// closes it in any case once Serve returns.
 	Serve(ctx context.Context, s *Session) error
 }
 
