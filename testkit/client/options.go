@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 )
@@ -106,15 +107,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Mode < Abridged || o.Mode > FakeTLS {
 		return o, fmt.Errorf("%w: mode %d", ErrBadOptions, o.Mode)
 	}
-	if o.Transport == 0 {
-		o.Transport = o.Mode.Transport()
-	}
+	defaults.Set(&o.Transport, o.Mode.Transport())
 	if !o.Transport.Valid() {
 		return o, fmt.Errorf("%w: transport %v", ErrBadOptions, o.Transport)
 	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
+	defaults.Set(&o.Rand, rand.Reader)
 	if o.Timestamp.IsZero() {
 		o.Timestamp = time.Now()
 	}

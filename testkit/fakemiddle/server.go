@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
@@ -109,9 +110,7 @@ func New(o Options) (*Server, error) {
 	if len(o.Secret) < 32 || len(o.Secret) > 256 {
 		return nil, errNoSecret
 	}
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:0"
-	}
+	defaults.Set(&o.Addr, "127.0.0.1:0")
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, err
