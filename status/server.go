@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -67,12 +68,8 @@ func New(src Source, o Options) *Server {
 	if o.MetricsAllow == nil {
 		o.MetricsAllow = PrivatePrefixes()
 	}
-	if o.ReadHeaderTimeout <= 0 {
-		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
+	defaults.SetPositive(&o.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	defaults.SetPositive(&o.IdleTimeout, DefaultIdleTimeout)
 	s := &Server{mux: http.NewServeMux()}
 	s.srv = &http.Server{Handler: s.mux, ReadHeaderTimeout: o.ReadHeaderTimeout, IdleTimeout: o.IdleTimeout}
 	s.Handle("GET /stats", statsHandler(src), o.StatsAllow)
