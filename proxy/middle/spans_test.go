@@ -30,9 +30,22 @@ func TestSpans(t *testing.T) {
 	r := newRig(t, rigOpts{mids: 2, noStart: true, opts: func(o *Options) { o.TracerProvider = tp }})
 	r.mids[1].SetMode(fakemiddle.ModeRefuse)
 	r.start()
-	eventually(t, "two connections and a refused attempt", 10*time.Second, func() bool {
-		res := r.obs.handshakeResults()
-		return res[HandshakeRefused] > 0 && res[HandshakeOK] >= 2
+	// A span ends after its attempt is reported to the Observer: wait for
+	// the spans themselves.
+	eventually(t, "the spans of two connections and a refused attempt", 10*time.Second, func() bool {
+		var ok, refused int
+		for _, s := range rec.Ended() {
+			if s.Name() != "mtproxy.middle.handshake" {
+				continue
+			}
+			switch v, _ := spanAttr(s, "mtproxy.middle.handshake.result"); v.AsString() {
+			case "ok":
+				ok++
+			case "refused":
+				refused++
+			}
+		}
+		return ok >= 2 && refused > 0
 	})
 
 	results := map[string]map[string]int{}
