@@ -41,7 +41,7 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
 	}
 
-	_ = conn.SetDeadline(start.Add(p.o.HandshakeTimeout))
+	_ = conn.SetDeadline(time.Now().Add(p.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
 	h := p.handshake(conn)
 	if h.helloBuf != nil {
 		defer p.hello.Put(h.helloBuf)
