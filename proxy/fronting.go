@@ -22,7 +22,7 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake) Fronting
 	defer func() { ev.Duration = p.o.Now().Sub(start) }()
 	if p.o.FrontingAddr == "" {
 		ev.Result = FrontingDrained
-		n, limited := p.drain(conn)
+		n, limited := p.drain(conn, p.o.FrontingMaxBytes-int64(len(h.consumed)))
 		ev.BytesIn += n
 		if limited {
 			ev.Result = FrontingLimit
@@ -100,22 +100,22 @@ func (p *Proxy) spliceOne(dst, src net.Conn, max int64) (n int64, limited bool) 
 }
 
 // drain reads and discards the client's bytes until it closes, DrainTimeout
-// passes or FrontingMaxBytes are read, never answering: what the official
-// proxy does with clients it does not know.
-func (p *Proxy) drain(conn net.Conn) (n int64, limited bool) {
+// passes or max more bytes are read (FrontingMaxBytes with the handshake's,
+// as a splice counts them), never answering: what the official proxy does
+// with clients it does not know.
+func (p *Proxy) drain(conn net.Conn, max int64) (n int64, limited bool) {
 	buf := p.bufs.get()
 	defer p.bufs.put(buf)
+	b := (*buf)[headroom:]
 	_ = conn.SetReadDeadline(time.Now().Add(p.o.DrainTimeout))
-	for {
-		m, err := conn.Read((*buf)[headroom:])
+	for n < max {
+		m, err := conn.Read(b[:min(int64(len(b)), max-n)])
 		n += int64(m)
-		if n >= p.o.FrontingMaxBytes {
-			return n, true
-		}
 		if err != nil {
 			return n, isTimeout(err)
 		}
 	}
+	return n, true
 }
 
 func isTimeout(err error) bool {
