@@ -141,6 +141,7 @@ func newFixture(t *testing.T, opts ...option) *fixture {
 	go func() { f.served <- px.Serve(ln) }()
 	t.Cleanup(func() {
 		_ = px.Close()
+		_ = ln.Close() // in case Serve never took it: a Shutdown before it started
 		if err := f.serveResult(); !errors.Is(err, proxy.ErrServerClosed) {
 			t.Errorf("Serve returned %v, want ErrServerClosed", err)
 		}
