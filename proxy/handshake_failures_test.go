@@ -56,11 +56,12 @@ func (f *fixture) prime(h *client.Handshake, o client.Options) {
 	if err != nil {
 		f.t.Fatalf("first use: %v", err)
 	}
+	f.t.Cleanup(func() { _ = c.Close() })
 	if _, err := c.ReqPQ(bounded(f.t)); err != nil {
 		f.t.Fatalf("first use: %v", err)
 	}
 	_ = c.Close()
-	f.rec.waitClosed(f.t, 1)
+	f.rec.waitClosed(f.t, len(f.rec.snapshot().Handshakes))
 }
 
 // failCase is one way a handshake fails.
