@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
-	"net/netip"
 	"testing"
 
 	"github.com/mtproxy/mtproxy/proxy"
@@ -136,14 +135,4 @@ func TestHandshakeOK(t *testing.T) {
 func withoutDuration(ev proxy.DialEvent) proxy.DialEvent {
 	ev.Duration = 0
 	return ev
-}
-
-// addrOf parses a host:port the tests listen on.
-func addrOf(t testing.TB, s string) netip.AddrPort {
-	t.Helper()
-	ap, err := netip.ParseAddrPort(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ap
 }
