@@ -152,7 +152,12 @@ func TestFrontingLimits(t *testing.T) {
 			return rawSite(t, func(c net.Conn) { _, _ = c.Write([]byte("hello")); _, _ = io.Copy(io.Discard, c) })
 		}, result: proxy.FrontingLimit, in: 64, out: 5},
 		{name: "site closes", site: func(t *testing.T) string {
-			return rawSite(t, func(c net.Conn) { _, _ = c.Write([]byte("bye")) })
+			return rawSite(t, func(c net.Conn) {
+				// Read what was replayed first: closing with unread bytes
+				// would reset the connection and lose "bye".
+				_, _ = io.ReadFull(c, make([]byte, 64))
+				_, _ = c.Write([]byte("bye"))
+			})
 		}, closeWrite: true, result: proxy.FrontingDone, in: -1, out: 3},
 	}
 	for _, tc := range cases {
