@@ -93,7 +93,7 @@ func ExampleNew() {
 	_, err = proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1), TLSOnly: true})
 	fmt.Println(errors.Is(err, proxy.ErrTLSOnly))
 
-	px, err := proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1)})
+	px, err := proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1), Upstream: proxy.NewDirect(proxy.DirectOptions{})})
 	if err != nil {
 		log.Fatal(err)
 	}
