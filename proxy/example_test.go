@@ -11,6 +11,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -42,7 +43,7 @@ func Example() {
 	obs := handshakes{ch: make(chan proxy.HandshakeEvent, 1)}
 	px, err := proxy.New(proxy.Options{
 		Secrets:  []proxy.Secret{{Name: "example", Key: secret}},
-		Upstream: proxy.NewDirect(proxy.DirectOptions{Table: table}),
+		Upstream: direct.New(direct.Options{Table: table}),
 		Observer: obs,
 	})
 	if err != nil {
@@ -93,7 +94,7 @@ func ExampleNew() {
 	_, err = proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1), TLSOnly: true})
 	fmt.Println(errors.Is(err, proxy.ErrTLSOnly))
 
-	px, err := proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1), Upstream: proxy.NewDirect(proxy.DirectOptions{})})
+	px, err := proxy.New(proxy.Options{Secrets: make([]proxy.Secret, 1), Upstream: direct.New(direct.Options{})})
 	if err != nil {
 		log.Fatal(err)
 	}

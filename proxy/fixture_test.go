@@ -15,6 +15,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 	"github.com/mtproxy/mtproxy/testkit/tlsfront"
@@ -163,13 +164,13 @@ func (f *fixture) serveResult() error {
 
 // directTo is the direct upstream with every DC at the fake DC, reporting
 // its dials to obs.
-func directTo(d *fakedc.DC, obs proxy.Observer) proxy.Upstream {
+func directTo(d *fakedc.DC, obs direct.Observer) proxy.Upstream {
 	at := netip.MustParseAddrPort(d.Addr())
 	addrs := map[int][]netip.AddrPort{}
 	for id := 1; id <= 5; id++ {
 		addrs[id] = []netip.AddrPort{at}
 	}
-	return proxy.NewDirect(proxy.DirectOptions{Table: dc.New(addrs), Observer: obs})
+	return direct.New(direct.Options{Table: dc.New(addrs), Observer: obs})
 }
 
 // clientOpts are a test client's options for secret index secret (-1: an

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -92,7 +93,7 @@ func TestHandshakeOK(t *testing.T) {
 			if len(ev.Handshakes) != 1 || ev.Handshakes[0] != wantHS {
 				t.Fatalf("handshakes %+v, want [%+v] (no time passes on the frozen clock)", ev.Handshakes, wantHS)
 			}
-			wantDial := proxy.DialEvent{DC: tc.dialed, Addr: f.dc.Addr(), Result: dc.OK}
+			wantDial := direct.DialEvent{DC: tc.dialed, Addr: f.dc.Addr(), Result: dc.OK}
 			if len(ev.Dials) != 1 || withoutDuration(ev.Dials[0]) != wantDial {
 				t.Fatalf("dials %+v, want [%+v]", ev.Dials, wantDial)
 			}
@@ -132,7 +133,7 @@ func TestHandshakeOK(t *testing.T) {
 	}
 }
 
-func withoutDuration(ev proxy.DialEvent) proxy.DialEvent {
+func withoutDuration(ev direct.DialEvent) direct.DialEvent {
 	ev.Duration = 0
 	return ev
 }

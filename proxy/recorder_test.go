@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 )
 
 // eventWait bounds every wait for an engine event. It is a failure guard,
@@ -20,13 +21,14 @@ type events struct {
 	Rejected   []proxy.RejectReason
 	Handshakes []proxy.HandshakeEvent
 	Fronting   []proxy.FrontingEvent
-	Dials      []proxy.DialEvent
+	Dials      []direct.DialEvent
 	Closed     []proxy.CloseEvent
 	// TrafficCalls counts Observer.Traffic calls per {secret, dc}.
 	TrafficCalls map[[2]int]int
 }
 
-// recorder is an Observer that keeps every event. It is safe for
+// recorder is an Observer of the engine and of the direct upstream that
+// keeps every event. It is safe for
 // concurrent use; wait blocks until a condition on the events holds,
 // woken by each new event.
 type recorder struct {
@@ -36,7 +38,10 @@ type recorder struct {
 	changed chan struct{}
 }
 
-var _ proxy.Observer = (*recorder)(nil)
+var (
+	_ proxy.Observer  = (*recorder)(nil)
+	_ direct.Observer = (*recorder)(nil)
+)
 
 func newRecorder() *recorder {
 	return &recorder{
@@ -69,7 +74,7 @@ func (r *recorder) Fronting(ev proxy.FrontingEvent) {
 	r.record(func(e *events) { e.Fronting = append(e.Fronting, ev) })
 }
 
-func (r *recorder) UpstreamDial(_ context.Context, ev proxy.DialEvent) {
+func (r *recorder) UpstreamDial(_ context.Context, ev direct.DialEvent) {
 	r.record(func(e *events) { e.Dials = append(e.Dials, ev) })
 }
 
@@ -110,7 +115,7 @@ func (e events) clone() events {
 	c.Rejected = append([]proxy.RejectReason(nil), e.Rejected...)
 	c.Handshakes = append([]proxy.HandshakeEvent(nil), e.Handshakes...)
 	c.Fronting = append([]proxy.FrontingEvent(nil), e.Fronting...)
-	c.Dials = append([]proxy.DialEvent(nil), e.Dials...)
+	c.Dials = append([]direct.DialEvent(nil), e.Dials...)
 	c.Closed = append([]proxy.CloseEvent(nil), e.Closed...)
 	c.TrafficCalls = make(map[[2]int]int, len(e.TrafficCalls))
 	for k, v := range e.TrafficCalls {
