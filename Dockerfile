@@ -38,7 +38,8 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -buildvcs=false -ldflags="-s -w -X main.version=${VERSION}" \
         -o /out/mtproxy ./cmd/mtproxy \
- && mkdir -p /out/data
+ && mkdir -p /out/data \
+ && cp LICENSE /out/LICENSE
 
 # static-debian13 carries CA certificates (Telegram's files and the
 # external-IP services are fetched over HTTPS), tzdata and a passwd with the
@@ -50,6 +51,8 @@ LABEL org.opencontainers.image.title="mtproxy" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/mtproxy/mtproxy"
 COPY --from=build /out/mtproxy /mtproxy
+# Apache 2.0 asks for the licence to travel with the binary.
+COPY --from=build /out/LICENSE /LICENSE
 # /data holds the generated secret and Telegram's cached files; it must be
 # writable by the user below, also when Docker fills a new named volume
 # from it.

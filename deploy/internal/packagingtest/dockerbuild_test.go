@@ -97,6 +97,9 @@ func TestDockerBuildReplay(t *testing.T) {
 	if st, err := os.Stat(imageFile(t, d, out, "/data")); err != nil || !st.IsDir() {
 		t.Errorf("/data: want a directory from the build stage: %v", err)
 	}
+	if st, err := os.Stat(imageFile(t, d, out, "/LICENSE")); err != nil || st.Size() == 0 {
+		t.Errorf("/LICENSE: want the licence text from the build stage: %v", err)
+	}
 
 	t.Run("static", func(t *testing.T) {
 		f, err := elf.Open(bin)
