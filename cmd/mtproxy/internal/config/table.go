@@ -1,6 +1,14 @@
 package config
 
-import "flag"
+import (
+	"flag"
+	"strconv"
+
+	"github.com/mtproxy/mtproxy/proxy"
+)
+
+// perWorkerText is the default connection limit of one worker, for the help texts.
+var perWorkerText = strconv.Itoa(proxy.DefaultMaxConnections)
 
 // settingTable lists every variable with its long flag (the variable in
 // lower case with dashes) and an example value for error messages.
@@ -11,7 +19,7 @@ func settingTable() []setting {
 		{"SECRET_COUNT", "secret-count", "2", "how many secrets to generate when none is given (1-16)", func(v *values) flag.Value { return &v.SecretCount }},
 		{"SECRET_FILE", "secret-file", "/data/secret", "where generated secrets persist", func(v *values) flag.Value { return &v.SecretFile }},
 		{"TAG", "tag", "3f40462915a3e6026a4d790127b95ded", "advertising tag from @MTProxybot (32 hex)", func(v *values) flag.Value { return &v.Tag }},
-		{"WORKERS", "workers", "2", "connection limit multiplier (60000 per worker)", func(v *values) flag.Value { return &v.Workers }},
+		{"WORKERS", "workers", "2", "connection limit multiplier (" + perWorkerText + " per worker)", func(v *values) flag.Value { return &v.Workers }},
 		{"MAX_CONNECTIONS", "max-connections", "100000", "limit on concurrent client connections", func(v *values) flag.Value { return &v.MaxConnections }},
 		{"DEBUG", "debug", "true", "debug logging", func(v *values) flag.Value { return &v.Debug }},
 		{"PROXY_SECRET_FILE", "proxy-secret-file", "/data/proxy.secret", "cache of getProxySecret", func(v *values) flag.Value { return &v.ProxySecretFile }},
@@ -44,7 +52,7 @@ func settingTable() []setting {
 		{"LOG_FORMAT", "log-format", "json", "json, console or auto", func(v *values) flag.Value { return &v.LogFormat }},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(v *values) flag.Value { return &v.LogLevel }},
 		// Flag-only official options: their key is their flag.
-		{"-C", "", "60000", "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
+		{"-C", "", perWorkerText, "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
 		{"-u", "", "nobody", "ignored", func(v *values) flag.Value { return &v.User }},
 		{"--http-stats", "", "", "ignored: stats are always on", func(v *values) flag.Value { return &v.HTTPStats }},
 		{"--allow-skip-dh", "", "", "ignored", func(v *values) flag.Value { return &v.SkipDH }},
