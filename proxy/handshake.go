@@ -69,6 +69,9 @@ func (h *handshake) ioFailure(err error) *handshake {
 // ClientHello followed by an obfuscated2 header inside TLS records, or a
 // bare obfuscated2 header.
 func (p *Proxy) handshake(conn net.Conn) *handshake {
+	if cc, ok := conn.(*carriedConn); ok {
+		return p.handshakeCarried(cc)
+	}
 	h := &handshake{secret: -1}
 	hdr := new([obfuscated2.HeaderLen]byte)
 	if n, err := io.ReadFull(conn, hdr[:faketls.RecordHeaderLen]); err != nil {
@@ -88,10 +91,17 @@ func (p *Proxy) handshake(conn net.Conn) *handshake {
 	if err != nil {
 		return h.ioFailure(err)
 	}
-	acc, err := obfuscated2.Accept(hdr, p.keys)
+	return p.acceptHeader(h, hdr, 0, p.keys)
+}
+
+// acceptHeader authenticates a bare obfuscated2 header with keys, the
+// secrets from index first on, and refuses replays.
+func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, first int, keys [][16]byte) *handshake {
+	acc, err := obfuscated2.Accept(hdr, keys)
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
+	acc.SecretIndex += first
 	h.proto = protocolOf(acc.Transport)
 	if p.replay.Seen(replay.Key(acc.ReplayKey), p.o.Now()) {
 		return h.fail(HandshakeReplay, errors.New("obfuscated2 header seen before"))

@@ -147,23 +147,32 @@ func (p *Proxy) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		p.obs.ClientAccepted()
-		if p.closing.Load() {
-			p.obs.ClientRejected(RejectShutdown)
-			p.obs.ClientClosed(CloseEvent{Secret: -1})
-			_ = conn.Close()
+		if p.admit(conn) != nil {
 			continue
 		}
-		if p.active.Add(1) > int64(p.o.MaxConnections) {
-			p.active.Add(-1)
-			p.obs.ClientRejected(RejectLimit)
-			p.obs.ClientClosed(CloseEvent{Secret: -1})
-			_ = conn.Close()
-			continue
-		}
-		p.conns.Add(1)
 		go p.serveConn(conn)
 	}
+}
+
+// admit counts an accepted connection and checks it may be served: not
+// while shutting down, not over MaxConnections. A refused connection is
+// counted, closed and its reason returned (ErrServerClosed or
+// ErrConnectionLimit); an admitted one must be handed to serveConn.
+func (p *Proxy) admit(conn net.Conn) error {
+	p.obs.ClientAccepted()
+	reason, err := RejectShutdown, ErrServerClosed
+	if !p.closing.Load() {
+		if p.active.Add(1) <= int64(p.o.MaxConnections) {
+			p.conns.Add(1)
+			return nil
+		}
+		p.active.Add(-1)
+		reason, err = RejectLimit, ErrConnectionLimit
+	}
+	p.obs.ClientRejected(reason)
+	p.obs.ClientClosed(CloseEvent{Secret: -1})
+	_ = conn.Close()
+	return err
 }
 
 func (p *Proxy) track(ln net.Listener, add bool) bool {

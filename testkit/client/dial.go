@@ -47,6 +47,20 @@ func DialHandshake(ctx context.Context, addr string, h *Handshake, o Options) (*
 	return c, nil
 }
 
+// Over performs the handshake of o.Mode on nc, a connection already
+// established (a carried stream, a pipe), and returns the Conn over it.
+// Closing the Conn closes nc.
+func Over(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
+	h, err := NewHandshake(o)
+	if err != nil {
+		return nil, err
+	}
+	if o, err = o.withDefaults(); err != nil {
+		return nil, err
+	}
+	return handshake(ctx, nc, h, o)
+}
+
 // handshake runs h over nc within ctx and builds the Conn.
 func handshake(ctx context.Context, nc net.Conn, h *Handshake, o Options) (*Conn, error) {
 	stop := bindContext(ctx, nc)

@@ -15,6 +15,9 @@
 //     header (tag dd) in the first application-data record, and everything
 //     after in application-data records.
 //
+// [Over] does the same handshake on a connection that already exists (a
+// stream carried by the WEB proxy, a pipe).
+//
 // A [Conn] sends and receives packets ([Conn.WritePacket],
 // [Conn.ReadPacket], which reports quick-ACK tokens apart from packets),
 // proves both directions with [Conn.ReqPQ] against a fake DC, or exposes the

@@ -1,0 +1,107 @@
+package proxy
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+
+	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
+)
+
+// Carried describes a client stream that reached the proxy inside another
+// carrier instead of on the client port: one stream of a WEB proxy
+// session (package proxy/webproxy), carried over HTTPS or a WebSocket.
+type Carried struct {
+	// Remote is the real client's address (the carrier's HTTP peer, or the
+	// address a trusted reverse proxy forwarded); Local is the address the
+	// client reached. They stand in for the TCP addresses in logs, in the
+	// middle proxies' RPC_PROXY_REQ and wherever a Session's are used.
+	Remote, Local netip.AddrPort
+	// Key is the secret the stream is locked to: the one whose capability
+	// opened the carrier session. Only this secret is tried.
+	Key [16]byte
+}
+
+// Errors of ServeCarried.
+var (
+	// ErrConnectionLimit: the connection was refused at MaxConnections.
+	ErrConnectionLimit = errors.New("proxy: connection limit reached")
+	// ErrCarriedSecret: the stream's secret is not one of Options.Secrets.
+	ErrCarriedSecret = errors.New("proxy: the carried stream's secret is not configured")
+)
+
+// ServeCarried serves one carried client stream on conn, as a connection
+// of the client port is served, and returns when it ends; it closes conn.
+// The stream must carry the obfuscated2 handshake (any of the three
+// transports; never FakeTLS, whatever TLSDomain and TLSOnly say: the
+// carrier is what hides the client) made with c.Key, which must be one
+// of Options.Secrets. From there it takes the client port's path: the
+// connection limit, replay refusal, the Upstream (direct or middle), the
+// idle timeout, the Observer's events with the secret's index, logs and
+// spans. A failed handshake is closed, never fronted. ctx ends the stream
+// early; Shutdown and Close treat it as any client connection.
+//
+// It returns nil once a stream was served (its outcome is reported to the
+// Observer), ErrCarriedSecret, or the reason it was refused
+// (ErrServerClosed, ErrConnectionLimit).
+func (p *Proxy) ServeCarried(ctx context.Context, conn net.Conn, c Carried) error {
+	idx := p.secretIndex(c.Key)
+	if idx < 0 {
+		_ = conn.Close()
+		return ErrCarriedSecret
+	}
+	if err := p.admit(conn); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	p.serveConn(&carriedConn{Conn: conn, remote: c.Remote, local: c.Local, secret: idx})
+	return nil
+}
+
+// secretIndex finds key among the secrets, looking at every one so the
+// time taken tells nothing; -1 when it is not there.
+func (p *Proxy) secretIndex(key [16]byte) int {
+	idx := -1
+	for i := range p.keys {
+		if subtle.ConstantTimeCompare(p.keys[i][:], key[:]) == 1 {
+			idx = i
+		}
+	}
+	return idx
+}
+
+// carriedConn is a carried stream as the engine sees it: its addresses
+// are the real client's, and its handshake accepts one secret only.
+type carriedConn struct {
+	net.Conn
+	remote, local netip.AddrPort
+	secret        int
+}
+
+func (c *carriedConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.remote) }
+func (c *carriedConn) LocalAddr() net.Addr  { return net.TCPAddrFromAddrPort(c.local) }
+
+// CloseWrite half-closes the underlying stream when it can.
+func (c *carriedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// handshakeCarried reads a carried stream's obfuscated2 header and accepts
+// it with the stream's secret only. Nothing is ever fronted: the carrier
+// authenticated the client already, and there is no raw socket to splice.
+func (p *Proxy) handshakeCarried(conn *carriedConn) *handshake {
+	h := &handshake{secret: -1, answered: true}
+	hdr := new([obfuscated2.HeaderLen]byte)
+	if n, err := io.ReadFull(conn, hdr[:]); err != nil {
+		h.consumed = hdr[:n]
+		return h.ioFailure(err)
+	}
+	return p.acceptHeader(h, hdr, conn.secret, p.keys[conn.secret:conn.secret+1])
+}
