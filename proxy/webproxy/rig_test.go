@@ -91,11 +91,17 @@ func newRig(t *testing.T, ro rigOpts) *rig {
 		t.Fatal(err)
 	}
 	r.carrier = c
-	r.srv = httptest.NewServer(c)
-	t.Cleanup(r.srv.Close)
+	r.srv = newServer(t, c)
+	return r
+}
+
+// newServer serves c on loopback until the test ends.
+func newServer(t *testing.T, c *webproxy.Carrier) *httptest.Server {
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
 	// Before the server's Close, which waits for parked polls.
 	t.Cleanup(func() { _ = c.Close() })
-	return r
+	return srv
 }
 
 // startMiddle starts a fake middle proxy for DC 2 and a fake
