@@ -57,6 +57,13 @@ func catalogue() map[string]int {
 		"mtproxy_buffers_allocated_total":                  1,
 		"mtproxy_buffer_size_bytes":                        1,
 		"mtproxy_build_info":                               1,
+		"mtproxy_webproxy_sessions":                        1,
+		"mtproxy_webproxy_sessions_total":                  1,
+		"mtproxy_webproxy_streams_total":                   3, // served, refused, engine_refused
+		"mtproxy_webproxy_bytes_total":                     2, // from_client, to_client
+		"mtproxy_webproxy_pages_total":                     1,
+		"mtproxy_webproxy_site_fallbacks_total":            3, // path, capability, token
+		"mtproxy_webproxy_limit_hits_total":                6, // sessions, session_streams, streams, session_pending, pending, bootstraps
 	}
 }
 

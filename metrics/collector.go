@@ -16,6 +16,7 @@ func newRegistry(m *Metrics) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{snapshot: m.Snapshot, d: newDescs()})
 	reg.MustRegister(m.hist.collectors()...)
+	reg.MustRegister(newWebCollector(&m.web))
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }

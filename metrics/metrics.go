@@ -54,6 +54,7 @@ type Metrics struct {
 	lookups [numLookupResults]atomic.Uint64
 
 	mid middleCounters
+	web webCounters
 
 	proxy     atomic.Pointer[proxySource]
 	prober    atomic.Pointer[proberSource]
