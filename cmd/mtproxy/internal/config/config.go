@@ -183,4 +183,32 @@ type Config struct {
 
 	LogFormat LogFormat // LOG_FORMAT
 	LogLevel  LogLevel  // LOG_LEVEL (debug when DEBUG is true)
+
+	// WebProxy is the WEB proxy carrier (WEBPROXY_*); off unless
+	// WebProxy.Listen is set.
+	WebProxy WebProxy
 }
+
+// WebProxy configures the WEB proxy carrier: a plain HTTP listener behind
+// the operator's TLS terminator, for Telegram's WEB proxy links.
+type WebProxy struct {
+	// Listen is the HTTP listener's HOST:PORT (WEBPROXY_LISTEN); "" is off.
+	Listen string
+	// Host is the public host name of the links (WEBPROXY_HOST): a
+	// lowercase DNS name with a dot, no IP address, no port.
+	Host string
+	// BasePath is the optional path the relay lives under, without
+	// slashes (WEBPROXY_BASE_PATH); it selects the v2 links.
+	BasePath string
+	// Site is the public site (WEBPROXY_SITE): an http(s) URL proxied to,
+	// or, when SiteDir, a directory served; "" answers an empty 404.
+	Site    string
+	SiteDir bool
+	// TrustedProxies may set X-Forwarded-For (WEBPROXY_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// Mode is the carrier mode, https or websocket (WEBPROXY_MODE).
+	Mode string
+}
+
+// Enabled reports whether the carrier is on.
+func (w WebProxy) Enabled() bool { return w.Listen != "" }

@@ -59,5 +59,10 @@
 //     refused with a message saying so.
 //   - NAT_INFO fills IP and INTERNAL_IP; if both are given they must agree.
 //   - Durations take Go syntax ("90s", "5m") or whole seconds.
+//   - The WEB proxy carrier (WEBPROXY_*) is off unless WEBPROXY_LISTEN is
+//     set, which then needs WEBPROXY_HOST: a lowercase DNS name with a dot,
+//     no IP address, no port (what the links allow). WEBPROXY_SITE is an
+//     http(s) URL or an existing absolute directory. The other WEBPROXY_
+//     settings without the listener are a warning.
 //   - Errors never contain a secret or the tag; other values are quoted.
 package config

@@ -141,6 +141,9 @@ func (l *loader) resolve() (*Config, error) {
 	if c.Debug {
 		c.LogLevel = LevelDebug
 	}
+	if err := l.resolveWebProxy(c); err != nil {
+		return nil, err
+	}
 	if len(v.DCAddrs.items) > 0 {
 		c.DCAddrs = make(map[int][]netip.AddrPort)
 		for _, d := range v.DCAddrs.items {

@@ -41,6 +41,8 @@ func TestDefaults(t *testing.T) {
 		DCProbeInterval: 30 * time.Second,
 		LogFormat:       LogAuto,
 		LogLevel:        LevelInfo,
+		WebProxy: WebProxy{Mode: "https",
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
 	}
 	if !strings.HasSuffix(c.SecretFile, "/data/secret") {
 		t.Errorf("SecretFile = %q", c.SecretFile)
@@ -117,6 +119,18 @@ func settingCases() []settingCase {
 		{"DC_PROBE_INTERVAL", "5s", func(c *Config) bool { return c.DCProbeInterval == 5*time.Second }},
 		{"LOG_FORMAT", "JSON", func(c *Config) bool { return c.LogFormat == LogJSON }},
 		{"LOG_LEVEL", "warning", func(c *Config) bool { return c.LogLevel == LevelWarn }},
+		// Alone, the WEB proxy's settings other than WEBPROXY_LISTEN are
+		// kept (and warned about); WEBPROXY_LISTEN needs WEBPROXY_HOST, see
+		// TestWebProxy.
+		{"WEBPROXY_HOST", "Proxy.Example.com", func(c *Config) bool { return c.WebProxy.Host == "proxy.example.com" && !c.WebProxy.Enabled() }},
+		{"WEBPROXY_BASE_PATH", "/dobry-cola-super-app/", func(c *Config) bool { return c.WebProxy.BasePath == "dobry-cola-super-app" }},
+		{"WEBPROXY_SITE", "https://www.example.com/", func(c *Config) bool {
+			return c.WebProxy.Site == "https://www.example.com/" && !c.WebProxy.SiteDir
+		}},
+		{"WEBPROXY_TRUSTED_PROXIES", "10.0.0.1,fd00::/8", func(c *Config) bool {
+			return reflect.DeepEqual(c.WebProxy.TrustedProxies, []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("fd00::/8")})
+		}},
+		{"WEBPROXY_MODE", "WebSocket", func(c *Config) bool { return c.WebProxy.Mode == "websocket" }},
 	}
 }
 
@@ -125,7 +139,7 @@ func flagName(envName string) string {
 }
 
 func TestEverySettingFromEnvAndFlag(t *testing.T) {
-	covered := map[string]bool{"SECRET_FILE": true, "TLS_ONLY": true} // tested on their own
+	covered := map[string]bool{"SECRET_FILE": true, "TLS_ONLY": true, "WEBPROXY_LISTEN": true} // tested on their own
 	for _, tc := range settingCases() {
 		covered[tc.env] = true
 		t.Run(tc.env+"/env", func(t *testing.T) {

@@ -53,6 +53,13 @@ type values struct {
 	LogFormat textValue `envconfig:"LOG_FORMAT"`
 	LogLevel  textValue `envconfig:"LOG_LEVEL"`
 
+	WebProxyListen   textValue               `envconfig:"WEBPROXY_LISTEN"`
+	WebProxyHost     textValue               `envconfig:"WEBPROXY_HOST"`
+	WebProxyBasePath textValue               `envconfig:"WEBPROXY_BASE_PATH"`
+	WebProxySite     textValue               `envconfig:"WEBPROXY_SITE"`
+	WebProxyTrusted  listValue[netip.Prefix] `envconfig:"WEBPROXY_TRUSTED_PROXIES"`
+	WebProxyMode     textValue               `envconfig:"WEBPROXY_MODE"`
+
 	// Args holds the extra flags of the seed image (ARGS), split like a shell.
 	Args rawValue `envconfig:"ARGS"`
 
@@ -147,6 +154,13 @@ func newValues() *values {
 		LogLevel:  textValue{s: string(LevelInfo), check: logLevel},
 
 		PerWorker: intValue{min: 0, max: 10_000_000, what: "a connection limit per worker"},
+
+		WebProxyListen:   textValue{check: checkListen},
+		WebProxyHost:     textValue{check: checkWebProxyHost},
+		WebProxyBasePath: textValue{check: checkBasePath},
+		WebProxySite:     textValue{check: checkSite},
+		WebProxyTrusted:  listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
+		WebProxyMode:     textValue{s: "https", check: oneOf("https", "websocket")},
 	}
 }
 

@@ -51,6 +51,12 @@ func settingTable() []setting {
 		{"DC_PROBE_INTERVAL", "dc-probe-interval", "30s", "how often DCs are probed", func(v *values) flag.Value { return &v.DCProbeInterval }},
 		{"LOG_FORMAT", "log-format", "json", "json, console or auto", func(v *values) flag.Value { return &v.LogFormat }},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(v *values) flag.Value { return &v.LogLevel }},
+		{"WEBPROXY_LISTEN", "webproxy-listen", "127.0.0.1:8080", "WEB proxy carrier: plain HTTP listener behind the TLS terminator (off when empty)", func(v *values) flag.Value { return &v.WebProxyListen }},
+		{"WEBPROXY_HOST", "webproxy-host", "proxy.example.com", "WEB proxy public host name (lowercase, with a dot, no port)", func(v *values) flag.Value { return &v.WebProxyHost }},
+		{"WEBPROXY_BASE_PATH", "webproxy-base-path", "dobry-cola-super-app", "WEB proxy base path (v2 links)", func(v *values) flag.Value { return &v.WebProxyBasePath }},
+		{"WEBPROXY_SITE", "webproxy-site", "http://127.0.0.1:8081", "public site for everything else: an http(s) URL or a directory", func(v *values) flag.Value { return &v.WebProxySite }},
+		{"WEBPROXY_TRUSTED_PROXIES", "webproxy-trusted-proxies", "127.0.0.1/32,::1/128", "peers whose X-Forwarded-For is believed (CIDRs)", func(v *values) flag.Value { return &v.WebProxyTrusted }},
+		{"WEBPROXY_MODE", "webproxy-mode", "websocket", "WEB proxy carrier mode: https or websocket", func(v *values) flag.Value { return &v.WebProxyMode }},
 		// Flag-only official options: their key is their flag.
 		{"-C", "", perWorkerText, "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
 		{"-u", "", "nobody", "ignored", func(v *values) flag.Value { return &v.User }},
