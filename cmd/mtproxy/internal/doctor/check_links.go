@@ -12,7 +12,9 @@ import (
 // checkLinks prints the links clients need, as the start-up block does:
 // the external address found by the addresses check (the placeholder host
 // when unknown, which warns), PORT, and each secret in its dd form and,
-// with TLS_DOMAIN, its ee form (the dd form is left out under TLS_ONLY).
+// with TLS_DOMAIN, its ee form (the dd form is left out under TLS_ONLY),
+// and with the WEB proxy carrier on, its tg://webproxy and t.me/webproxy
+// links for WEBPROXY_HOST.
 // These lines are the only ones of the report that hold secrets; with
 // Options.HideLinks the secrets are elided there too.
 func (s *session) checkLinks(context.Context) Result {
@@ -44,6 +46,14 @@ func (s *session) checkLinks(context.Context) Result {
 				kind += " FakeTLS"
 			}
 			lines = append(lines, kind+": "+tg, kind+": "+tme)
+		}
+		if c.WebProxy.Enabled() {
+			l := startup.WebLink(c.WebProxy, sec.Key)
+			tg, tme := l.TG, l.TMe
+			if s.o.HideLinks {
+				tg, tme = hideSecret(tg, l.Secret), hideSecret(tme, l.Secret)
+			}
+			lines = append(lines, "secret "+label+" WEB proxy: "+tg, "secret "+label+" WEB proxy: "+tme)
 		}
 	}
 	where := netip.AddrPortFrom(ext, uint16(c.Port)).String()

@@ -52,3 +52,23 @@ func TestCheckLinksHidden(t *testing.T) {
 		t.Errorf("hidden links show the secret: %q", r.Notes)
 	}
 }
+
+// With the WEB proxy carrier on, each secret also gets its webproxy links,
+// hidden like the others with --hide-links.
+func TestCheckLinksWebProxy(t *testing.T) {
+	e := baseEnv(t)
+	e["IP"] = "203.0.113.7"
+	e["WEBPROXY_LISTEN"] = "127.0.0.1:8080"
+	e["WEBPROXY_HOST"] = "proxy.example.com"
+	s := newTestSession(t, e, testOptions(t))
+	r := s.checkLinks(context.Background())
+	want(t, r, OK, "4 links for 1 secret",
+		"secret 1 WEB proxy: tg://webproxy?server=proxy.example.com&secret=dd"+testSecret,
+		"secret 1 WEB proxy: https://t.me/webproxy?server=proxy.example.com&secret=dd"+testSecret)
+	o := testOptions(t)
+	o.HideLinks = true
+	r = newTestSession(t, e, o).checkLinks(context.Background())
+	if strings.Contains(strings.Join(r.Notes, "\n"), testSecret) {
+		t.Errorf("hidden links show the secret: %q", r.Notes)
+	}
+}

@@ -15,6 +15,11 @@
 // the placeholder host YOUR_SERVER_IP instead of aborting; the mode and why
 // it was chosen are shown.
 //
+// With the WEB proxy carrier on (WEBPROXY_LISTEN), each secret also gets
+// its tg://webproxy and https://t.me/webproxy links (dd form, the public
+// WEBPROXY_HOST, port 443 implied, v2 links under a base path), printed
+// under TLS_ONLY too: the carrier hides the client, not FakeTLS.
+//
 // IPv6 hosts are written bare in server= (server=2001:db8::7), without
 // brackets: TDLib (td/utils/port/IPAddress.cpp init_host_port) parses a bare
 // numeric IPv6 host through getaddrinfo and also strips brackets, but other

@@ -26,6 +26,8 @@ type Input struct {
 	ModeAuto   bool
 	// Warnings are printed as "[!]" lines.
 	Warnings []config.Warning
+	// WebProxy adds the WEB proxy links when it is enabled.
+	WebProxy config.WebProxy
 }
 
 // FromConfig takes the Input from a loaded Config, the external IP found at
@@ -35,7 +37,7 @@ func FromConfig(c *config.Config, externalIP netip.Addr, warnings []config.Warni
 		Secrets: c.Secrets, SecretSource: c.SecretSource, SecretFile: c.SecretFile, SecretFileSaved: c.SecretFileSaved,
 		Tag: c.Tag, HasTag: c.HasTag, ExternalIP: externalIP, Port: c.Port,
 		TLSDomain: c.TLSDomain, TLSOnly: c.TLSOnly, Mode: c.Mode, ModeAuto: c.ModeAuto,
-		Warnings: warnings,
+		Warnings: warnings, WebProxy: c.WebProxy,
 	}
 }
 
@@ -97,6 +99,11 @@ func Lines(in Input) []string {
 				add("[*]   t.me link for secret %s with FakeTLS (%s): %s", label, in.TLSDomain, l.TMe)
 			}
 		}
+		if in.WebProxy.Enabled() {
+			l := WebLink(in.WebProxy, s.Key)
+			add("[*]   tg:// WEB proxy link for secret %s: %s", label, l.TG)
+			add("[*]   t.me WEB proxy link for secret %s: %s", label, l.TMe)
+		}
 	}
 	if in.HasTag {
 		add("[*]   Tag: %s", hex.EncodeToString(in.Tag[:]))
@@ -109,6 +116,9 @@ func Lines(in Input) []string {
 		add("[*]   External IP: unknown")
 	}
 	add("[*]   Mode: %s", modeLine(in))
+	if w := in.WebProxy; w.Enabled() {
+		add("[*]   WEB proxy (experimental): https://%s/%s behind your TLS terminator, HTTP on %s, %s mode", w.Host, webPath(w), w.Listen, w.Mode)
+	}
 	if in.TLSDomain != "" {
 		if in.TLSOnly {
 			add("[*]   FakeTLS: %s, only (TLS_ONLY: clients without FakeTLS are refused)", in.TLSDomain)

@@ -70,6 +70,19 @@ func TestLinesGolden(t *testing.T) {
 			Port: 443, Mode: config.ModeMiddle,
 			Warnings: []config.Warning{"Bad tag format (TAG): should be 32 hex chars (for 16 bytes), got 3 characters; continuing without a tag"},
 		},
+		"webproxy": {
+			Secrets:      []config.Secret{{Name: "alice", Key: key1}, {Key: key2}},
+			SecretSource: config.SecretsFromEnv,
+			ExternalIP:   netip.MustParseAddr("203.0.113.7"), Port: 443, TLSDomain: "www.example.com", TLSOnly: true,
+			Mode: config.ModeDirect, ModeAuto: true,
+			WebProxy: config.WebProxy{Listen: "127.0.0.1:8080", Host: "proxy.example.com", Mode: "https"},
+		},
+		"webproxy_base_path": {
+			Secrets:      []config.Secret{{Key: key1}},
+			SecretSource: config.SecretsFromEnv,
+			ExternalIP:   netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeDirect, ModeAuto: true,
+			WebProxy: config.WebProxy{Listen: ":8080", Host: "proxy.example.com", BasePath: "dobry-cola-super-app", Mode: "websocket"},
+		},
 		"ipv6_tls_only": {
 			Secrets:      []config.Secret{{Key: key1}},
 			SecretSource: config.SecretsGenerated, SecretFile: "/data/secret",
@@ -137,13 +150,14 @@ func TestFromConfig(t *testing.T) {
 		Secrets: []config.Secret{{Name: "a", Key: key1}}, SecretSource: config.SecretsFromFile,
 		SecretFile: "/s", SecretFileSaved: true, Tag: key2, HasTag: true, Port: 1443,
 		TLSDomain: "example.com", TLSOnly: true, Mode: config.ModeMiddle, ModeAuto: true,
+		WebProxy: config.WebProxy{Listen: ":8080", Host: "proxy.example.com"},
 	}
 	ip := netip.MustParseAddr("192.0.2.1")
 	w := []config.Warning{"w"}
 	got := FromConfig(c, ip, w)
 	want := Input{Secrets: c.Secrets, SecretSource: config.SecretsFromFile, SecretFile: "/s", SecretFileSaved: true,
 		Tag: key2, HasTag: true, ExternalIP: ip, Port: 1443, TLSDomain: "example.com", TLSOnly: true,
-		Mode: config.ModeMiddle, ModeAuto: true, Warnings: w}
+		Mode: config.ModeMiddle, ModeAuto: true, Warnings: w, WebProxy: c.WebProxy}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
