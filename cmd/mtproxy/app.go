@@ -39,6 +39,7 @@ type app struct {
 	ln        net.Listener
 	httpLn    net.Listener
 	http      *status.Server
+	web       *webProxy // nil unless WEBPROXY_LISTEN is set
 	listening atomic.Bool
 }
 
@@ -114,6 +115,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		return nil, err
 	}
 	a.http = status.New(a.metrics, status.Options{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow})
+	if a.web, err = a.newWebProxy(); err != nil {
+		a.ln.Close()
+		a.httpLn.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -149,7 +155,7 @@ func (a *app) externalIP() netip.Addr {
 // start runs the listeners and the background monitors. The channel
 // receives the first fatal serving error.
 func (a *app) start(ctx context.Context) <-chan error {
-	failed := make(chan error, 2)
+	failed := make(chan error, 3)
 	a.listening.Store(true)
 	go func() {
 		err := a.proxy.Serve(a.ln)
@@ -163,6 +169,13 @@ func (a *app) start(ctx context.Context) <-chan error {
 			failed <- fmt.Errorf("internal listener: %w", err)
 		}
 	}()
+	if a.web != nil {
+		go func() {
+			if err := a.web.srv.Serve(a.web.ln); !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("WEB proxy listener: %w", err)
+			}
+		}()
+	}
 	go a.prober.Run(ctx)
 	go a.clock.Run(ctx)
 	return failed
@@ -181,6 +194,12 @@ func (a *app) shutdown() int {
 	a.closeUpstream()
 	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
+	if a.web != nil {
+		// Carried streams drained with the others above; the sessions
+		// left end now, which answers their parked polls.
+		_ = a.web.carrier.Close()
+		_ = a.web.srv.Shutdown(hctx)
+	}
 	_ = a.http.Shutdown(hctx)
 	if err := a.tp.Shutdown(hctx); err != nil {
 		a.log.Warn("flushing traces failed", zap.Error(err))

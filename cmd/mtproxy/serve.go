@@ -46,8 +46,8 @@ func serve(args []string) int {
 	for _, line := range startup.Lines(startup.FromConfig(cfg, a.externalIP(), warnings)) {
 		fmt.Println(line)
 	}
-	log.Info("proxy started", zap.String("version", version), zap.Stringer("listen", a.ln.Addr()),
-		zap.Stringer("internal", a.httpLn.Addr()), zap.String("mode", string(cfg.Mode)))
+	log.Info("proxy started", append([]zap.Field{zap.String("version", version), zap.Stringer("listen", a.ln.Addr()),
+		zap.Stringer("internal", a.httpLn.Addr()), zap.String("mode", string(cfg.Mode))}, webProxyFields(a.web, cfg.WebProxy)...)...)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
