@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it. It installs the Debian
 # packages the tests need when they are missing (real Prometheus, promtool,
-# Alertmanager's amtool, the real Telethon client), then checks formatting,
-# vet and staticcheck, and runs every test with the race detector.
+# Alertmanager's amtool, the real Telethon client, headless Chromium for the
+# WEB proxy's bridge page), then checks formatting, vet and staticcheck, and
+# runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 /usr/bin/python3 -c 'import telethon' >/dev/null 2>&1 || need+=(python3-telethon)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
