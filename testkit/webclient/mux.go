@@ -23,10 +23,12 @@ var ErrWindow = errors.New("webclient: the relay overran a stream's window")
 // protocol: OPEN, DATA within the relay's credit, WINDOW as it reads,
 // CLOSE.
 type Mux struct {
-	t      Transport
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	t         Transport
+	closeOnce sync.Once
+	closeErr  error
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 
 	mu      sync.Mutex
 	streams map[uint32]*Stream
@@ -69,12 +71,15 @@ func (m *Mux) Err() error {
 	return m.err
 }
 
-// Close stops the Mux and closes the transport (ending the session).
+// Close stops the Mux and closes the transport (ending the session). It
+// is idempotent.
 func (m *Mux) Close() error {
-	m.fail(net.ErrClosed)
-	err := m.t.Close()
-	m.wg.Wait()
-	return err
+	m.closeOnce.Do(func() {
+		m.fail(net.ErrClosed)
+		m.closeErr = m.t.Close()
+		m.wg.Wait()
+	})
+	return m.closeErr
 }
 
 // queue adds a frame to send; called with m.mu held.
