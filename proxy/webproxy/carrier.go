@@ -131,5 +131,6 @@ func (c *Carrier) newSession(e capEntry, r *http.Request) (*session, error) {
 	}
 	s.log = c.o.Logger.With(zap.String("secret", e.label()), zap.Stringer("carrier", s.mode))
 	s.touch()
+	s.newIdleTimer()
 	return s, nil
 }

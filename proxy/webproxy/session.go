@@ -47,10 +47,11 @@ type session struct {
 // touch records activity, which keeps the session from its idle end.
 func (s *session) touch() { s.lastSeen.Store(s.c.o.Now().UnixNano()) }
 
-// watchIdle ends the session when no request touched it for IdleTimeout.
-func (s *session) watchIdle() {
+// newIdleTimer makes the (unarmed) timer that ends the session when no
+// request touched it for IdleTimeout; watchIdle arms it.
+func (s *session) newIdleTimer() {
 	idle := s.c.o.IdleTimeout
-	s.idle = time.AfterFunc(idle, func() {
+	s.idle = time.AfterFunc(time.Duration(1<<63-1), func() {
 		since := s.c.o.Now().Sub(time.Unix(0, s.lastSeen.Load()))
 		if since < idle {
 			s.idle.Reset(idle - since)
@@ -59,6 +60,9 @@ func (s *session) watchIdle() {
 		s.end("idle")
 	})
 }
+
+// watchIdle arms the idle timer.
+func (s *session) watchIdle() { s.idle.Reset(s.c.o.IdleTimeout) }
 
 // markDirty lists st for the next batch and wakes the batch's waiter.
 // Called with s.mu held.
@@ -124,9 +128,7 @@ func (s *session) end(why string) {
 
 	s.budget.drain()
 	s.cancel()
-	if s.idle != nil {
-		s.idle.Stop()
-	}
+	s.idle.Stop()
 	if ws != nil {
 		_ = ws.CloseNow()
 	}
