@@ -13,13 +13,6 @@ type budget struct {
 	wake chan struct{} // closed when bytes are given back; nil when nobody waits
 }
 
-// take takes n bytes from b and its parents, all or nothing. On failure it
-// reports whether b itself was short (else a parent was).
-func (b *budget) take(n int64) (ok, local bool) {
-	got, _, short := b.reserve(n, false)
-	return got == n, short == b
-}
-
 // reserve takes up to n bytes from b and its parents (exactly n, or
 // nothing, when !partial). When it gets nothing it returns a channel
 // closed at the next give to the budget that was short, and that budget.
@@ -79,11 +72,4 @@ func (b *budget) waitLocked() <-chan struct{} {
 		b.wake = make(chan struct{})
 	}
 	return b.wake
-}
-
-// held returns the bytes b holds.
-func (b *budget) held() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
 }
