@@ -3,6 +3,7 @@ package webproxy
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"html/template"
 	"io"
 	"net/http"
@@ -121,12 +122,17 @@ func (c *Carrier) newSession(e capEntry, r *http.Request) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var base [2]byte
+	if _, err := io.ReadFull(c.o.Rand, base[:]); err != nil {
+		return nil, err
+	}
 	remote := c.clientAddr(r)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{
 		c: c, token: tok, mode: c.o.Mode, secret: e, remote: remote, local: localAddr(r),
-		budget: &budget{parent: c.pending, max: c.o.MaxSessionPending},
-		ctx:    ctx, cancel: cancel,
+		portBase: binary.BigEndian.Uint16(base[:]),
+		budget:   &budget{parent: c.pending, max: c.o.MaxSessionPending},
+		ctx:      ctx, cancel: cancel,
 		streams: map[uint32]*stream{}, tomb: newTombstones[uint32](c.o.Tombstones),
 	}
 	s.log = c.o.Logger.With(zap.String("secret", e.label()), zap.Stringer("carrier", s.mode))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/webproxy/wire"
@@ -175,7 +176,7 @@ func (s *session) open(id uint32) error {
 // serve hands a stream to the engine until it ends.
 func (s *session) serve(st *stream) {
 	defer s.c.streams.Add(-1)
-	err := s.c.o.Engine.ServeCarried(s.ctx, st, proxy.Carried{Remote: s.remote, Local: s.local, Key: s.secret.key})
+	err := s.c.o.Engine.ServeCarried(s.ctx, st, proxy.Carried{Remote: s.streamAddr(st.id), Local: s.local, Key: s.secret.key})
 	_ = st.Close()
 	if err != nil {
 		s.c.o.Observer.Stream(StreamEngineRefused)
@@ -183,4 +184,15 @@ func (s *session) serve(st *stream) {
 		return
 	}
 	s.c.o.Observer.Stream(StreamServed)
+}
+
+// streamAddr is the client address a stream is served with: the client's
+// IP, and a port of the stream's own (the session's random base plus the
+// stream id). The client's real port is hidden by the TLS terminator
+// anyway; a port per stream keeps the streams, and those of the same
+// client's other sessions, apart wherever an address and port name one
+// connection, as they do for the middle proxies.
+func (s *session) streamAddr(id uint32) netip.AddrPort {
+	const first, ports = 1024, 65536 - 1024
+	return netip.AddrPortFrom(s.remote.Addr(), uint16(first+(uint32(s.portBase)+id)%ports))
 }

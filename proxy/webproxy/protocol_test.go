@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"testing"
@@ -240,5 +241,57 @@ func TestNewestPollWins(t *testing.T) {
 	// DELETE is idempotent.
 	if err := a.s.Delete(ctxT(t)); err != nil {
 		t.Errorf("second DELETE: %v", err)
+	}
+}
+
+// The engine gets the HTTP peer as the client, or, from a trusted peer,
+// the last X-Forwarded-For hop that is not itself trusted.
+func TestClientAddress(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		trusted []netip.Prefix
+		xff     string
+		want    string
+	}{
+		{"untrusted peer", nil, "198.51.100.7", "127.0.0.1"},
+		{"trusted peer", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "203.0.113.5, 198.51.100.7", "198.51.100.7"},
+		{"trusted hops skipped", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}, "198.51.100.7, 10.1.2.3", "198.51.100.7"},
+		{"garbled hop", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "198.51.100.7, unknown", "127.0.0.1"},
+		{"IPv6 hop", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, "[2001:db8::7]:1234", "2001:db8::7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			eng := &scriptEngine{}
+			r := &rig{t: t, keys: [][16]byte{randKey()}, obs: newRecObserver(), site: &siteRecorder{}}
+			r.o = webproxy.Options{Host: testHost, Engine: eng, TrustedProxies: c.trusted,
+				Secrets: webproxy.StaticSecrets([]webproxy.Secret{{Key: r.keys[0]}}), Logger: zaptest.NewLogger(t)}
+			var err error
+			if r.carrier, err = webproxy.New(r.o); err != nil {
+				t.Fatal(err)
+			}
+			r.srv = newServer(t, r.carrier)
+			o := r.client(0, wire.DD)
+			o.Header = http.Header{"X-Forwarded-For": {c.xff}}
+			mux, _, err := webclient.Connect(ctxT(t), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mux.Close()
+			if _, err := mux.Open(); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the stream reached the engine", func() bool {
+				eng.mu.Lock()
+				defer eng.mu.Unlock()
+				return len(eng.seen) == 1
+			})
+			eng.mu.Lock()
+			defer eng.mu.Unlock()
+			if got := eng.seen[0].Remote.Addr().String(); got != c.want || eng.seen[0].Remote.Port() < 1024 {
+				t.Errorf("client %v, want %s", eng.seen[0].Remote, c.want)
+			}
+			if eng.seen[0].Key != r.keys[0] {
+				t.Error("the stream is not locked to the capability's secret")
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ type session struct {
 	mode          Mode
 	secret        capEntry // the secret the streams are locked to
 	remote, local netip.AddrPort
+	portBase      uint16 // see streamAddr
 	log           *zap.Logger
 	budget        *budget
 	ctx           context.Context
