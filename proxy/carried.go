@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
 )
 
@@ -86,12 +87,7 @@ func (c *carriedConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.r
 func (c *carriedConn) LocalAddr() net.Addr  { return net.TCPAddrFromAddrPort(c.local) }
 
 // CloseWrite half-closes the underlying stream when it can.
-func (c *carriedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
+func (c *carriedConn) CloseWrite() error { return netx.CloseWrite(c.Conn) }
 
 // handshakeCarried reads a carried stream's obfuscated2 header and accepts
 // it with the stream's secret only. Nothing is ever fronted: the carrier

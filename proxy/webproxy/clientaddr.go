@@ -1,6 +1,7 @@
 package webproxy
 
 import (
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"net"
 	"net/http"
 	"net/netip"
@@ -63,10 +64,6 @@ func parseForwarded(s string) (netip.Addr, bool) {
 // localAddr is the address the request reached, for the engine's logs and
 // the middle proxies.
 func localAddr(r *http.Request) netip.AddrPort {
-	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
-			return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-		}
-	}
-	return netip.AddrPort{}
+	a, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	return netx.AddrPort(a)
 }

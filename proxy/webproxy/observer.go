@@ -1,5 +1,7 @@
 package webproxy
 
+import "github.com/mtproxy/mtproxy/internal/enum"
+
 // Observer receives what the carrier does. Implementations must be safe
 // for concurrent use and cheap: they are called per request and per
 // stream, never per frame.
@@ -34,17 +36,16 @@ const (
 // NumStreamResults is the size of the StreamResult set.
 const NumStreamResults = int(numStreamResults)
 
-func (r StreamResult) String() string {
-	switch r {
-	case StreamServed:
-		return "served"
-	case StreamRefused:
-		return "refused"
-	case StreamEngineRefused:
-		return "engine_refused"
-	}
-	return "unknown"
+var streamResultNames = [...]string{
+	StreamServed:        "served",
+	StreamRefused:       "refused",
+	StreamEngineRefused: "engine_refused",
 }
+
+// One name per StreamResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(streamResultNames)-int(numStreamResults)]
+
+func (r StreamResult) String() string { return enum.Name(streamResultNames[:], r) }
 
 // Direction of carried bytes.
 type Direction uint8
@@ -59,12 +60,12 @@ const (
 // NumDirections is the size of the Direction set.
 const NumDirections = int(numDirections)
 
-func (d Direction) String() string {
-	if d == ToClient {
-		return "to_client"
-	}
-	return "from_client"
-}
+var directionNames = [...]string{FromClient: "from_client", ToClient: "to_client"}
+
+// One name per Direction: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(directionNames)-int(numDirections)]
+
+func (d Direction) String() string { return enum.Name(directionNames[:], d) }
 
 // FallbackReason says why a request went to the public site.
 type FallbackReason uint8
@@ -80,17 +81,16 @@ const (
 // NumFallbackReasons is the size of the FallbackReason set.
 const NumFallbackReasons = int(numFallbackReasons)
 
-func (r FallbackReason) String() string {
-	switch r {
-	case FallbackPath:
-		return "path"
-	case FallbackCapability:
-		return "capability"
-	case FallbackToken:
-		return "token"
-	}
-	return "unknown"
+var fallbackReasonNames = [...]string{
+	FallbackPath:       "path",
+	FallbackCapability: "capability",
+	FallbackToken:      "token",
 }
+
+// One name per FallbackReason: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(fallbackReasonNames)-int(numFallbackReasons)]
+
+func (r FallbackReason) String() string { return enum.Name(fallbackReasonNames[:], r) }
 
 // Limit names a bound the carrier refused something at.
 type Limit uint8
@@ -109,23 +109,19 @@ const (
 // NumLimits is the size of the Limit set.
 const NumLimits = int(numLimits)
 
-func (l Limit) String() string {
-	switch l {
-	case LimitSessions:
-		return "sessions"
-	case LimitSessionStreams:
-		return "session_streams"
-	case LimitStreams:
-		return "streams"
-	case LimitSessionPending:
-		return "session_pending"
-	case LimitPending:
-		return "pending"
-	case LimitBootstraps:
-		return "bootstraps"
-	}
-	return "unknown"
+var limitNames = [...]string{
+	LimitSessions:       "sessions",
+	LimitSessionStreams: "session_streams",
+	LimitStreams:        "streams",
+	LimitSessionPending: "session_pending",
+	LimitPending:        "pending",
+	LimitBootstraps:     "bootstraps",
 }
+
+// One name per Limit: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(limitNames)-int(numLimits)]
+
+func (l Limit) String() string { return enum.Name(limitNames[:], l) }
 
 // NopObserver ignores everything; it is the default Observer.
 type NopObserver struct{}

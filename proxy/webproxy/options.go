@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"io"
 	"net"
 	"net/http"
@@ -43,22 +45,20 @@ const (
 	ModeHTTPS Mode = iota
 	// ModeWebSocket: one WebSocket per session after its creation.
 	ModeWebSocket
+	numModes
 )
 
-func (m Mode) String() string {
-	if m == ModeWebSocket {
-		return "websocket"
-	}
-	return "https"
-}
+var modeNames = [...]string{ModeHTTPS: "https", ModeWebSocket: "websocket"}
+
+// One name per Mode: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(modeNames)-int(numModes)]
+
+func (m Mode) String() string { return enum.Name(modeNames[:], m) }
 
 // ParseMode parses "https" or "websocket".
 func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "https":
-		return ModeHTTPS, nil
-	case "websocket":
-		return ModeWebSocket, nil
+	if m, ok := enum.Parse[Mode](modeNames[:], s); ok {
+		return m, nil
 	}
 	return 0, fmt.Errorf("webproxy: carrier mode %q is not https or websocket", s)
 }
@@ -89,39 +89,45 @@ type Options struct {
 	// TLS terminator in front). Default none: the peer is the client.
 	TrustedProxies []netip.Prefix
 
-	// MaxSessions bounds the sessions at once. Default 128.
+	// MaxSessions bounds the sessions at once. Default: DefaultMaxSessions (128).
 	MaxSessions int
-	// MaxStreamsPerSession bounds one session's open streams. Default 128.
+	// MaxStreamsPerSession bounds one session's open streams. Default:
+	// DefaultMaxStreamsPerSession (128).
 	MaxStreamsPerSession int
-	// MaxStreams bounds the streams of all sessions. Default 4096.
+	// MaxStreams bounds the streams of all sessions. Default:
+	// DefaultMaxStreams (4096).
 	MaxStreams int
 	// MaxSessionPending bounds the bytes one session holds (queued each
-	// way and sent but not acknowledged). Default 32 MiB.
+	// way and sent but not acknowledged). Default: DefaultMaxSessionPending
+	// (32 MiB); at least 4 MiB + StreamBuffer, so a stream never stalls.
 	MaxSessionPending int64
-	// MaxPending bounds the bytes all sessions hold. Default 512 MiB.
+	// MaxPending bounds the bytes all sessions hold. Default:
+	// DefaultMaxPending (512 MiB).
 	MaxPending int64
 	// StreamBuffer bounds the engine's bytes one stream queues towards the
-	// client. Default 256 KiB.
+	// client. Default: DefaultStreamBuffer (256 KiB).
 	StreamBuffer int
 	// WindowGrant is how many bytes the engine reads before the relay
-	// grants them back with a WINDOW. Default 256 KiB.
+	// grants them back with a WINDOW. Default: DefaultWindowGrant (256 KiB).
 	WindowGrant int
 	// MaxBootstraps bounds the bootstrap tokens outstanding (the oldest
-	// goes first). Default 4096.
+	// goes first). Default: DefaultMaxBootstraps (4096).
 	MaxBootstraps int
 	// Tombstones is how many closed stream ids a session remembers, and
-	// ended session tokens the relay remembers. Default 4096.
+	// ended session tokens the relay remembers. Default: DefaultTombstones
+	// (4096).
 	Tombstones int
-	// BootstrapTTL is how long a page's bootstrap token is valid. Default 2m.
+	// BootstrapTTL is how long a page's bootstrap token is valid. Default:
+	// DefaultBootstrapTTL (2m).
 	BootstrapTTL time.Duration
 	// LongPoll is how long a down poll is held when there is nothing to
-	// send. Default 25s.
+	// send. Default: DefaultLongPoll (25s).
 	LongPoll time.Duration
 	// IdleTimeout ends a session no request (or WebSocket message) touched
-	// for this long. Default 75s.
+	// for this long. Default: DefaultIdleTimeout (75s).
 	IdleTimeout time.Duration
 	// PingInterval is the WebSocket idle time after which the relay pings;
-	// two silent periods close the socket. Default 25s.
+	// two silent periods close the socket. Default: DefaultPingInterval (25s).
 	PingInterval time.Duration
 
 	// Logger receives the carrier's logs. Default: none.
@@ -156,42 +162,28 @@ func (o Options) withDefaults() (Options, error) {
 			return o, err
 		}
 	}
-	if o.Site == nil {
-		o.Site = NotFound()
-	}
-	def(&o.MaxSessions, DefaultMaxSessions)
-	def(&o.MaxStreamsPerSession, DefaultMaxStreamsPerSession)
-	def(&o.MaxStreams, DefaultMaxStreams)
-	def(&o.MaxSessionPending, DefaultMaxSessionPending)
-	def(&o.MaxPending, DefaultMaxPending)
-	def(&o.StreamBuffer, DefaultStreamBuffer)
-	def(&o.WindowGrant, DefaultWindowGrant)
-	def(&o.MaxBootstraps, DefaultMaxBootstraps)
-	def(&o.Tombstones, DefaultTombstones)
-	def(&o.BootstrapTTL, DefaultBootstrapTTL)
-	def(&o.LongPoll, DefaultLongPoll)
-	def(&o.IdleTimeout, DefaultIdleTimeout)
-	def(&o.PingInterval, DefaultPingInterval)
+	defaults.Set(&o.Site, NotFound())
+	defaults.SetPositive(&o.MaxSessions, DefaultMaxSessions)
+	defaults.SetPositive(&o.MaxStreamsPerSession, DefaultMaxStreamsPerSession)
+	defaults.SetPositive(&o.MaxStreams, DefaultMaxStreams)
+	defaults.SetPositive(&o.MaxSessionPending, DefaultMaxSessionPending)
+	defaults.SetPositive(&o.MaxPending, DefaultMaxPending)
+	defaults.SetPositive(&o.StreamBuffer, DefaultStreamBuffer)
+	defaults.SetPositive(&o.WindowGrant, DefaultWindowGrant)
+	defaults.SetPositive(&o.MaxBootstraps, DefaultMaxBootstraps)
+	defaults.SetPositive(&o.Tombstones, DefaultTombstones)
+	defaults.SetPositive(&o.BootstrapTTL, DefaultBootstrapTTL)
+	defaults.SetPositive(&o.LongPoll, DefaultLongPoll)
+	defaults.SetPositive(&o.IdleTimeout, DefaultIdleTimeout)
+	defaults.SetPositive(&o.PingInterval, DefaultPingInterval)
 	// A stream's pending bytes must fit the session's, or it could stall.
 	o.MaxSessionPending = max(o.MaxSessionPending, int64(wire.InitialWindow+o.StreamBuffer))
 	o.MaxPending = max(o.MaxPending, o.MaxSessionPending)
-	if o.Logger == nil {
-		o.Logger = zap.NewNop()
-	}
-	if o.Observer == nil {
-		o.Observer = NopObserver{}
-	}
-	if o.Rand == nil {
-		o.Rand = cryptoRand()
-	}
+	defaults.Set(&o.Logger, zap.NewNop())
+	defaults.Set[Observer](&o.Observer, NopObserver{})
+	defaults.Set(&o.Rand, cryptoRand())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o, nil
-}
-
-func def[T int | int64 | time.Duration](v *T, d T) {
-	if *v <= 0 {
-		*v = d
-	}
 }

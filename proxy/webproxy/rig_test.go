@@ -15,6 +15,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"github.com/mtproxy/mtproxy/proxy/webproxy"
@@ -63,7 +64,7 @@ func newRig(t *testing.T, ro rigOpts) *rig {
 		r.dc = fakedc.Start(t, fakedc.Options{})
 		ap := netip.MustParseAddrPort(r.dc.Addr())
 		table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{1: {ap}, 2: {ap}, 3: {ap}, 4: {ap}, 5: {ap}})
-		po.Upstream = proxy.NewDirect(proxy.DirectOptions{Table: table})
+		po.Upstream = direct.New(direct.Options{Table: table})
 	}
 	if ro.engine != nil {
 		ro.engine(&po)

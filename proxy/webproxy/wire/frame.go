@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Type is a frame type.
@@ -50,17 +52,15 @@ type Side uint8
 const (
 	FromClient Side = iota + 1 // the bridge page, on the app's behalf
 	FromRelay                  // the relay
+	numSides
 )
 
-func (s Side) String() string {
-	switch s {
-	case FromClient:
-		return "client"
-	case FromRelay:
-		return "relay"
-	}
-	return "unknown"
-}
+var sideNames = [...]string{FromClient: "client", FromRelay: "relay"}
+
+// One name per Side: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(sideNames)-int(numSides)]
+
+func (s Side) String() string { return enum.Name(sideNames[:], s) }
 
 // Errors returned by this package. Each protocol error kills the session
 // that received it.
