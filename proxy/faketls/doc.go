@@ -46,6 +46,13 @@
 // the client's plaintext through the engine's proxy.ClientConn. [Conn] wraps
 // a net.Conn for test clients and load generators only.
 //
+// # Fingerprint
+//
+// [ComputeJA4] fingerprints any ClientHello, authenticated or not, with
+// FoxIO's JA4 ("t13d1516h2_8daaf6152771_e5627efa2ab1"): which TLS library
+// built it, so an operator sees which clients reach the proxy, and a block
+// aimed at one client build shows up as that fingerprint failing.
+//
 // The client side ([BuildClientHello], [ReadServerFlight],
 // [VerifyServerFlight]) exists for the test kit and the load generator.
 //
