@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakecore"
 	"github.com/mtproxy/mtproxy/testkit/fakemiddle"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
 const middleTag = "0123456789abcdeffedcba9876543210"

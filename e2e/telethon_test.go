@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
 // python is the interpreter the Debian python3-telethon package serves.

@@ -15,8 +15,8 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/framing"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
 // acceptor is a tiny proxy-side peer for testing the client without the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/framing"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 var (

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/framing"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 // Packet is one message from the proxy: a packet, or a quick-ACK token.

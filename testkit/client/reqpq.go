@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 // ReqPQ sends req_pq_multi with a fresh nonce and waits for the resPQ,

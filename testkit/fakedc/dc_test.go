@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
 )
 
 func TestRejectAfterHeader(t *testing.T) {

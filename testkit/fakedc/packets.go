@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 // QuickAckToken returns the quick-ACK token the DC sends for a packet that

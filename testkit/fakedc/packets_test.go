@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 func TestReqPQAnsweredOnEveryTransport(t *testing.T) {

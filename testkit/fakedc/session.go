@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 // session is one connection after its header: the decrypting reader, the

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
-	"github.com/mtproxy/mtproxy/testkit/mtproto"
+	"github.com/mtproxy/mtproxy/proxy/mtproto"
 )
 
 // Mode switches failure behaviours on for connections accepted from then on.

@@ -1,11 +1,15 @@
-// Package mtproto holds the few MTProto TL pieces the test kit needs to prove
-// that bytes crossed a proxy in both directions: the unencrypted message
-// envelope, req_pq_multi, resPQ and req_DH_params, and message ids.
+// Package mtproto holds the few MTProto TL pieces that prove bytes crossed
+// to Telegram and back: the unencrypted message envelope, req_pq_multi,
+// resPQ and req_DH_params, and message ids.
 //
-// Its place in the test pipeline:
+// The proxy's DC probe (health/dcprobe) sends req_pq_multi with a fresh
+// nonce and accepts a DC as up only when a resPQ carrying that nonce comes
+// back: a TCP connect alone proves nothing on a network that accepts every
+// connection. The test kit uses the same pieces to check a proxy relays
+// both ways:
 //
-//	test client / Telethon ──req_pq_multi──► proxy ──► fake DC
-//	test client / Telethon ◄──resPQ───────── proxy ◄── fake DC
+//	DC probe / test client / Telethon ──req_pq_multi──► (proxy) ──► DC / fake DC
+//	DC probe / test client / Telethon ◄──resPQ───────── (proxy) ◄── DC / fake DC
 //	Telethon ──req_DH_params (340 bytes)───► proxy ──► fake DC records it
 //
 // An unencrypted message (https://core.telegram.org/mtproto/description) is
