@@ -27,9 +27,10 @@ func catalogue() map[string]int {
 		"mtproxy_fronting_connections_total":               6 * 4,   // frontable failures x results
 		"mtproxy_fronting_traffic_bytes_total":             2,       // direction
 		"mtproxy_upstream_up":                              13,      // dc
-		"mtproxy_upstream_probes_total":                    13 * 5,  // dc x dial results
+		"mtproxy_upstream_probes_total":                    13 * 8,  // dc x results
 		"mtproxy_upstream_probe_connect_seconds":           13,      //
-		"mtproxy_upstream_dials_total":                     13 * 5,  //
+		"mtproxy_upstream_probe_rtt_seconds":               13,      //
+		"mtproxy_upstream_dials_total":                     13 * 8,  //
 		"mtproxy_upstream_dial_duration_seconds":           13,      //
 		"mtproxy_upstream_connections_active":              13,      //
 		"mtproxy_upstream_targets_declared":                1,       //

@@ -109,11 +109,12 @@ func (c *collector) upstream(e emitter, s *Snapshot) {
 	for _, x := range s.DCs {
 		up := x.Probed && x.Health.Up
 		e.gauge(d.upUp, b2f(up), x.Label)
-		connect := 0.0
+		connect, rtt := 0.0, 0.0
 		if up {
-			connect = x.Health.ConnectTime.Seconds()
+			connect, rtt = x.Health.ConnectTime.Seconds(), x.Health.RTT.Seconds()
 		}
 		e.gauge(d.upProbeConnect, connect, x.Label)
+		e.gauge(d.upProbeRTT, rtt, x.Label)
 		for r := range dc.NumResults {
 			res := dc.Result(r).String()
 			e.counter(d.upProbes, x.Probes[r], x.Label, res)

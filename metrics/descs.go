@@ -10,7 +10,8 @@ type descs struct {
 	clientHandshakes, clientTraffic                           *prometheus.Desc
 	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
 	frontingConns, frontingTraffic                            *prometheus.Desc
-	upUp, upProbes, upProbeConnect, upDials, upActive         *prometheus.Desc
+	upUp, upProbes, upProbeConnect, upProbeRTT, upDials       *prometheus.Desc
+	upActive                                                  *prometheus.Desc
 	targetsDeclared, targetsReady, targetsActive              *prometheus.Desc
 	midConns, midHandshakes, midDisconnects, midRPCBytes      *prometheus.Desc
 	midRPCFrames, midQueries, midResponses, midAcks           *prometheus.Desc
@@ -39,9 +40,10 @@ func newDescs() *descs {
 		frontingConns:   d("fronting_connections_total", "Failed handshakes spliced to the fronting host (or drained), by cause and outcome.", "reason", "result"),
 		frontingTraffic: d("fronting_traffic_bytes_total", "Bytes spliced between failed clients and the fronting host, by direction.", "direction"),
 
-		upUp:           d("upstream_up", "1 when the last probe round reached at least one address of the DC.", "dc"),
-		upProbes:       d("upstream_probes_total", "Probe connect attempts to DC addresses, by result.", "dc", "result"),
-		upProbeConnect: d("upstream_probe_connect_seconds", "Fastest connect time of the DC's last probe round (0 when down).", "dc"),
+		upUp:           d("upstream_up", "1 when an address of the DC answered the last probe round at the protocol level (MTProto resPQ, or the middle proxy's RPC handshake).", "dc"),
+		upProbes:       d("upstream_probes_total", "Probes of DC addresses, by outcome.", "dc", "result"),
+		upProbeConnect: d("upstream_probe_connect_seconds", "Fastest TCP connect of the DC's addresses that answered the last probe round (0 when down).", "dc"),
+		upProbeRTT:     d("upstream_probe_rtt_seconds", "Fastest protocol round trip of the DC's last probe round (0 when down).", "dc"),
 		upDials:        d("upstream_dials_total", "Dials to Telegram made for clients, by DC and result.", "dc", "result"),
 		upActive:       d("upstream_connections_active", "Authenticated client connections assigned to the DC now.", "dc"),
 
@@ -80,7 +82,7 @@ func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
 		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
-		d.upUp, d.upProbes, d.upProbeConnect, d.upDials, d.upActive,
+		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
 		d.midConns, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
 		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
@@ -60,17 +61,19 @@ func populated(t testing.TB, mode Mode) (*Metrics, *Snapshot) {
 	m.UpstreamDial(ctx, direct.DialEvent{DC: 2, Result: dc.Timeout, Duration: 10 * time.Second})
 	m.UpstreamDial(ctx, direct.DialEvent{DC: -2, Result: dc.OK, Duration: 20 * time.Millisecond})
 	for _, id := range []int{1, 2, 3, 4, 5} {
-		m.Probed(id, netip.AddrPort{}, dc.OK, time.Millisecond)
+		m.Probed(id, dcprobe.Outcome{Result: dc.OK, Connect: time.Millisecond, RTT: 2 * time.Millisecond})
 	}
-	m.Probed(203, netip.AddrPort{}, dc.Refused, time.Millisecond)
+	m.Probed(203, dcprobe.Outcome{Result: dc.Refused})
+	m.Probed(4, dcprobe.Outcome{Result: dc.NotMTProto, Answer: dcprobe.AnswerHTTP})
 
-	prober := &proberDouble{health: map[int]dc.Health{
-		1:   {Up: true, ConnectTime: 12 * time.Millisecond, Addrs: 2, Answered: 2},
-		2:   {Up: true, ConnectTime: 25 * time.Millisecond, Addrs: 3, Answered: 3},
-		3:   {Up: true, ConnectTime: 150 * time.Millisecond, Addrs: 2, Answered: 1},
-		4:   {Up: false, Addrs: 2, Failures: 3},
-		5:   {Up: true, ConnectTime: 180 * time.Millisecond, Addrs: 2, Answered: 2},
-		203: {Up: false, Addrs: 2, Failures: 1},
+	prober := &proberDouble{health: map[int]dcprobe.Health{
+		1: {Up: true, ConnectTime: 12 * time.Millisecond, RTT: 30 * time.Millisecond, Addrs: 2, Answered: 2},
+		2: {Up: true, ConnectTime: 25 * time.Millisecond, RTT: 52 * time.Millisecond, Addrs: 3, Answered: 3},
+		3: {Up: true, ConnectTime: 150 * time.Millisecond, RTT: 301 * time.Millisecond, Addrs: 2, Answered: 1},
+		4: {Up: false, Addrs: 2, Failures: 3,
+			Reason: dcprobe.Outcome{Result: dc.NotMTProto, Answer: dcprobe.AnswerHTTP}},
+		5:   {Up: true, ConnectTime: 180 * time.Millisecond, RTT: 360 * time.Millisecond, Addrs: 2, Answered: 2},
+		203: {Up: false, Addrs: 2, Failures: 1, Reason: dcprobe.Outcome{Result: dc.Refused}},
 	}}
 	m.SetProber(prober)
 	m.SetProxy(proxyDouble{max: 120000, bufs: proxy.BufferStats{Size: 16389, InUse: 4, Allocated: 10}})

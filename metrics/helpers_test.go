@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
-	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -39,10 +39,10 @@ type proxyDouble struct {
 func (p proxyDouble) MaxConnections() int            { return p.max }
 func (p proxyDouble) BufferStats() proxy.BufferStats { return p.bufs }
 
-type proberDouble struct{ health map[int]dc.Health }
+type proberDouble struct{ health map[int]dcprobe.Health }
 
-func (p *proberDouble) Snapshot() map[int]dc.Health {
-	out := make(map[int]dc.Health, len(p.health))
+func (p *proberDouble) Snapshot() map[int]dcprobe.Health {
+	out := make(map[int]dcprobe.Health, len(p.health))
 	for k, v := range p.health {
 		out[k] = v
 	}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"sync/atomic"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
@@ -17,9 +18,9 @@ type ProxySource interface {
 }
 
 // ProberSource is what the metrics pull from the DC prober at scrape time;
-// *dc.Prober implements it.
+// *dcprobe.Prober implements it.
 type ProberSource interface {
-	Snapshot() map[int]dc.Health
+	Snapshot() map[int]dcprobe.Health
 }
 
 // Metrics is the proxy's single source of numbers. It implements the
@@ -101,7 +102,8 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) SetProxy(p ProxySource) { m.proxy.Store(&proxySource{p}) }
 
 // SetProber registers the DC prober, whose last round gives mtproxy_upstream_up,
-// the probe connect times, the ready targets and part of readiness.
+// the probe connect and round-trip times, the ready targets and part of
+// readiness.
 func (m *Metrics) SetProber(p ProberSource) { m.prober.Store(&proberSource{p}) }
 
 // SetNAT records the outcome of address detection (mtproxy_nat_state).

@@ -3,32 +3,32 @@ package metrics
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"sync/atomic"
-	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )
 
 var (
-	_ dc.ProbeObserver   = (*Metrics)(nil)
+	_ dcprobe.Observer   = (*Metrics)(nil)
 	_ clockskew.Observer = (*Metrics)(nil)
 	_ netinfo.Observer   = (*Metrics)(nil)
 )
 
-// Probed counts one probe of one DC address. The DC's state comes from the
-// prober itself at scrape time (see [Metrics.SetProber]).
-func (m *Metrics) Probed(id int, _ netip.AddrPort, res dc.Result, _ time.Duration) {
-	if int(res) < dc.NumResults {
-		m.probes[m.dcs.index(id)*dc.NumResults+int(res)].Add(1)
+// Probed counts one probe of one DC address by its outcome's class. The
+// DC's state comes from the prober itself at scrape time (see
+// [Metrics.SetProber]).
+func (m *Metrics) Probed(id int, o dcprobe.Outcome) {
+	if int(o.Result) < dc.NumResults {
+		m.probes[m.dcs.index(id)*dc.NumResults+int(o.Result)].Add(1)
 	}
 }
 
-// StateChanged is part of dc.ProbeObserver; the state itself is read from
+// StateChanged is part of dcprobe.Observer; the state itself is read from
 // the prober's snapshot, so there is nothing to count.
-func (m *Metrics) StateChanged(int, bool, dc.Health) {}
+func (m *Metrics) StateChanged(int, bool, dcprobe.Health) {}
 
 // The clock-skew sources, as indexes.
 const (

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -9,7 +10,8 @@ import (
 // s does not meet; it is empty when the proxy is ready:
 //
 //   - the client listener accepts connections;
-//   - the DC prober's last round reached at least one DC;
+//   - in the DC prober's last round at least one DC answered at the
+//     protocol level (a TCP connect is not enough);
 //   - in middle mode, Telegram's config is loaded and at least one middle
 //     proxy has a ready RPC connection.
 func (s *Snapshot) NotReady() []string {
@@ -23,7 +25,7 @@ func (s *Snapshot) NotReady() []string {
 	case s.Probe.DCs == 0:
 		out = append(out, "telegram: no DC probe round has completed yet")
 	case s.Probe.Up == 0:
-		out = append(out, fmt.Sprintf("telegram: none of the %d probed DCs is reachable", s.Probe.DCs))
+		out = append(out, fmt.Sprintf("telegram: none of the %d probed DCs answers%s", s.Probe.DCs, s.downReasons()))
 	}
 	if s.Mode != ModeMiddle {
 		return out
@@ -35,4 +37,24 @@ func (s *Snapshot) NotReady() []string {
 			s.Middle.DeclaredTargets, s.Taken.Sub(s.Middle.Config.LoadedAt).Round(time.Second)))
 	}
 	return out
+}
+
+// maxReasons bounds the DCs whose reason a not-ready line names.
+const maxReasons = 3
+
+// downReasons names why the first probed DCs are down: ": dc 1 (reset:
+// ...), dc 2 (...)".
+func (s *Snapshot) downReasons() string {
+	var parts []string
+	for _, d := range s.DCs {
+		if !d.Known || !d.Probed || d.HealthDC != d.ID || d.Health.Up || !d.Health.Reason.Addr.IsValid() || len(parts) == maxReasons {
+			continue
+		}
+		r := d.Health.Reason
+		parts = append(parts, fmt.Sprintf("dc %d %s: %s", d.ID, r.Result, r.Describe()))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, "; ")
 }

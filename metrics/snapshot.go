@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
@@ -114,7 +115,7 @@ func (m *Metrics) fillMiddle(s *Snapshot) {
 // fillDCs fills the per-label counters, the prober's health (mirrored for
 // media DCs and "other", see DCStats.Probed) and the middle pools.
 func (m *Metrics) fillDCs(s *Snapshot) {
-	var health map[int]dc.Health
+	var health map[int]dcprobe.Health
 	if p := m.prober.Load(); p != nil {
 		s.Probe.Wired = true
 		health = p.Snapshot()

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
@@ -105,7 +106,7 @@ type DCStats struct {
 	// own, the default DC for "other".
 	Probed   bool
 	HealthDC int
-	Health   dc.Health
+	Health   dcprobe.Health
 	// Probes counts probe attempts of this DC's addresses by result.
 	Probes [dc.NumResults]uint64
 	// Dials counts dials for clients by result.

@@ -43,12 +43,14 @@ func extras(t *tsv, s *Snapshot) {
 		k := "dc_" + d.Label + "_"
 		up := d.Probed && d.Health.Up
 		t.i(k+"up", b2i(up))
-		var ms int64
+		var ms, rtt int64
 		if up {
-			ms = d.Health.ConnectTime.Milliseconds()
+			ms, rtt = d.Health.ConnectTime.Milliseconds(), d.Health.RTT.Milliseconds()
 		}
 		t.i(k+"connect_ms", ms)
+		t.i(k+"rtt_ms", rtt)
 		t.i(k+"probe_failures", int64(d.Health.Failures))
+		t.s(k+"probe_result", probeResult(d))
 		t.i(k+"connections", d.Active)
 		t.u(k+"bytes_from_client", d.Traffic.FromClient)
 		t.u(k+"bytes_to_client", d.Traffic.ToClient)
@@ -114,4 +116,16 @@ func middleExtras(t *tsv, s *Snapshot) {
 			t.u("telegram_"+middle.File(f).String()+"_refreshes_"+middle.RefreshResult(r).String(), v)
 		}
 	}
+}
+
+// probeResult is the class of a DC's last probe round: "ok" when up, the
+// outcome that explains it when down, "unknown" before the first round.
+func probeResult(d DCStats) string {
+	switch {
+	case !d.Probed:
+		return "unknown"
+	case d.Health.Up:
+		return "ok"
+	}
+	return d.Health.Reason.Result.String()
 }

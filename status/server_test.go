@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
@@ -72,10 +73,10 @@ func fetch(t *testing.T, method, url string, hdr ...string) (int, string, string
 // prober is a metrics.ProberSource double.
 type prober struct {
 	mu     sync.Mutex
-	health map[int]dc.Health
+	health map[int]dcprobe.Health
 }
 
-func (p *prober) Snapshot() map[int]dc.Health {
+func (p *prober) Snapshot() map[int]dcprobe.Health {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.health
@@ -152,15 +153,16 @@ func TestReadyz(t *testing.T) {
 		body != "client listener: not accepting connections\ntelegram: the DC prober is not running\n" {
 		t.Errorf("/readyz before start: %d %q", code, body)
 	}
-	p := &prober{health: map[int]dc.Health{2: {Up: false}}}
+	p := &prober{health: map[int]dcprobe.Health{2: {Up: false, Reason: dcprobe.Outcome{
+		Addr: netip.MustParseAddrPort("127.0.0.1:4002"), Result: dc.NotMTProto, Answer: dcprobe.AnswerHTTP}}}}
 	m.SetProber(p)
 	listening.Store(true)
 	if code, _, body := fetch(t, http.MethodGet, base+"/readyz"); code != http.StatusServiceUnavailable ||
-		body != "telegram: none of the 1 probed DCs is reachable\n" {
+		body != "telegram: none of the 1 probed DCs answers: dc 2 not_mtproto: TCP connects but the peer is not Telegram: it answered HTTP (interceptor or captive portal)\n" {
 		t.Errorf("/readyz with DC 2 down: %d %q", code, body)
 	}
 	p.mu.Lock()
-	p.health = map[int]dc.Health{2: {Up: true}, 4: {Up: false}}
+	p.health = map[int]dcprobe.Health{2: {Up: true}, 4: {Up: false}}
 	p.mu.Unlock()
 	if code, _, body := fetch(t, http.MethodGet, base+"/readyz"); code != http.StatusOK || body != "ready\n" {
 		t.Errorf("/readyz with DC 2 up: %d %q", code, body)

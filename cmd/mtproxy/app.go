@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
@@ -34,7 +35,7 @@ type app struct {
 	nat       netinfo.Result
 	middle    *middle.Middle // nil in direct mode
 	proxy     *proxy.Proxy
-	prober    *dc.Prober
+	prober    *dcprobe.Prober
 	clock     *clockskew.Monitor
 	ln        net.Listener
 	httpLn    net.Listener
@@ -90,10 +91,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 			a.closeUpstream()
 		}
 	}()
-	a.prober = &dc.Prober{
+	a.prober = &dcprobe.Prober{
 		Targets:  targets,
+		Method:   a.probeMethod(min(cfg.DialTimeout, dcprobe.DefaultTimeout)),
 		Interval: cfg.DCProbeInterval,
-		Dialer:   &dc.Dialer{Timeout: min(cfg.DialTimeout, 5*time.Second)},
 		Observer: probeFanout{&probeLog{log: log}, a.metrics},
 	}
 	a.metrics.SetProber(a.prober)

@@ -1,23 +1,20 @@
 package main
 
 import (
-	"net/netip"
-	"time"
-
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
-	"github.com/mtproxy/mtproxy/proxy/dc"
 )
 
 // probeFanout hands the prober's findings to the metrics and the log.
-type probeFanout []dc.ProbeObserver
+type probeFanout []dcprobe.Observer
 
-func (f probeFanout) Probed(id int, addr netip.AddrPort, res dc.Result, took time.Duration) {
-	for _, o := range f {
-		o.Probed(id, addr, res, took)
+func (f probeFanout) Probed(id int, o dcprobe.Outcome) {
+	for _, x := range f {
+		x.Probed(id, o)
 	}
 }
 
-func (f probeFanout) StateChanged(id int, up bool, h dc.Health) {
+func (f probeFanout) StateChanged(id int, up bool, h dcprobe.Health) {
 	for _, o := range f {
 		o.StateChanged(id, up, h)
 	}

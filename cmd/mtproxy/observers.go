@@ -1,28 +1,29 @@
 package main
 
 import (
-	"net/netip"
-	"time"
-
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
-	"github.com/mtproxy/mtproxy/proxy/dc"
 	"go.uber.org/zap"
 )
 
-// probeLog logs DC state changes found by the prober.
+// probeLog logs DC state changes found by the prober, a DC going down
+// with the reason ("TCP connects but the peer is not Telegram: it
+// answered HTTP").
 type probeLog struct {
 	log *zap.Logger
 }
 
-func (p *probeLog) Probed(int, netip.AddrPort, dc.Result, time.Duration) {}
+func (p *probeLog) Probed(int, dcprobe.Outcome) {}
 
-func (p *probeLog) StateChanged(id int, up bool, h dc.Health) {
+func (p *probeLog) StateChanged(id int, up bool, h dcprobe.Health) {
 	if up {
-		p.log.Info("DC reachable", zap.Int("dc", id), zap.Duration("connect", h.ConnectTime),
+		p.log.Info("DC answers", zap.Int("dc", id), zap.Duration("rtt", h.RTT), zap.Duration("connect", h.ConnectTime),
 			zap.Int("answered", h.Answered), zap.Int("addrs", h.Addrs))
 		return
 	}
-	p.log.Warn("DC unreachable", zap.Int("dc", id), zap.Int("addrs", h.Addrs), zap.Error(h.LastError))
+	r := h.Reason
+	p.log.Warn("DC does not answer", zap.Int("dc", id), zap.Int("addrs", h.Addrs), zap.Stringer("result", r.Result),
+		zap.String("reason", r.Describe()), zap.Stringer("addr", r.Addr), zap.NamedError("cause", r.Err))
 }
 
 // skewLog logs clock skew: a warning above 2 s, an error above 5 s, since

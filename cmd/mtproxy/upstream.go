@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
@@ -56,6 +57,16 @@ func (a *app) newUpstream(ctx context.Context, table *dc.Table, prefer dc.Prefer
 	a.middle = m
 	a.metrics.SetMiddle(m)
 	return m, m.Targets, nil
+}
+
+// probeMethod is the prober's exchange: the MTProto req_pq_multi in direct
+// mode, the RPC handshake with the proxy's own secret and addresses in
+// middle mode.
+func (a *app) probeMethod(timeout time.Duration) dcprobe.Method {
+	if a.middle != nil {
+		return &dcprobe.RPC{Timeout: timeout, Params: a.middle.HandshakeParams}
+	}
+	return &dcprobe.MTProto{Timeout: timeout}
 }
 
 // directTargets is what the prober measures in direct mode: the main DCs'

@@ -14,16 +14,22 @@ import (
 	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
-// Result is how one dial attempt ended: a closed set, used as a metric label.
+// Result is how one exchange with a Telegram address ended: a closed set,
+// used as a metric label. A dial ends in OK or one of the connect
+// failures; a probe or a client's connection, which wait for Telegram's
+// answer, may also end in Reset, NoAnswer or NotMTProto.
 type Result uint8
 
-// Dial results.
+// Results.
 const (
-	OK          Result = iota
-	Timeout            // no answer within the dial timeout
-	Refused            // connection refused or reset
-	Unreachable        // no route, network down, address family unavailable
-	Failed             // anything else, including a failed upstream handshake
+	OK          Result = iota // connected (and, where an answer is awaited, answered)
+	Refused                   // connection refused
+	Timeout                   // no TCP connection within the timeout
+	Reset                     // connected, then closed or reset before any answer
+	NoAnswer                  // connected, then nothing came back in time
+	NotMTProto                // bytes came back that are not Telegram's answer
+	Unreachable               // no route, network down, address family unavailable
+	Failed                    // anything else
 	numResults
 )
 
@@ -32,8 +38,11 @@ const NumResults = int(numResults)
 
 var resultNames = [...]string{
 	OK:          "ok",
-	Timeout:     "timeout",
 	Refused:     "refused",
+	Timeout:     "timeout",
+	Reset:       "reset",
+	NoAnswer:    "no_answer",
+	NotMTProto:  "not_mtproto",
 	Unreachable: "unreachable",
 	Failed:      "error",
 }
@@ -44,6 +53,12 @@ var _ = [1]struct{}{}[len(resultNames)-int(numResults)]
 // String returns the Result's name.
 func (r Result) String() string { return enum.Name(resultNames[:], r) }
 
+// Connected reports whether the TCP connection was established: the
+// result is OK or says what the peer did afterwards.
+func (r Result) Connected() bool {
+	return r == OK || r == Reset || r == NoAnswer || r == NotMTProto
+}
+
 // Classify maps a dial error to its Result.
 func Classify(err error) Result {
 	switch {
@@ -51,8 +66,10 @@ func Classify(err error) Result {
 		return OK
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return Timeout
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return Reset
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EAFNOSUPPORT),
 		errors.Is(err, syscall.EADDRNOTAVAIL):

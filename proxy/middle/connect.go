@@ -27,7 +27,7 @@ func (p *pool) connect(ctx context.Context, t *target) (*established, HandshakeR
 	est, dial, herr := m.dialTarget(ctx, t.addr)
 	ev := HandshakeEvent{DC: dcID, Target: t.addr, Result: HandshakeOK, Dial: dial, Duration: time.Since(start)}
 	if herr != nil {
-		ev.Result, ev.Err = herr.result, herr.err
+		ev.Result, ev.Err = herr.Result, herr.Err
 	} else {
 		ev.Checksum = est.checksum
 		span.SetAttributes(attribute.String("mtproxy.middle.checksum", est.checksum.String()),
@@ -35,7 +35,7 @@ func (p *pool) connect(ctx context.Context, t *target) (*established, HandshakeR
 	}
 	span.SetAttributes(attribute.String("mtproxy.middle.handshake.result", ev.Result.String()))
 	if herr != nil {
-		span.RecordError(herr.err)
+		span.RecordError(herr.Err)
 		span.SetStatus(codes.Error, ev.Result.String())
 	}
 	m.obs.Handshake(ctx, ev)

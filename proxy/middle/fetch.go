@@ -16,50 +16,58 @@ import (
 // than 200, an oversized body.
 var ErrFetch = errors.New("middle: download failed")
 
-// fetched is one downloaded file with the HTTP facts of its response.
-type fetched struct {
-	body   []byte
-	status int
+// Download is one fetched Telegram file with the HTTP facts of its
+// response.
+type Download struct {
+	// Body is the file; nil on failure.
+	Body []byte
+	// Status is the HTTP status, 0 when no response arrived.
+	Status int
+	// Date is the response's Date header, "" when absent.
+	Date string
+	// Sent is when the request was sent, Received when the response's
+	// headers arrived (by the caller's clock; zero without a response).
+	Sent, Received time.Time
 }
 
-// fetch downloads url, reading at most limit bytes, and reports the
-// response's Date header to obs. The request is bounded by ctx and by the
-// client's own timeout.
-func fetch(ctx context.Context, client *http.Client, url string, limit int, now func() time.Time,
-	onDate func(header string, sent, received time.Time)) (fetched, error) {
+// Fetch downloads url (getProxySecret or getProxyConfig), reading at most
+// limit bytes. The request is bounded by ctx and by the client's own
+// timeout. Errors wrap ErrFetch: transport errors, a status other than
+// 200, an empty or oversized body. It is the one download of Telegram's
+// files, used by the refresher and the doctor.
+func Fetch(ctx context.Context, client *http.Client, url string, limit int, now func() time.Time) (Download, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return fetched{}, fmt.Errorf("%w: %w", ErrFetch, err)
+		return Download{}, fmt.Errorf("%w: %w", ErrFetch, err)
 	}
 	req.Header.Set("Accept", "*/*")
-	sent := now()
+	d := Download{Sent: now()}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fetched{}, fmt.Errorf("%w: %w", ErrFetch, err)
+		return d, fmt.Errorf("%w: %w", ErrFetch, err)
 	}
 	defer resp.Body.Close()
-	onDate(resp.Header.Get("Date"), sent, now())
-	f := fetched{status: resp.StatusCode}
+	d.Received, d.Status, d.Date = now(), resp.StatusCode, resp.Header.Get("Date")
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return f, fmt.Errorf("%w: HTTP status %s", ErrFetch, resp.Status)
+		return d, fmt.Errorf("%w: HTTP status %s", ErrFetch, resp.Status)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
-		return f, fmt.Errorf("%w: reading the body: %w", ErrFetch, err)
+		return d, fmt.Errorf("%w: reading the body: %w", ErrFetch, err)
 	}
 	if len(b) > limit {
-		return f, fmt.Errorf("%w: body larger than %d bytes", ErrFetch, limit)
+		return d, fmt.Errorf("%w: body larger than %d bytes", ErrFetch, limit)
 	}
 	if len(b) == 0 {
-		return f, fmt.Errorf("%w: empty body", ErrFetch)
+		return d, fmt.Errorf("%w: empty body", ErrFetch)
 	}
-	f.body = b
-	return f, nil
+	d.Body = b
+	return d, nil
 }
 
-// readCache reads a cache file of at most limit bytes.
-func readCache(path string, limit int) ([]byte, error) {
+// ReadCache reads a cache file of at most limit bytes.
+func ReadCache(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

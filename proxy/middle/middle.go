@@ -243,6 +243,7 @@ func dcStats(targets []TargetStats, byDC map[int][]netip.AddrPort) []DCStats {
 			if t := idx[a]; t != nil {
 				d.Ready += t.Ready
 				d.Connecting += t.Connecting
+				d.RTT = minRTT(d.RTT, t.RTT)
 				if t.Ready > 0 {
 					d.ReadyTargets++
 				}

@@ -59,3 +59,23 @@ func TestSilentMiddleProxyDropped(t *testing.T) {
 	r.waitTargets(1)
 	echo(t, r.dial(client.Intermediate, 2), 2, 64)
 }
+
+// Our RPC_PINGs time the round trip of live connections, also while they
+// carry traffic; the stats report it per target and per DC.
+func TestPingMeasuresRTT(t *testing.T) {
+	r := newRig(t, rigOpts{opts: func(o *Options) {
+		o.MinConnections, o.MaxConnections = 1, 1
+		o.PingInterval = 20 * time.Millisecond
+	}})
+	c := r.dial(client.Padded, 2)
+	eventually(t, "a measured round trip", 30*time.Second, func() bool {
+		echo(t, c, 1, 64) // traffic does not hold the pings back
+		st := r.m.Stats()
+		for _, d := range st.DCs {
+			if d.DC == 2 && d.RTT > 0 {
+				return len(st.Targets) == 1 && st.Targets[0].RTT > 0 && st.Targets[0].RTT <= d.RTT
+			}
+		}
+		return false
+	})
+}

@@ -75,26 +75,25 @@ func (m *Middle) load(ctx context.Context, f File, startup bool) (RefreshEvent, 
 		))
 	defer span.End()
 
-	got, err := fetch(ctx, m.o.HTTPClient, src, limit, m.o.Now, func(h string, sent, recv time.Time) {
-		m.obs.HTTPDate(DateEvent{File: f, Header: h, Sent: sent, Received: recv})
-	})
-	if got.status != 0 {
-		span.SetAttributes(attribute.Int("http.response.status_code", got.status))
+	got, err := Fetch(ctx, m.o.HTTPClient, src, limit, m.o.Now)
+	if got.Status != 0 {
+		m.obs.HTTPDate(DateEvent{File: f, Header: got.Date, Sent: got.Sent, Received: got.Received})
+		span.SetAttributes(attribute.Int("http.response.status_code", got.Status))
 	}
 	res := RefreshFetchFailed
 	var p parsed
 	if err == nil {
-		p, res, err = m.parse(f, got.body)
-		if res == RefreshOK && m.files.unchanged(f, got.body) {
+		p, res, err = m.parse(f, got.Body)
+		if res == RefreshOK && m.files.unchanged(f, got.Body) {
 			res = RefreshUnchanged
 		}
 	}
 	now := m.o.Now()
 	m.files.record(f, res, now)
 	if res == RefreshOK {
-		m.put(f, p, got.body, SourceFetched, now)
+		m.put(f, p, got.Body, SourceFetched, now)
 		if cache != "" {
-			if werr := writeCache(cache, got.body, 0o600); werr != nil {
+			if werr := writeCache(cache, got.Body, 0o600); werr != nil {
 				m.log.Warn("cannot update the cache of Telegram's file", zap.Stringer("file", f),
 					zap.String("path", cache), zap.Error(werr))
 			}
@@ -126,7 +125,7 @@ func (m *Middle) loadCache(f File, cache string, limit int, now time.Time) *File
 	if cache == "" {
 		return &FileError{File: f, CacheErr: errNoCache}
 	}
-	raw, err := readCache(cache, limit)
+	raw, err := ReadCache(cache, limit)
 	if err == nil {
 		var p parsed
 		if p, _, err = m.parse(f, raw); err == nil {

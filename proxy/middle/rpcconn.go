@@ -42,6 +42,12 @@ type rpcConn struct {
 	nclients atomic.Int32
 
 	frames atomic.Uint64 // frames read, for the keeper's silence check
+	// pingOut is the id of our RPC_PING awaiting its RPC_PONG (0: none),
+	// sent at pingAt (unix nanoseconds); rtt is the latest round trip
+	// measured that way (0: none yet).
+	pingOut atomic.Uint64
+	pingAt  atomic.Int64
+	rtt     atomic.Int64
 	ctl    chan ctlMsg
 	done   chan struct{}
 	once   sync.Once

@@ -74,7 +74,11 @@ func (c *rpcConn) route(msg *rpc.ServerMessage) {
 		default: // the keeper is far behind; the middle proxy will ping again
 		}
 	case rpc.TypePong:
-		// Reading it was the point: c.frames moved.
+		// Reading it moved c.frames; the answer to our ping times the
+		// connection's round trip.
+		if id := msg.PingID; id != 0 && c.pingOut.CompareAndSwap(id, 0) {
+			c.rtt.Store(max(time.Now().UnixNano()-c.pingAt.Load(), 1))
+		}
 	}
 }
 
@@ -95,15 +99,17 @@ func readCloseReason(err error) CloseReason {
 	return CloseReadError
 }
 
-// keeper sends control messages in batches and closes the connection when
-// the middle proxy falls silent: after PingInterval without a frame it
-// sends RPC_PING, after PingTimeout it gives up.
+// keeper sends control messages in batches, sends an RPC_PING every
+// PingInterval (its RPC_PONG times the round trip, see RTT; after silence
+// it is also what keeps the connection alive), and closes the connection
+// when the middle proxy falls silent for PingTimeout.
 func (c *rpcConn) keeper() {
 	o := &c.m.o
 	tick := time.NewTicker(max(o.PingInterval/2, 10*time.Millisecond))
 	defer tick.Stop()
 	last, lastChange := c.frames.Load(), time.Now()
 	var pingID uint64
+	var lastPing time.Time
 	for {
 		select {
 		case <-c.done:
@@ -127,22 +133,24 @@ func (c *rpcConn) keeper() {
 		case now := <-tick.C:
 			if f := c.frames.Load(); f != last {
 				last, lastChange = f, now
-				continue
 			}
-			silent := now.Sub(lastChange)
-			switch {
-			case silent >= o.PingTimeout:
+			if now.Sub(lastChange) >= o.PingTimeout {
 				c.close(ClosePingTimeout, errSilent)
 				return
-			case silent >= o.PingInterval:
-				pingID++
-				c.wmu.Lock()
-				c.queueCtlLocked(ctlMsg{rpc.TypePing, pingID})
-				err := c.flushLocked()
-				c.wmu.Unlock()
-				if err != nil {
-					return
-				}
+			}
+			if now.Sub(lastPing) < o.PingInterval {
+				continue
+			}
+			pingID++
+			lastPing = now
+			c.pingAt.Store(time.Now().UnixNano())
+			c.pingOut.Store(pingID) // a pong lost before this one no longer counts
+			c.wmu.Lock()
+			c.queueCtlLocked(ctlMsg{rpc.TypePing, pingID})
+			err := c.flushLocked()
+			c.wmu.Unlock()
+			if err != nil {
+				return
 			}
 		}
 	}

@@ -89,6 +89,9 @@ type TargetStats struct {
 	Retired bool
 	// Failures counts consecutive failed attempts (the backoff exponent).
 	Failures int
+	// RTT is the fastest latest RPC_PING round trip of its ready
+	// connections (0 before any pong).
+	RTT time.Duration
 }
 
 // DCStats summarises the pool of one DC.
@@ -99,6 +102,9 @@ type DCStats struct {
 	Targets, ReadyTargets int
 	// Ready and Connecting count RPC connections over the DC's targets.
 	Ready, Connecting int
+	// RTT is the fastest RPC_PING round trip over the DC's targets (0
+	// before any pong).
+	RTT time.Duration
 }
 
 // FileStats describes one of Telegram's files in use.

@@ -273,6 +273,14 @@ func (t *target) closeAll() {
 	}
 }
 
+// minRTT is the smaller of two round trips, 0 meaning none measured.
+func minRTT(a, b time.Duration) time.Duration {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
+}
+
 func (t *target) stats() TargetStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -280,6 +288,7 @@ func (t *target) stats() TargetStats {
 		Connecting: t.connecting, Retired: t.retired, Failures: t.failures}
 	for _, c := range t.conns {
 		s.Clients += int(c.nclients.Load())
+		s.RTT = minRTT(s.RTT, time.Duration(c.rtt.Load()))
 	}
 	return s
 }

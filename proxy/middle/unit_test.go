@@ -186,10 +186,10 @@ func TestCacheFiles(t *testing.T) {
 	if err := writeCache(p, []byte("two two"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := readCache(p, 100); err != nil || string(b) != "two two" {
+	if b, err := ReadCache(p, 100); err != nil || string(b) != "two two" {
 		t.Fatalf("readCache: %q %v", b, err)
 	}
-	if _, err := readCache(p, 3); err == nil {
+	if _, err := ReadCache(p, 3); err == nil {
 		t.Error("oversized cache accepted")
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
@@ -202,7 +202,7 @@ func TestCacheFiles(t *testing.T) {
 		if err := writeCache(p, []byte("three"), 0o600); err == nil {
 			t.Error("write into a read-only directory succeeded")
 		}
-		if b, _ := readCache(p, 100); string(b) != "two two" {
+		if b, _ := ReadCache(p, 100); string(b) != "two two" {
 			t.Errorf("failed write altered the cache: %q", b)
 		}
 		_ = os.Chmod(dir, 0o700)

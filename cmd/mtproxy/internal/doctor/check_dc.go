@@ -6,23 +6,15 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
-
-// dcAttempt is one probed address of a DC.
-type dcAttempt struct {
-	addr netip.AddrPort
-	res  dc.Result
-	took time.Duration
-}
 
 // dcRound is one prober round over every DC.
 type dcRound struct {
 	order    map[int][]netip.AddrPort // the addresses of each DC, in PREFER_IP order
-	attempts map[dcKey]dcAttempt
-	health   map[int]dc.Health
+	outcomes map[dcKey]dcprobe.Outcome
 	err      error // the round was interrupted
 }
 
@@ -31,22 +23,24 @@ type dcKey struct {
 	addr netip.AddrPort
 }
 
-// roundRecorder keeps the prober's per-address reports.
+// roundRecorder keeps the prober's per-address outcomes.
 type roundRecorder struct {
 	mu       sync.Mutex
-	attempts map[dcKey]dcAttempt
+	outcomes map[dcKey]dcprobe.Outcome
 }
 
-func (r *roundRecorder) Probed(id int, addr netip.AddrPort, res dc.Result, took time.Duration) {
+func (r *roundRecorder) Probed(id int, o dcprobe.Outcome) {
 	r.mu.Lock()
-	r.attempts[dcKey{id, addr}] = dcAttempt{addr, res, took}
+	r.outcomes[dcKey{id, o.Addr}] = o
 	r.mu.Unlock()
 }
 
-func (r *roundRecorder) StateChanged(int, bool, dc.Health) {}
+func (r *roundRecorder) StateChanged(int, bool, dcprobe.Health) {}
 
-// probeDCs connects once to every address of every DC (DC_ADDRS applied,
-// filtered and ordered by PREFER_IP), as the proxy's prober does.
+// probeDCs runs the proxy's own MTProto probe once against every address
+// of every DC (DC_ADDRS applied, filtered and ordered by PREFER_IP): a
+// req_pq_multi that must come back as a resPQ, since a network may accept
+// every TCP connection and answer none.
 func (s *session) probeDCs() dcRound {
 	prefer, err := dc.ParsePreference(string(s.cfg.PreferIP))
 	if err != nil {
@@ -59,26 +53,28 @@ func (s *session) probeDCs() dcRound {
 			order[id] = addrs
 		}
 	}
-	rec := &roundRecorder{attempts: map[dcKey]dcAttempt{}}
-	p := &dc.Prober{
-		Targets:  func() map[int][]netip.AddrPort { return order },
-		Dialer:   &dc.Dialer{Timeout: s.o.Timeout, DialContext: s.o.Dial},
+	rec := &roundRecorder{outcomes: map[dcKey]dcprobe.Outcome{}}
+	p := &dcprobe.Prober{
+		Targets: func() map[int][]netip.AddrPort { return order },
+		Method: &dcprobe.MTProto{Timeout: s.o.Timeout, Rand: s.o.Rand, Now: s.o.Now,
+			Dialer: &dc.Dialer{Timeout: s.o.Timeout, DialContext: s.o.Dial}},
 		Observer: rec,
 	}
-	h := p.Round(s.ctx)
-	round := dcRound{order: order, attempts: rec.attempts, health: h}
+	p.Round(s.ctx)
+	round := dcRound{order: order, outcomes: rec.outcomes}
 	if s.ctx.Err() != nil {
 		round.err = s.ctx.Err()
 	}
 	return round
 }
 
-// checkDC reports one DC: every address with its connect time or why it
-// failed. No answer at all fails in direct mode (clients of that DC hang
-// in "updating"). An address of the preferred family (the first in
-// PREFER_IP order) failing warns; one of the other family failing while
-// the preferred family answers is only noted, as the proxy tries that
-// family only when the preferred one fails.
+// checkDC reports one DC: every address with its class and round trip,
+// or why it failed ("TCP connects but the peer is not Telegram: it
+// answered HTTP"). No answer at all fails in direct mode (clients of that
+// DC hang in "updating"). An address of the preferred family (the first
+// in PREFER_IP order) failing warns; one of the other family failing
+// while the preferred family answers is only noted, as the proxy tries
+// that family only when the preferred one fails.
 func (s *session) checkDC(_ context.Context, id int) Result {
 	round := s.dcs()
 	if round.err != nil {
@@ -92,18 +88,18 @@ func (s *session) checkDC(_ context.Context, id int) Result {
 	var parts, fallback []string
 	answered, preferredOK, hard := 0, false, 0
 	for _, a := range addrs {
-		at, seen := round.attempts[dcKey{id, a}]
+		o, seen := round.outcomes[dcKey{id, a}]
 		var word string
 		switch {
 		case !seen:
 			word = "not probed"
-		case at.res == dc.OK:
-			parts = append(parts, a.String()+" "+fmtDur(at.took))
+		case o.Result == dc.OK:
+			parts = append(parts, fmt.Sprintf("%s ok, rtt %s", a, fmtDur(o.RTT)))
 			answered++
 			preferredOK = preferredOK || a.Addr().Is4() == preferred
 			continue
 		default:
-			word = describeDial(at.res, nil, s.o.Timeout)
+			word = o.Result.String() + ": " + o.Describe()
 		}
 		if a.Addr().Is4() == preferred {
 			parts = append(parts, a.String()+" "+word)
@@ -115,16 +111,13 @@ func (s *session) checkDC(_ context.Context, id int) Result {
 	var r Result
 	switch {
 	case answered == 0:
-		r = failf("%s", strings.Join(append(parts, fallback...), ", "))
-		if h := round.health[id]; h.LastError != nil {
-			r = r.note(fmt.Sprintf("last error: %s", oneLine(h.LastError)))
-		}
+		r = failf("%s", strings.Join(append(parts, fallback...), "; "))
 	case hard > 0 || !preferredOK:
-		r = warnf("%s", strings.Join(append(parts, fallback...), ", "))
+		r = warnf("%s", strings.Join(append(parts, fallback...), "; "))
 	default:
-		r = okf("%s", strings.Join(parts, ", "))
+		r = okf("%s", strings.Join(parts, "; "))
 		if len(fallback) > 0 {
-			r = r.note("fallback family (tried only when the preferred one fails): " + strings.Join(fallback, ", "))
+			r = r.note("fallback family (tried only when the preferred one fails): " + strings.Join(fallback, "; "))
 		}
 	}
 	if s.middle() {

@@ -93,7 +93,7 @@ func TestCheckProxyFilesBadDownload(t *testing.T) {
 
 	core.SetStatus(http.StatusForbidden)
 	s = newTestSession(t, e, testOptions(t))
-	want(t, s.checkProxyConfig(context.Background()), Fail, "HTTP 403 Forbidden")
+	want(t, s.checkProxyConfig(context.Background()), Fail, "HTTP status 403 Forbidden")
 
 	core.SetStatus(0)
 	core.Set(fakecore.PathConfig, middleConfig("127.0.0.1:8888", 2))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
 
@@ -51,7 +52,7 @@ func (s *session) checkFronting(ctx context.Context) Result {
 	d := &dc.Dialer{Timeout: s.o.Timeout, DialContext: s.o.Dial}
 	nc, used, err := d.Dial(hctx, aps, nil)
 	if err != nil {
-		return warnf("%s %s: %s; probes of the proxy get no site", via, target, describeDial(dc.Classify(err), err, s.o.Timeout))
+		return warnf("%s %s: %s; probes of the proxy get no site", via, target, dcprobe.Outcome{Result: dc.Classify(err), Err: err, Timeout: s.o.Timeout}.Describe())
 	}
 	defer nc.Close()
 	tc := tls.Client(nc, &tls.Config{ServerName: c.TLSDomain, RootCAs: s.o.TLSRoots, MinVersion: tls.VersionTLS12})

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -10,8 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
 
@@ -20,18 +22,14 @@ const maxMiddleProbes = 16
 
 // mpProbe is what one middle proxy did.
 type mpProbe struct {
-	dc      int
-	addr    netip.AddrPort
-	dial    dc.Result
-	dialErr error
-	connect time.Duration
-	tried   bool // the RPC handshake was attempted
-	hsErr   error
-	sum     rpc.Checksum
-	public  netip.AddrPort
+	dc     int
+	addr   netip.AddrPort
+	out    dcprobe.Outcome
+	tried  bool           // the RPC handshake was attempted
+	public netip.AddrPort // our address as used in the key derivation
 }
 
-func (p mpProbe) ok() bool { return p.dial == dc.OK && p.hsErr == nil }
+func (p mpProbe) ok() bool { return p.out.Result == dc.OK }
 
 // checkMiddle connects to every middle proxy of the list the proxy would
 // use and, with a proxy secret at hand, runs the RPC handshake, whose
@@ -55,9 +53,9 @@ func (s *session) checkMiddle(ctx context.Context) Result {
 	failed := map[string][]string{}
 	var publics []string
 	for _, p := range probes {
-		if p.dial == dc.OK {
+		if p.out.Result.Connected() {
 			answered++
-			lat = append(lat, p.connect)
+			lat = append(lat, p.out.Connect)
 		}
 		if p.ok() {
 			up[p.dc] = true
@@ -69,9 +67,9 @@ func (s *session) checkMiddle(ctx context.Context) Result {
 			}
 			continue
 		}
-		msg := describeDial(p.dial, p.dialErr, s.o.Timeout)
-		if p.dial == dc.OK {
-			msg = "handshake: " + hint(p.hsErr, p.public.Addr())
+		msg := p.out.Describe()
+		if p.tried && p.out.Result.Connected() || p.out.Result == dc.Failed {
+			msg = "handshake: " + hint(p.out, p.public.Addr())
 		}
 		failed[msg] = append(failed[msg], fmt.Sprintf("dc %d %s", p.dc, p.addr))
 	}
@@ -145,30 +143,54 @@ func (s *session) probeMiddle(ctx context.Context, targets map[int][]netip.AddrP
 	return probes
 }
 
+// probeOne runs the proxy's own middle-mode probe (the RPC handshake,
+// with the secret and the public address the proxy would use) against
+// one middle proxy; without a proxy secret, only a connect.
 func (s *session) probeOne(ctx context.Context, p *mpProbe, secret *rpc.ProxySecret, nat addrFacts) {
 	d := &dc.Dialer{Timeout: s.o.Timeout, DialContext: s.o.Dial}
-	var at dc.Attempt
-	nc, _, err := d.Dial(ctx, []netip.AddrPort{p.addr}, func(a dc.Attempt) { at = a })
-	p.dial, p.dialErr, p.connect = at.Result, at.Err, at.Duration
-	if err != nil {
-		if at.Addr != p.addr { // no attempt was made
-			p.dial, p.dialErr = dc.Classify(err), err
+	if secret == nil {
+		var at dc.Attempt
+		nc, _, err := d.Dial(ctx, []netip.AddrPort{p.addr}, func(a dc.Attempt) { at = a })
+		p.out = dcprobe.Outcome{Addr: p.addr, Result: dc.Classify(err), Err: err, Connect: at.Duration, Timeout: s.o.Timeout}
+		if at.Addr == p.addr {
+			p.out.Result, p.out.Err = at.Result, at.Err
+		}
+		if err == nil {
+			_ = nc.Close()
 		}
 		return
 	}
-	defer nc.Close()
-	if secret == nil {
-		return
+	m := &dcprobe.RPC{Dialer: d, Timeout: s.o.Timeout,
+		Params: func(server, local netip.AddrPort) (middle.HandshakeParams, error) {
+			p.tried = true
+			p.public = netip.AddrPortFrom(nat.public(local.Addr()), local.Port())
+			return middle.HandshakeParams{Secret: secret, Server: server, Public: p.public,
+				Now: s.o.Now(), PID: s.o.PID, Started: s.o.Now(), Rand: s.o.Rand}, nil
+		}}
+	p.out = m.Probe(ctx, p.dc, p.addr)
+}
+
+// hint explains a failed middle-proxy probe to the operator: what the
+// middle proxy's refusal says about the setup, or the probe's own words.
+func hint(o dcprobe.Outcome, public netip.Addr) string {
+	var he *middle.HandshakeError
+	if errors.As(o.Err, &he) {
+		switch he.Result {
+		case middle.HandshakeClosedBeforeNonce:
+			return "the middle proxy closed the connection at once, refusing our RPC_NONCE: an outdated proxy secret (PROXY_SECRET_FILE), or this host's clock over 30 s off"
+		case middle.HandshakeBadNonce:
+			if errors.Is(he.Err, rpc.ErrKeySelector) {
+				return "it uses another proxy secret: download getProxySecret again"
+			}
+		case middle.HandshakeClockSkew:
+			return oneLine(he.Err) + ": fix this host's clock"
+		case middle.HandshakeClosedAfterNonce, middle.HandshakeBadCrypto:
+			return fmt.Sprintf("%s: the keys disagree, so it sees us at another address than %s; behind NAT set IP (or NAT_INFO) to the public address", oneLine(he.Err), public)
+		case middle.HandshakeRefused:
+			return oneLine(he.Err)
+		}
 	}
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-	_ = nc.SetDeadline(time.Now().Add(s.o.Timeout))
-	local := netx.AddrPort(nc.LocalAddr())
-	p.public = netip.AddrPortFrom(nat.public(local.Addr()), local.Port())
-	p.tried = true
-	p.sum, p.hsErr = rpcHandshake(nc, rpcParams{
-		secret: secret, server: p.addr, public: p.public, now: s.o.Now(), pid: s.o.PID, rand: s.o.Rand,
-	})
+	return o.Result.String() + ": " + o.Describe()
 }
 
 // latencyRange is "38ms" or "38ms–120ms".
@@ -178,20 +200,4 @@ func latencyRange(ds []time.Duration) string {
 		return fmtDur(lo)
 	}
 	return fmtDur(lo) + "–" + fmtDur(hi)
-}
-
-// describeDial words a failed connect.
-func describeDial(r dc.Result, err error, timeout time.Duration) string {
-	switch r {
-	case dc.Timeout:
-		return "no answer within " + fmtDur(timeout) + " (firewall or DPI dropping?)"
-	case dc.Refused:
-		return "connection refused"
-	case dc.Unreachable:
-		return "unreachable (no route)"
-	}
-	if err != nil {
-		return "connect failed: " + oneLine(err)
-	}
-	return "connect failed"
 }

@@ -76,9 +76,9 @@ func TestCheckMiddleFailures(t *testing.T) {
 	}{
 		{"other secret", fakemiddle.Options{}, fakemiddle.ModeNormal, true, []string{"the middle proxy closed the connection at once", "an outdated proxy secret"}},
 		{"refused", fakemiddle.Options{}, fakemiddle.ModeRefuse, false, []string{"handshake: rpc: middle proxy refused the handshake"}},
-		{"silent", fakemiddle.Options{}, fakemiddle.ModeSilent, false, []string{"reading RPC_NONCE: no answer in time"}},
+		{"silent", fakemiddle.Options{}, fakemiddle.ModeSilent, false, []string{"no_answer: TCP connects but the peer accepts and stays silent"}},
 		{"closes", fakemiddle.Options{}, fakemiddle.ModeCloseOnAccept, false, []string{"the middle proxy closed the connection at once"}},
-		{"garbage", fakemiddle.Options{}, fakemiddle.ModeGarbage, false, []string{"the answer is not the middle-proxy protocol"}},
+		{"garbage", fakemiddle.Options{}, fakemiddle.ModeGarbage, false, []string{"not_mtproto: TCP connects but the peer is not Telegram"}},
 		{"clock", fakemiddle.Options{ClockSkew: time.Minute}, fakemiddle.ModeNormal, false, []string{"this host's clock over 30 s off"}},
 	}
 	for _, c := range cases {

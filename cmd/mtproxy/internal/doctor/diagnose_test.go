@@ -95,7 +95,7 @@ func TestDiagnoseBoundedTime(t *testing.T) {
 	if took := time.Since(start); took > o.Deadline()+unfinishedGrace {
 		t.Errorf("took %v, deadline %v", took, o.Deadline())
 	}
-	want(t, outcome(t, rep, "middle proxies").Result, Fail, "no answer in time")
+	want(t, outcome(t, rep, "middle proxies").Result, Fail, "accepts and stays silent: no answer within 300ms")
 	if !rep.Failed() {
 		t.Error("not failed")
 	}

@@ -19,8 +19,13 @@
 //     by a running proxy that answers /healthz.
 //   - running proxy: /healthz and /stats of a proxy already running on
 //     INTERNAL_PORT, with its numbers.
-//   - dc N: a TCP connect to every address of every DC (DC_ADDRS applied,
-//     PREFER_IP order), with latencies. Failures of the fallback family
+//   - dc N: the proxy's own MTProto probe (health/dcprobe) of every
+//     address of every DC (DC_ADDRS applied, PREFER_IP order): an
+//     obfuscated2 connection and a req_pq_multi that must come back as a
+//     resPQ. Each address shows its class and round trip, or why it is
+//     not Telegram ("TCP connects but the peer is not Telegram: it
+//     answered HTTP", "accepts and stays silent"): a network that accepts
+//     every TCP connection does not pass. Failures of the fallback family
 //     are only noted while the preferred family answers.
 //   - proxy secret, proxy config: getProxySecret and getProxyConfig are
 //     downloaded (never written: doctor is read-only) and compared with the
@@ -29,7 +34,8 @@
 //     is called stale: it has missed a refresh.
 //   - middle proxies: every proxy_for address of the downloaded (else
 //     cached) list gets a TCP connect and, when a proxy secret is at hand,
-//     the real RPC handshake (nonce exchange, keys, encrypted handshake).
+//     the real RPC handshake (nonce exchange, keys, encrypted handshake),
+//     through the same probe and the same handshake code as the proxy.
 //     The handshake's keys mix in the address the middle proxy sees, so a
 //     success proves the NAT settings right, and a failure after the nonce
 //     exchange points at NAT or IP.

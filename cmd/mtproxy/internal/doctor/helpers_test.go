@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
 
 // testSecret is the client secret of most tests.
@@ -38,12 +40,12 @@ func settings() []string {
 type env map[string]string
 
 // baseEnv is a closed loopback world: one secret, free ports, every DC at
-// a listener that accepts, Telegram's files, the NTP server and the IP
+// a fake DC that answers MTProto, Telegram's files, the NTP server and the IP
 // look-ups at a port nobody listens on, caches in a fresh directory.
 func baseEnv(t *testing.T) env {
 	t.Helper()
 	dir := t.TempDir()
-	sink := acceptor(t)
+	sink := fakedc.Start(t, fakedc.Options{}).Addr()
 	var dcs []string
 	for _, id := range []int{1, 2, 3, 4, 5, 203} {
 		dcs = append(dcs, fmt.Sprintf("%d=%s", id, sink))
@@ -168,7 +170,7 @@ func closedAddr(t *testing.T) string {
 }
 
 // acceptor listens on loopback, accepting and closing every connection:
-// a DC as far as a connect test can tell.
+// up as far as a connect test can tell, and nothing more.
 func acceptor(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

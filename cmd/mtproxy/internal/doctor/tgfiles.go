@@ -2,14 +2,13 @@ package doctor
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/tgconfig"
 )
 
@@ -67,58 +66,48 @@ func (s *session) fetchFiles() tgFiles {
 	return f
 }
 
+// download fetches one file with the proxy's own download
+// (middle.Fetch), keeping the HTTP facts for the report.
 func (s *session) download(u string, limit int) download {
-	d := download{url: u}
 	ctx, cancel := s.timeout(s.ctx)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	got, err := middle.Fetch(ctx, s.o.HTTPClient, u, limit, s.o.Now)
+	d := download{url: u, body: got.Body, status: got.Status, date: got.Date, sent: got.Sent, received: got.Received}
 	if err != nil {
-		d.err = err
-		return d
+		d.err = fetchErr(err)
 	}
-	d.sent = s.o.Now()
-	resp, err := s.o.HTTPClient.Do(req)
-	if err != nil {
-		d.err = httpErr(err)
-		d.took = s.o.Now().Sub(d.sent)
-		return d
+	if !got.Sent.IsZero() {
+		d.took = s.o.Now().Sub(got.Sent)
 	}
-	defer resp.Body.Close()
-	d.received, d.status, d.date = s.o.Now(), resp.StatusCode, resp.Header.Get("Date")
-	if resp.StatusCode != http.StatusOK {
-		d.err = fmt.Errorf("HTTP %s", resp.Status)
-	} else if d.body, err = io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1)); err != nil {
-		d.err, d.body = fmt.Errorf("reading the body: %w", err), nil
-	} else if len(d.body) > limit {
-		d.err, d.body = fmt.Errorf("larger than %d bytes", limit), nil
-	}
-	d.took = s.o.Now().Sub(d.sent)
 	return d
 }
 
+// fetchErr words a failed download without the package prefix: the
+// transport's own error, or what was wrong with the response.
+func fetchErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), middle.ErrFetch.Error()+": "))
+}
+
+// readCacheFile reads one cache file with the proxy's own reader
+// (middle.ReadCache), and when it was written.
 func readCacheFile(path string, limit int) cacheFile {
 	c := cacheFile{path: path}
 	if path == "" {
 		c.err = errors.New("not configured")
 		return c
 	}
-	f, err := os.Open(path)
+	b, err := middle.ReadCache(path, limit)
 	if err != nil {
 		c.err = pathless(err)
 		return c
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil {
+	c.body = b
+	if st, err := os.Stat(path); err == nil {
 		c.modTime = st.ModTime()
-	}
-	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
-	switch {
-	case err != nil:
-		c.err = pathless(err)
-	case len(b) > limit:
-		c.err = fmt.Errorf("larger than %d bytes", limit)
-	default:
-		c.body = b
 	}
 	return c
 }

@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/dcprobe"
+	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
 
-// scriptedNonce runs rpcHandshake against a peer that reads our
+// scriptedNonce runs the RPC handshake (proxy/middle's) against a peer that reads our
 // RPC_NONCE and answers with the one edit makes of it.
 func scriptedNonce(t *testing.T, edit func(*rpc.Nonce)) error {
 	t.Helper()
@@ -36,6 +39,7 @@ func scriptedNonce(t *testing.T, edit func(*rpc.Nonce)) error {
 		if err != nil {
 			return
 		}
+		n.Nonce[0] ^= 0xff // the middle proxy's own nonce
 		edit(&n)
 		if rpc.NewFrameWriter(theirs).WriteFrame(rpc.AppendNonce(nil, n)) != nil {
 			return
@@ -45,33 +49,36 @@ func scriptedNonce(t *testing.T, edit func(*rpc.Nonce)) error {
 		_, _ = io.ReadAtLeast(theirs, make([]byte, 64), 16)
 		theirs.Close()
 	}()
-	_, err = rpcHandshake(ours, rpcParams{
-		secret: secret,
-		server: netip.MustParseAddrPort("127.0.0.1:8888"),
-		public: netip.MustParseAddrPort("127.0.0.1:40000"),
-		now:    time.Now(), pid: 1234, rand: rand.Reader,
+	_, _, _, err = middle.Handshake(ours, ours, middle.HandshakeParams{
+		Secret: secret,
+		Server: netip.MustParseAddrPort("127.0.0.1:8888"),
+		Public: netip.MustParseAddrPort("127.0.0.1:40000"),
+		Now:    time.Now(), PID: 1234, Started: time.Now(), Rand: rand.Reader,
 	})
 	return err
 }
 
+// outcome is a failed probe of a middle proxy that connected.
+func failed(err error) dcprobe.Outcome { return dcprobe.Outcome{Result: dc.Failed, Err: err} }
+
 func TestRPCHandshakeClockSkew(t *testing.T) {
 	err := scriptedNonce(t, func(n *rpc.Nonce) { n.Time += 45 })
-	var he *hsError
-	if !errors.As(err, &he) || he.kind != hsClockSkew {
+	var he *middle.HandshakeError
+	if !errors.As(err, &he) || he.Result != middle.HandshakeClockSkew {
 		t.Fatalf("err %v, want a clock skew", err)
 	}
-	if h := hint(err, netip.Addr{}); !strings.Contains(h, "fix this host's clock") {
+	if h := hint(failed(err), netip.Addr{}); !strings.Contains(h, "fix this host's clock") {
 		t.Errorf("hint %q", h)
 	}
 }
 
 func TestRPCHandshakeOtherSecret(t *testing.T) {
 	err := scriptedNonce(t, func(n *rpc.Nonce) { n.KeySelector ^= 0xff })
-	var he *hsError
-	if !errors.As(err, &he) || he.kind != hsBadNonce || !errors.Is(err, rpc.ErrKeySelector) {
+	var he *middle.HandshakeError
+	if !errors.As(err, &he) || he.Result != middle.HandshakeBadNonce || !errors.Is(err, rpc.ErrKeySelector) {
 		t.Fatalf("err %v, want another key selector", err)
 	}
-	if h := hint(err, netip.Addr{}); !strings.Contains(h, "download getProxySecret again") {
+	if h := hint(failed(err), netip.Addr{}); !strings.Contains(h, "download getProxySecret again") {
 		t.Errorf("hint %q", h)
 	}
 }
@@ -81,11 +88,11 @@ func TestRPCHandshakeOtherSecret(t *testing.T) {
 // answer: the keys disagree.
 func TestRPCHandshakeKeysDisagree(t *testing.T) {
 	err := scriptedNonce(t, func(*rpc.Nonce) {})
-	var he *hsError
-	if !errors.As(err, &he) || he.kind != hsKeysDisagree {
+	var he *middle.HandshakeError
+	if !errors.As(err, &he) || !he.Result.KeyMismatch() {
 		t.Fatalf("err %v, want the keys to disagree", err)
 	}
-	if h := hint(err, netip.MustParseAddr("203.0.113.7")); !strings.Contains(h, "sees us at another address than 203.0.113.7") {
+	if h := hint(failed(err), netip.MustParseAddr("203.0.113.7")); !strings.Contains(h, "sees us at another address than 203.0.113.7") {
 		t.Errorf("hint %q", h)
 	}
 }
