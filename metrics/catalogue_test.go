@@ -37,6 +37,7 @@ func catalogue() map[string]int {
 		"mtproxy_upstream_targets_ready":                   1,       //
 		"mtproxy_upstream_targets_active":                  1,       //
 		"mtproxy_middle_connections":                       13 * 2,  // dc x state
+		"mtproxy_middle_ping_rtt_seconds":                  13,      // dc
 		"mtproxy_middle_handshakes_total":                  13 * 11, // dc x middle results
 		"mtproxy_middle_handshake_duration_seconds":        13,      //
 		"mtproxy_middle_disconnects_total":                 8,       // close reasons

@@ -132,6 +132,7 @@ func (c *collector) middle(e emitter, s *Snapshot) {
 	for _, x := range s.DCs {
 		e.gauge(d.midConns, float64(x.MiddleReady), x.Label, "ready")
 		e.gauge(d.midConns, float64(x.MiddleConnecting), x.Label, "connecting")
+		e.gauge(d.midPingRTT, x.MiddleRTT.Seconds(), x.Label)
 		for r, v := range x.MiddleHandshakes {
 			e.counter(d.midHandshakes, v, x.Label, middle.HandshakeResult(r).String())
 		}

@@ -14,6 +14,7 @@ type descs struct {
 	upActive                                                  *prometheus.Desc
 	targetsDeclared, targetsReady, targetsActive              *prometheus.Desc
 	midConns, midHandshakes, midDisconnects, midRPCBytes      *prometheus.Desc
+	midPingRTT                                                *prometheus.Desc
 	midRPCFrames, midQueries, midResponses, midAcks           *prometheus.Desc
 	midExt, midExtCreated                                     *prometheus.Desc
 	tgLoaded, tgRefreshes, tgDCs                              *prometheus.Desc
@@ -53,6 +54,7 @@ func newDescs() *descs {
 
 		midConns:       d("middle_connections", "RPC connections to the DC's middle proxies, by state.", "dc", "state"),
 		midHandshakes:  d("middle_handshakes_total", "RPC connection attempts to middle proxies, by DC and result.", "dc", "result"),
+		midPingRTT:     d("middle_ping_rtt_seconds", "Fastest RPC_PING round trip of the DC's middle proxies' ready connections (0 before any pong).", "dc"),
 		midDisconnects: d("middle_disconnects_total", "Ready RPC connections that ended, by reason.", "reason"),
 		midRPCBytes:    d("middle_rpc_bytes_total", "Bytes on RPC connections, by direction.", "direction"),
 		midRPCFrames:   d("middle_rpc_frames_total", "Frames on RPC connections, by direction.", "direction"),
@@ -84,7 +86,7 @@ func (d *descs) all() []*prometheus.Desc {
 		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
 		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
-		d.midConns, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
+		d.midConns, d.midPingRTT, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
 		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,
 		d.tgLoaded, d.tgRefreshes, d.tgDCs,
 		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,

@@ -151,6 +151,9 @@ func (m *Metrics) fillDCs(s *Snapshot) {
 		d := &s.DCs[m.dcs.index(p.DC)]
 		d.MiddleReady += p.Ready
 		d.MiddleConnecting += p.Connecting
+		if p.RTT > 0 && (d.MiddleRTT == 0 || p.RTT < d.MiddleRTT) {
+			d.MiddleRTT = p.RTT
+		}
 	}
 }
 

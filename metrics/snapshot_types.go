@@ -121,6 +121,9 @@ type DCStats struct {
 	// DC's middle proxies (a middle proxy serving several DCs counts under
 	// each).
 	MiddleReady, MiddleConnecting int
+	// MiddleRTT is the fastest RPC_PING round trip of those connections
+	// (0 before any pong).
+	MiddleRTT time.Duration
 }
 
 // ProbeStats summarises the DC prober's last complete round.
