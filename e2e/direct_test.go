@@ -93,7 +93,7 @@ func TestHelloOverLimitRefused(t *testing.T) {
 		t.Fatal("a 16385-byte hello was authenticated")
 	}
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_tls"), 1)
-	if n := headerConns(r.dc); n != 0 {
+	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
 }
@@ -140,7 +140,7 @@ func TestTwoSecrets(t *testing.T) {
 		t.Fatal("FakeTLS with an unknown secret was authenticated")
 	}
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 1)
-	if n := headerConns(r.dc); n != 6 {
+	if n := r.headerConns(); n != 6 {
 		t.Fatalf("the DC got %d connections, want the 6 authenticated ones", n)
 	}
 }
@@ -163,7 +163,7 @@ func TestFakeTLSNeedsPadded(t *testing.T) {
 		}
 	}
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "bad_secret"), 2)
-	if n := headerConns(r.dc); n != 0 {
+	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
 	if n := len(front.Conns()); n != 0 {

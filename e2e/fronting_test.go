@@ -183,7 +183,7 @@ func TestFrontingShowsTheRealSite(t *testing.T) {
 		counted("ok")
 	})
 
-	if n := headerConns(r.dc); n != 2 {
+	if n := r.headerConns(); n != 2 {
 		t.Fatalf("the DC got %d connections, want the 2 genuine ones", n)
 	}
 }
@@ -237,7 +237,7 @@ func TestUnknownClientsDrained(t *testing.T) {
 	}()
 	closedWithoutAnswer(t, c)
 	waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("bad_secret", "limit"), 1)
-	if n := headerConns(r.dc); n != 0 {
+	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
 }

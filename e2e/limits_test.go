@@ -112,7 +112,7 @@ func TestStalledHandshakeClosed(t *testing.T) {
 	}
 	closedWithoutAnswer(t, c)
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("unknown", "timeout"), 1)
-	if n := headerConns(r.dc); n != 0 {
+	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
 }

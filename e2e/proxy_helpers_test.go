@@ -40,7 +40,8 @@ func key(t testing.TB, s string) [16]byte {
 func dcIDs() []int { return []int{1, 2, 3, 4, 5, 203, -1, -2, -3, -4, -5, -203} }
 
 // useFakeDC points every DC at d, so a proxy under test can reach nothing
-// else, and keeps the DC prober to its first round.
+// else, and keeps the DC prober to its first round (one MTProto exchange
+// per DC, which the fake DC answers and counts: see rig.probed).
 func useFakeDC(env map[string]string, d *fakedc.DC) {
 	parts := make([]string, 0, len(dcIDs()))
 	for _, id := range dcIDs() {
@@ -57,10 +58,13 @@ func useFront(env map[string]string, f *tlsfront.Front) {
 	env["FRONTING_ADDR"] = f.Addr()
 }
 
-// rig is a running proxy in direct mode in front of a fake DC.
+// rig is a running proxy in direct mode in front of a fake DC. probed is
+// what the fake DC had counted once the proxy was ready: the DC prober's
+// first round, one req_pq_multi per DC, which the tests' counts exclude.
 type rig struct {
-	p  *proc
-	dc *fakedc.DC
+	p      *proc
+	dc     *fakedc.DC
+	probed fakedc.Stats
 }
 
 // startRig starts a fake DC and a proxy relaying to it with the secrets
@@ -76,7 +80,16 @@ func startRig(t *testing.T, dco fakedc.Options, edit func(env map[string]string)
 	}
 	p := start(t, env, args...)
 	p.waitReady()
-	return &rig{p: p, dc: d}
+	return &rig{p: p, dc: d, probed: d.Stats()}
+}
+
+// clientStats are the fake DC's totals without the prober's first round.
+func (r *rig) clientStats() fakedc.Stats {
+	st := r.dc.Stats()
+	st.Accepted -= r.probed.Accepted
+	st.HeaderOK -= r.probed.HeaderOK
+	st.ReqPQ -= r.probed.ReqPQ
+	return st
 }
 
 // bounded returns a context cancelled after safety or when the test ends.
@@ -127,14 +140,14 @@ func waitDC(t testing.TB, d *fakedc.DC, what string, pred func(fakedc.ConnInfo) 
 	return ci
 }
 
-// headerConns counts the fake DC's connections that sent a valid header
-// (the DC prober's bare connects do not).
-func headerConns(d *fakedc.DC) int {
+// headerConns counts the fake DC's connections made for clients: those
+// that sent a valid header, less the prober's.
+func (r *rig) headerConns() int {
 	n := 0
-	for _, c := range d.Conns() {
+	for _, c := range r.dc.Conns() {
 		if c.HeaderOK {
 			n++
 		}
 	}
-	return n
+	return n - int(r.probed.HeaderOK)
 }

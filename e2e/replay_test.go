@@ -45,7 +45,7 @@ func TestReplayedHeaderDrained(t *testing.T) {
 			waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("replay", "drained"), float64(i+1))
 
 			echo(t, c, 128, false) // the genuine session is untouched
-			if st := r.dc.Stats(); st.ReqPQ != int64(i+1) || st.HeaderOK != int64(i+1) {
+			if st := r.clientStats(); st.ReqPQ != int64(i+1) || st.HeaderOK != int64(i+1) {
 				t.Fatalf("the DC answered %d req_pq on %d connections, want %d: the replay got through", st.ReqPQ, st.HeaderOK, i+1)
 			}
 		})
@@ -78,7 +78,7 @@ func TestReplaysFronted(t *testing.T) {
 
 	echo(t, o2, 64, false)
 	echo(t, tls, 64, false)
-	if st := r.dc.Stats(); st.ReqPQ != 2 || st.HeaderOK != 2 {
+	if st := r.clientStats(); st.ReqPQ != 2 || st.HeaderOK != 2 {
 		t.Fatalf("the DC answered %d req_pq on %d connections, want the 2 genuine ones", st.ReqPQ, st.HeaderOK)
 	}
 }
