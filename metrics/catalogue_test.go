@@ -19,6 +19,10 @@ func catalogue() map[string]int {
 		"mtproxy_client_connections_rejected_total":        2,       // limit, shutdown
 		"mtproxy_client_handshakes_total":                  5 * 9,   // transports x results
 		"mtproxy_client_handshake_duration_seconds":        5,       // transports
+		"mtproxy_client_stage_total":                       7 * 5,   // stages x transports
+		"mtproxy_client_stalls_total":                      7 * 5,   //
+		"mtproxy_secret_stalls_total":                      2 * 4,   // secrets x stages from authenticated on
+		"mtproxy_client_hello_fingerprints_total":          1 * 9,   // "other" x handshake results
 		"mtproxy_client_connection_duration_seconds":       1,       //
 		"mtproxy_client_traffic_bytes_total":               13 * 2,  // dc x direction
 		"mtproxy_secret_connections_active":                2,       // secrets
@@ -32,6 +36,7 @@ func catalogue() map[string]int {
 		"mtproxy_upstream_probe_rtt_seconds":               13,      //
 		"mtproxy_upstream_dials_total":                     13 * 8,  //
 		"mtproxy_upstream_dial_duration_seconds":           13,      //
+		"mtproxy_upstream_first_answer_seconds":            13,      //
 		"mtproxy_upstream_connections_active":              13,      //
 		"mtproxy_upstream_targets_declared":                1,       //
 		"mtproxy_upstream_targets_ready":                   1,       //

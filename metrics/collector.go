@@ -85,6 +85,17 @@ func (c *collector) client(e emitter, s *Snapshot) {
 			e.counter(d.clientHandshakes, v, proxy.Protocol(p).String(), proxy.HandshakeResult(r).String())
 		}
 	}
+	for st := range s.Client.Stages {
+		for p := range s.Client.Stages[st] {
+			e.counter(d.clientStages, s.Client.Stages[st][p], proxy.Stage(st).String(), proxy.Protocol(p).String())
+			e.counter(d.clientStalls, s.Client.Stalls[st][p], proxy.Stage(st).String(), proxy.Protocol(p).String())
+		}
+	}
+	for _, f := range s.Client.Fingerprints {
+		for r, v := range f.ByResult {
+			e.counter(d.clientHellos, v, f.JA4, proxy.HandshakeResult(r).String())
+		}
+	}
 	for _, dcs := range s.DCs {
 		e.bytes(d.clientTraffic, dcs.Traffic, dcs.Label)
 	}
@@ -92,6 +103,9 @@ func (c *collector) client(e emitter, s *Snapshot) {
 		e.gauge(d.secretActive, float64(sec.Active), sec.Label)
 		e.counter(d.secretTotal, sec.Total, sec.Label)
 		e.bytes(d.secretTraffic, sec.Traffic, sec.Label)
+		for st, v := range sec.Stalls {
+			e.counter(d.secretStalls, v, sec.Label, (proxy.StageAuthenticated + proxy.Stage(st)).String())
+		}
 	}
 	for r := range s.Fronting.Results {
 		if !proxy.HandshakeResult(r).Frontable() {

@@ -8,6 +8,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type descs struct {
 	clientActive, clientLimit, clientAccepted, clientRejected *prometheus.Desc
 	clientHandshakes, clientTraffic                           *prometheus.Desc
+	clientStages, clientStalls, secretStalls, clientHellos    *prometheus.Desc
 	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
 	frontingConns, frontingTraffic                            *prometheus.Desc
 	upUp, upProbes, upProbeConnect, upProbeRTT, upDials       *prometheus.Desc
@@ -32,6 +33,10 @@ func newDescs() *descs {
 		clientAccepted:   d("client_connections_accepted_total", "Accepted client TCP connections."),
 		clientRejected:   d("client_connections_rejected_total", "Client connections closed before their handshake, by reason.", "reason"),
 		clientHandshakes: d("client_handshakes_total", "Finished client handshakes, by transport and result.", "transport", "result"),
+		clientStages:     d("client_stage_total", "Client connections reaching each stage of the funnel, by transport as known at that stage.", "stage", "transport"),
+		clientStalls:     d("client_stalls_total", "Client connections that ended with this stage as their furthest, by transport.", "stage", "transport"),
+		secretStalls:     d("secret_stalls_total", "Authenticated client connections by the furthest stage they reached, by secret.", "secret", "stage"),
+		clientHellos:     d("client_hello_fingerprints_total", "FakeTLS ClientHellos by JA4 fingerprint (the top 20 values, the rest as other) and handshake result.", "ja4", "result"),
 		clientTraffic:    d("client_traffic_bytes_total", "Bytes relayed for authenticated clients, on the client's wire, by DC and direction.", "dc", "direction"),
 
 		secretActive:  d("secret_connections_active", "Authenticated client connections open now, by secret.", "secret"),
@@ -83,6 +88,7 @@ func newDescs() *descs {
 func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
+		d.clientStages, d.clientStalls, d.secretStalls, d.clientHellos,
 		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
 		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,

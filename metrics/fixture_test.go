@@ -8,6 +8,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
@@ -45,15 +46,31 @@ func populated(t testing.TB, mode Mode) (*Metrics, *Snapshot) {
 	ok(1, -2)
 	ok(0, 99)
 	for range 2 {
-		m.Handshake(ctx, proxy.HandshakeEvent{Protocol: proxy.ProtoFakeTLS, Result: proxy.HandshakeBadSecret, Secret: -1})
+		m.Handshake(ctx, proxy.HandshakeEvent{Protocol: proxy.ProtoFakeTLS, Result: proxy.HandshakeBadSecret, Secret: -1,
+			JA4: fixtureJA4("t13d1516h2_8daaf6152771_e5627efa2ab1")})
 	}
+	m.Handshake(ctx, proxy.HandshakeEvent{Protocol: proxy.ProtoFakeTLS, Result: proxy.HandshakeBadTLS, Secret: -1})
+	// The funnel: 3 padded clients got as far as a DC's answer, one of
+	// them established; 2 FakeTLS hellos were read and refused.
+	for _, st := range []proxy.Stage{proxy.StageFirstByte, proxy.StageHandshakeRead} {
+		for range 2 {
+			m.ClientStage(proxy.StageEvent{Stage: st, Protocol: proxy.ProtoFakeTLS, Secret: -1})
+		}
+	}
+	for st := proxy.StageFirstByte; st <= proxy.StageUpstreamAnswered; st++ {
+		for range 3 {
+			m.ClientStage(proxy.StageEvent{Stage: st, Protocol: proxy.ProtoPadded, Secret: 0})
+		}
+	}
+	m.ClientStage(proxy.StageEvent{Stage: proxy.StageEstablished, Protocol: proxy.ProtoPadded, Secret: 0})
 	m.Handshake(ctx, proxy.HandshakeEvent{Protocol: proxy.ProtoUnknown, Result: proxy.HandshakeTimeout, Secret: -1})
 	add := func(tr *proxy.Traffic, in, out uint64) { tr.FromClient.Add(in); tr.ToClient.Add(out) }
 	add(m.Traffic(0, 2), 1000, 5000)
 	add(m.Traffic(1, -2), 200, 300)
 	add(m.Traffic(0, 99), 10, 20)
 	add(m.Traffic(7, 3), 1, 2) // a secret index without a label
-	m.ClientClosed(proxy.CloseEvent{Protocol: proxy.ProtoPadded, Secret: 0, DC: 99, Authenticated: true, Duration: 90 * time.Second})
+	m.ClientClosed(proxy.CloseEvent{Protocol: proxy.ProtoPadded, Secret: 0, DC: 99, Authenticated: true, Duration: 90 * time.Second,
+		Stage: proxy.StageUpstreamAnswered})
 	m.ClientClosed(proxy.CloseEvent{Protocol: proxy.ProtoFakeTLS, Secret: -1})
 	m.Fronting(proxy.FrontingEvent{Reason: proxy.HandshakeBadSecret, Result: proxy.FrontingDone, BytesIn: 517, BytesOut: 4000})
 	m.Fronting(proxy.FrontingEvent{Reason: proxy.HandshakeBadSecret, Result: proxy.FrontingDrained, BytesIn: 64})
@@ -133,4 +150,11 @@ func feedMiddle(m *Metrics) {
 			Size: 128, MD5: "fedcba9876543210fedcba9876543210"},
 		ProxyTagSet: true,
 	}})
+}
+
+// fixtureJA4 is a fingerprint from its text.
+func fixtureJA4(s string) faketls.JA4 {
+	var f faketls.JA4
+	copy(f[:], s)
+	return f
 }

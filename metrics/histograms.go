@@ -26,10 +26,12 @@ func connectionBuckets() []float64 {
 type histograms struct {
 	handshakeVec    *prometheus.HistogramVec
 	dialVec         *prometheus.HistogramVec
+	answerVec       *prometheus.HistogramVec
 	middleVec       *prometheus.HistogramVec
 	connection      prometheus.Histogram
 	handshake       [proxy.NumProtocols]prometheus.Observer
 	dial            []prometheus.Observer // [dc]
+	firstAnswer     []prometheus.Observer // [dc]
 	middleHandshake []prometheus.Observer // [dc]
 }
 
@@ -50,7 +52,12 @@ func newHistograms(dcs []string) histograms {
 	})
 	h.dialVec = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "mtproxy_upstream_dial_duration_seconds",
-		Help:    "Duration of successful dials to Telegram made for clients, by DC.",
+		Help:    "Duration of the TCP connects to Telegram made for clients, by DC.",
+		Buckets: handshakeBuckets(),
+	}, []string{"dc"})
+	h.answerVec = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "mtproxy_upstream_first_answer_seconds",
+		Help:    "Time from the connect to a DC made for a client to the DC's first byte back, by DC.",
 		Buckets: handshakeBuckets(),
 	}, []string{"dc"})
 	h.middleVec = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -60,13 +67,14 @@ func newHistograms(dcs []string) histograms {
 	}, []string{"dc"})
 	for _, d := range dcs {
 		h.dial = append(h.dial, h.dialVec.WithLabelValues(d))
+		h.firstAnswer = append(h.firstAnswer, h.answerVec.WithLabelValues(d))
 		h.middleHandshake = append(h.middleHandshake, h.middleVec.WithLabelValues(d))
 	}
 	return h
 }
 
 func (h *histograms) collectors() []prometheus.Collector {
-	return []prometheus.Collector{h.handshakeVec, h.connection, h.dialVec, h.middleVec}
+	return []prometheus.Collector{h.handshakeVec, h.connection, h.dialVec, h.answerVec, h.middleVec}
 }
 
 // observe records v, with the trace id of the span in ctx as the exemplar

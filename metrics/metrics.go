@@ -39,6 +39,13 @@ type Metrics struct {
 	rejected   [proxy.NumRejectReasons]atomic.Uint64
 	handshakes [proxy.NumProtocols][proxy.NumHandshakeResults]atomic.Uint64
 	fronting   [proxy.NumHandshakeResults][proxy.NumFrontingResults]atomic.Uint64
+	// stages counts connections reaching each stage of the funnel, stalls
+	// those that ended there, by transport; secretStalls the
+	// authenticated ones by [secret][stage - authenticated].
+	stages       [proxy.NumStages][proxy.NumProtocols]atomic.Uint64
+	stalls       [proxy.NumStages][proxy.NumProtocols]atomic.Uint64
+	secretStalls []atomic.Uint64
+	hellos       fingerprints
 	frontIn    atomic.Uint64
 	frontOut   atomic.Uint64
 
@@ -83,6 +90,8 @@ func New(o Options) *Metrics {
 	m.traffic = make([]proxy.Traffic, (len(m.secrets)+1)*n)
 	m.secretActive = make([]atomic.Int64, len(m.secrets))
 	m.secretTotal = make([]atomic.Uint64, len(m.secrets))
+	m.secretStalls = make([]atomic.Uint64, len(m.secrets)*numSecretStages)
+	m.hellos.init()
 	m.dcActive = make([]atomic.Int64, n)
 	m.dials = make([]atomic.Uint64, n*dc.NumResults)
 	m.probes = make([]atomic.Uint64, n*dc.NumResults)
@@ -126,3 +135,7 @@ func (m *Metrics) secretRow(secret int) int {
 	}
 	return secret
 }
+
+// numSecretStages is the number of stages counted per secret: those from
+// authenticated on, where the secret is known.
+const numSecretStages = proxy.NumStages - int(proxy.StageAuthenticated)

@@ -18,6 +18,14 @@ var (
 func (m *Metrics) ClientAccepted() {
 	m.accepted.Add(1)
 	m.open.Add(1)
+	m.stages[proxy.StageAccepted][proxy.ProtoUnknown].Add(1)
+}
+
+// ClientStage counts a connection reaching a stage of the funnel.
+func (m *Metrics) ClientStage(ev proxy.StageEvent) {
+	if int(ev.Stage) < proxy.NumStages && int(ev.Protocol) < proxy.NumProtocols {
+		m.stages[ev.Stage][ev.Protocol].Add(1)
+	}
 }
 
 // ClientRejected counts a connection closed before its handshake.
@@ -35,6 +43,9 @@ func (m *Metrics) Handshake(ctx context.Context, ev proxy.HandshakeEvent) {
 		return
 	}
 	m.handshakes[ev.Protocol][ev.Result].Add(1)
+	if ev.Protocol == proxy.ProtoFakeTLS {
+		m.hellos.observe(ev.JA4, ev.Result)
+	}
 	if ev.Result != proxy.HandshakeOK {
 		return
 	}
@@ -59,16 +70,21 @@ func (m *Metrics) Fronting(ev proxy.FrontingEvent) {
 	}
 }
 
-// UpstreamDial counts a dial towards Telegram made for a client; a
-// successful one is timed, with the span in ctx as the exemplar.
+// UpstreamDial counts a dial towards Telegram made for a client by how it
+// ended (OK only once the DC answered); a connected one has its connect
+// and, when answered, its first answer timed, with the span in ctx as the
+// exemplar.
 func (m *Metrics) UpstreamDial(ctx context.Context, ev direct.DialEvent) {
 	if int(ev.Result) >= dc.NumResults {
 		return
 	}
 	d := m.dcs.index(ev.DC)
 	m.dials[d*dc.NumResults+int(ev.Result)].Add(1)
-	if ev.Result == dc.OK {
+	if ev.Result.Connected() {
 		observe(ctx, m.hist.dial[d], ev.Duration.Seconds())
+	}
+	if ev.Result == dc.OK && ev.FirstAnswer > 0 {
+		observe(ctx, m.hist.firstAnswer[d], ev.FirstAnswer.Seconds())
 	}
 }
 
@@ -84,11 +100,17 @@ func (m *Metrics) Traffic(secret int, dc int) *proxy.Traffic {
 // authenticated one, the secret's and DC's connection, and times it.
 func (m *Metrics) ClientClosed(ev proxy.CloseEvent) {
 	m.open.Add(-1)
+	if int(ev.Stage) < proxy.NumStages && int(ev.Protocol) < proxy.NumProtocols {
+		m.stalls[ev.Stage][ev.Protocol].Add(1)
+	}
 	if !ev.Authenticated {
 		return
 	}
 	if ev.Secret >= 0 && ev.Secret < len(m.secrets) {
 		m.secretActive[ev.Secret].Add(-1)
+		if ev.Stage >= proxy.StageAuthenticated {
+			m.secretStalls[ev.Secret*numSecretStages+int(ev.Stage-proxy.StageAuthenticated)].Add(1)
+		}
 	}
 	m.dcActive[m.dcs.index(ev.DC)].Add(-1)
 	m.hist.connection.Observe(ev.Duration.Seconds())

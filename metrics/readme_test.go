@@ -17,7 +17,7 @@ func TestREADMEListsEveryMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| `(mtproxy_[a-z0-9_]+)` \\| ([a-z]+) \\| ?([a-z, ]*?) ?\\|")
+	row := regexp.MustCompile("(?m)^\\| `(mtproxy_[a-z0-9_]+)` \\| ([a-z]+) \\| ?([a-z0-9_, ]*?) ?\\|")
 	documented := map[string][2]string{}
 	for _, m := range row.FindAllStringSubmatch(string(b), -1) {
 		if _, dup := documented[m[1]]; dup {

@@ -58,6 +58,13 @@ func (m *Metrics) fillClient(s *Snapshot) {
 			c.Handshakes[p][r] = m.handshakes[p][r].Load()
 		}
 	}
+	for st := range c.Stages {
+		for p := range c.Stages[st] {
+			c.Stages[st][p] = m.stages[st][p].Load()
+			c.Stalls[st][p] = m.stalls[st][p].Load()
+		}
+	}
+	c.Fingerprints = m.hellos.snapshot()
 	f := &s.Fronting
 	for r := range f.Results {
 		for x := range f.Results[r] {
@@ -75,6 +82,9 @@ func (m *Metrics) fillTraffic(s *Snapshot) {
 	for i := range s.Secrets {
 		s.Secrets[i] = SecretStats{
 			Label: m.secrets[i], Active: m.secretActive[i].Load(), Total: m.secretTotal[i].Load(),
+		}
+		for st := range s.Secrets[i].Stalls {
+			s.Secrets[i].Stalls[st] = m.secretStalls[i*numSecretStages+st].Load()
 		}
 	}
 	for row := 0; row <= len(m.secrets); row++ {

@@ -72,6 +72,12 @@ type ClientStats struct {
 	Rejected [proxy.NumRejectReasons]uint64
 	// Handshakes counts finished handshakes by transport and result.
 	Handshakes [proxy.NumProtocols][proxy.NumHandshakeResults]uint64
+	// Stages counts connections reaching each stage of the funnel, Stalls
+	// those that ended at it (their furthest), by stage and transport.
+	Stages, Stalls [proxy.NumStages][proxy.NumProtocols]uint64
+	// Fingerprints are the FakeTLS ClientHellos by JA4: the labelled
+	// values by count, largest first, then "other".
+	Fingerprints []Fingerprint
 	// Traffic is the relayed bytes of authenticated clients, all DCs.
 	Traffic Bytes
 }
@@ -85,7 +91,13 @@ type SecretStats struct {
 	Total  uint64
 	// Traffic is their relayed bytes.
 	Traffic Bytes
+	// Stalls counts their connections by the furthest stage reached, from
+	// authenticated on (index: stage - proxy.StageAuthenticated).
+	Stalls [NumSecretStages]uint64
 }
+
+// NumSecretStages is the number of funnel stages counted per secret.
+const NumSecretStages = numSecretStages
 
 // FrontingStats describes failed handshakes spliced to the fronting host.
 type FrontingStats struct {

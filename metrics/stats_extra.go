@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"fmt"
+
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
@@ -21,6 +23,16 @@ func extras(t *tsv, s *Snapshot) {
 		}
 		t.u("handshakes_"+proxy.HandshakeResult(r).String(), n)
 	}
+	for st := range proxy.NumStages {
+		var reached, stalled uint64
+		for p := range proxy.NumProtocols {
+			reached += s.Client.Stages[st][p]
+			stalled += s.Client.Stalls[st][p]
+		}
+		t.u("client_stage_"+proxy.Stage(st).String(), reached)
+		t.u("client_stalls_"+proxy.Stage(st).String(), stalled)
+	}
+	helloFingerprints(t, s.Client.Fingerprints)
 	for x := range proxy.NumFrontingResults {
 		var n uint64
 		for r := range s.Fronting.Results {
@@ -128,4 +140,23 @@ func probeResult(d DCStats) string {
 		return "ok"
 	}
 	return d.Health.Reason.Result.String()
+}
+
+// helloFingerprints writes the labelled JA4 values, most frequent first,
+// as client_hello_ja4_1 .. _20: "<ja4> <hellos> ok=<authenticated>", or
+// "none" for an empty rank; then client_hello_ja4_other.
+func helloFingerprints(t *tsv, fps []Fingerprint) {
+	rank := 0
+	for _, f := range fps {
+		v := fmt.Sprintf("%s %d ok=%d", f.JA4, f.Total, f.ByResult[proxy.HandshakeOK])
+		if f.JA4 == OtherFingerprint {
+			for ; rank < TopFingerprints; rank++ {
+				t.s(fmt.Sprintf("client_hello_ja4_%d", rank+1), "none")
+			}
+			t.s("client_hello_ja4_other", fmt.Sprintf("%d ok=%d", f.Total, f.ByResult[proxy.HandshakeOK]))
+			continue
+		}
+		rank++
+		t.s(fmt.Sprintf("client_hello_ja4_%d", rank), v)
+	}
 }

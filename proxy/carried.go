@@ -92,12 +92,17 @@ func (c *carriedConn) CloseWrite() error { return netx.CloseWrite(c.Conn) }
 // handshakeCarried reads a carried stream's obfuscated2 header and accepts
 // it with the stream's secret only. Nothing is ever fronted: the carrier
 // authenticated the client already, and there is no raw socket to splice.
-func (p *Proxy) handshakeCarried(conn *carriedConn) *handshake {
-	h := &handshake{secret: -1, answered: true}
+func (p *Proxy) handshakeCarried(conn *carriedConn, prog *progress) *handshake {
+	h := &handshake{secret: -1, answered: true, prog: prog}
 	hdr := new([obfuscated2.HeaderLen]byte)
-	if n, err := io.ReadFull(conn, hdr[:]); err != nil {
+	n, err := io.ReadFull(conn, hdr[:])
+	if n > 0 {
+		prog.reach(StageFirstByte)
+	}
+	if err != nil {
 		h.consumed = hdr[:n]
 		return h.ioFailure(err)
 	}
+	prog.reach(StageHandshakeRead)
 	return p.acceptHeader(h, hdr, conn.secret, p.keys[conn.secret:conn.secret+1])
 }

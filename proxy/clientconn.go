@@ -26,6 +26,10 @@ type ClientConn struct {
 	// chunk is the most plaintext one write carries: the buffer size, and
 	// at most one TLS record's payload for FakeTLS clients.
 	chunk int
+	// prog is the connection's funnel position; answered and established
+	// are the writer's record of the last two stages.
+	prog                  *progress
+	answered, established bool
 
 	// activity counts reads and writes; the relay's idle watchdog reads it.
 	activity atomic.Uint64
@@ -102,7 +106,26 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	c.out += int64(len(out))
 	c.traffic.ToClient.Add(uint64(len(out)))
 	c.activity.Add(1)
+	if !c.established && err == nil {
+		c.progressed()
+	}
 	return err
+}
+
+// progressed moves the funnel on after a write to the client: everything
+// written after the handshake came from Telegram.
+func (c *ClientConn) progressed() {
+	if c.prog == nil {
+		return
+	}
+	if !c.answered {
+		c.answered = true
+		c.prog.reach(StageUpstreamAnswered)
+	}
+	if c.out >= EstablishedBytes {
+		c.established = true
+		c.prog.reach(StageEstablished)
+	}
 }
 
 // CloseWrite shuts the client's receiving side down (a TCP half-close):

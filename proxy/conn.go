@@ -22,9 +22,11 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	start := p.o.Now()
 	id := p.nextID.Add(1)
 	closed := CloseEvent{Secret: -1}
+	prog := newProgress(p.obs)
 	defer func() {
 		_ = conn.Close()
 		closed.Duration = p.o.Now().Sub(start)
+		closed.Stage = prog.at()
 		p.obs.ClientClosed(closed)
 	}()
 	stop := context.AfterFunc(p.ctx, func() { _ = conn.Close() })
@@ -42,12 +44,12 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	}
 
 	_ = conn.SetDeadline(time.Now().Add(p.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
-	h := p.handshake(conn)
+	h := p.handshake(conn, prog)
 	if h.helloBuf != nil {
 		defer p.hello.Put(h.helloBuf)
 	}
 	p.obs.Handshake(ctx, HandshakeEvent{
-		Protocol: h.proto, Result: h.result, Secret: h.secret, DC: h.dc,
+		Protocol: h.proto, Result: h.result, JA4: h.ja4, Secret: h.secret, DC: h.dc,
 		Duration: p.o.Now().Sub(start),
 	})
 	closed.Protocol = h.proto
@@ -73,9 +75,11 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
 
+	prog.proto, prog.secret = h.proto, h.secret
+	prog.reach(StageAuthenticated)
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
-		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk,
+		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
 	}
 	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
 	log = log.With(zap.String("secret", p.o.Secrets[h.secret].Label(h.secret)), zap.Int("dc", h.dc),

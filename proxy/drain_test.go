@@ -56,7 +56,7 @@ func TestDrainUnknownClients(t *testing.T) {
 			in := int64(len(first) + len(more))
 			hs := proxy.HandshakeEvent{Protocol: tc.proto, Result: tc.res, Secret: -1}
 			fe := proxy.FrontingEvent{Reason: tc.res, Result: proxy.FrontingDrained, BytesIn: in}
-			closed := proxy.CloseEvent{Protocol: tc.proto, Secret: -1, BytesIn: in}
+			closed := proxy.CloseEvent{Protocol: tc.proto, Secret: -1, BytesIn: in, Stage: proxy.StageHandshakeRead}
 			if ev.Handshakes[tc.prior] != hs || len(ev.Fronting) != 1 || ev.Fronting[0] != fe || ev.Closed[tc.prior] != closed {
 				t.Fatalf("events %s; want handshake %+v, fronting [%+v], close %+v", ev, hs, fe, closed)
 			}

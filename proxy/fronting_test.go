@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/testkit/client"
 )
 
@@ -71,8 +72,13 @@ func TestFrontingShowsTheSite(t *testing.T) {
 	if len(ev.Fronting) != 1 || ev.Fronting[0] != want {
 		t.Fatalf("fronting %+v, want [%+v] (%d bytes after the page)", ev.Fronting, want, len(rest))
 	}
+	// A browser's hello: fingerprinted like any other.
 	hs := proxy.HandshakeEvent{Protocol: proxy.ProtoFakeTLS, Result: proxy.HandshakeBadSecret, Secret: -1}
-	closed := proxy.CloseEvent{Protocol: proxy.ProtoFakeTLS, Secret: -1, BytesIn: want.BytesIn, BytesOut: want.BytesOut}
+	closed := proxy.CloseEvent{Protocol: proxy.ProtoFakeTLS, Secret: -1, BytesIn: want.BytesIn, BytesOut: want.BytesOut,
+		Stage: proxy.StageHandshakeRead}
+	if len(ev.Handshakes) == 1 && ev.Handshakes[0].JA4 != (faketls.JA4{}) {
+		hs.JA4 = ev.Handshakes[0].JA4
+	}
 	if len(ev.Handshakes) != 1 || ev.Handshakes[0] != hs || len(ev.Closed) != 1 || ev.Closed[0] != closed {
 		t.Fatalf("events %s", ev)
 	}
@@ -195,7 +201,7 @@ func TestFrontingLimits(t *testing.T) {
 			if int64(len(got)) != want.BytesOut {
 				t.Fatalf("the prober got %d bytes, the engine counted %d", len(got), want.BytesOut)
 			}
-			closed := proxy.CloseEvent{Secret: -1, BytesIn: want.BytesIn, BytesOut: want.BytesOut}
+			closed := proxy.CloseEvent{Secret: -1, BytesIn: want.BytesIn, BytesOut: want.BytesOut, Stage: proxy.StageHandshakeRead}
 			if len(ev.Closed) != 1 || ev.Closed[0] != closed {
 				t.Fatalf("close events %+v, want [%+v]", ev.Closed, closed)
 			}

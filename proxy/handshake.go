@@ -25,6 +25,8 @@ type handshake struct {
 	err    error // the cause of a failure, for logs
 	secret int
 	dc     int
+	ja4    faketls.JA4 // of the ClientHello, when one was read
+	prog   *progress
 	acc    obfuscated2.Accepted
 	tls    bool
 	unwrap faketls.Unwrapper // the record state after the obfuscated2 header
@@ -68,13 +70,17 @@ func (h *handshake) ioFailure(err error) *handshake {
 // handshake reads and authenticates the client's opening bytes: a FakeTLS
 // ClientHello followed by an obfuscated2 header inside TLS records, or a
 // bare obfuscated2 header.
-func (p *Proxy) handshake(conn net.Conn) *handshake {
+func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	if cc, ok := conn.(*carriedConn); ok {
-		return p.handshakeCarried(cc)
+		return p.handshakeCarried(cc, prog)
 	}
-	h := &handshake{secret: -1}
+	h := &handshake{secret: -1, prog: prog}
 	hdr := new([obfuscated2.HeaderLen]byte)
-	if n, err := io.ReadFull(conn, hdr[:faketls.RecordHeaderLen]); err != nil {
+	n, err := io.ReadFull(conn, hdr[:faketls.RecordHeaderLen])
+	if n > 0 {
+		prog.reach(StageFirstByte)
+	}
+	if err != nil {
 		h.consumed = hdr[:n]
 		return h.ioFailure(err)
 	}
@@ -86,11 +92,12 @@ func (p *Proxy) handshake(conn net.Conn) *handshake {
 		h.consumed = hdr[:faketls.RecordHeaderLen]
 		return h.fail(HandshakeNotTLS, errors.New("not a TLS ClientHello"))
 	}
-	n, err := io.ReadFull(conn, hdr[faketls.RecordHeaderLen:])
+	n, err = io.ReadFull(conn, hdr[faketls.RecordHeaderLen:])
 	h.consumed = hdr[:faketls.RecordHeaderLen+n]
 	if err != nil {
 		return h.ioFailure(err)
 	}
+	prog.reach(StageHandshakeRead)
 	return p.acceptHeader(h, hdr, 0, p.keys)
 }
 
@@ -120,6 +127,9 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handsh
 		}
 		return h.ioFailure(err)
 	}
+	h.prog.proto = ProtoFakeTLS
+	h.prog.reach(StageHandshakeRead)
+	h.ja4, _ = faketls.ComputeJA4(record) // zero when it does not parse: counted as such
 	hello, err := faketls.ParseClientHello(record)
 	if err != nil {
 		return h.fail(HandshakeBadTLS, err)

@@ -65,6 +65,29 @@ func (f *fixture) prime(h *client.Handshake, o client.Options) {
 }
 
 // failCase is one way a handshake fails.
+// failStages are the cases that end before the whole ClientHello or
+// 64-byte header was read: the funnel's furthest stage of every other
+// failing connection is handshake_read.
+var failStages = map[string]proxy.Stage{
+	"silent client":                                    proxy.StageAccepted,
+	"closed at once":                                   proxy.StageAccepted,
+	"TLS only, obfuscated2 header":                     proxy.StageFirstByte,
+	"TLS only, plain HTTP":                             proxy.StageFirstByte,
+	"half an obfuscated2 header":                       proxy.StageFirstByte,
+	"closed after half a header":                       proxy.StageFirstByte,
+	"half a hello":                                     proxy.StageFirstByte,
+	"closed after half a hello":                        proxy.StageFirstByte,
+	"faketls, hello over 16 KiB":                       proxy.StageFirstByte,
+	"faketls, handshake record that is no ClientHello": proxy.StageFirstByte,
+}
+
+func failStage(name string) proxy.Stage {
+	if s, ok := failStages[name]; ok {
+		return s
+	}
+	return proxy.StageHandshakeRead
+}
+
 type failCase struct {
 	name  string
 	proto proxy.Protocol
@@ -249,11 +272,18 @@ func TestHandshakeFailures(t *testing.T) {
 				t.Fatalf("events: %s", ev)
 			}
 			want := proxy.HandshakeEvent{Protocol: tc.proto, Result: tc.res, Secret: -1}
-			if got := ev.Handshakes[tc.prior]; got != want {
+			got := ev.Handshakes[tc.prior]
+			hello := tc.proto == proxy.ProtoFakeTLS && failStage(tc.name) == proxy.StageHandshakeRead &&
+				tc.name != "faketls, ClientHello body malformed"
+			if hello != (got.JA4 != faketls.JA4{}) {
+				t.Fatalf("JA4 %q, want one only when a whole, well-formed FakeTLS hello was read", got.JA4)
+			}
+			got.JA4 = faketls.JA4{}
+			if got != want {
 				t.Fatalf("handshake %+v, want %+v", got, want)
 			}
 			closed := ev.Closed[tc.prior]
-			wantClosed := proxy.CloseEvent{Protocol: tc.proto, Secret: -1}
+			wantClosed := proxy.CloseEvent{Protocol: tc.proto, Secret: -1, Stage: failStage(tc.name)}
 			fronted := tc.res.Frontable() && !tc.answered
 			if fronted {
 				if len(ev.Fronting) != 1 {

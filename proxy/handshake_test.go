@@ -9,6 +9,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -90,6 +91,9 @@ func TestHandshakeOK(t *testing.T) {
 				t.Fatalf("events: %s", ev)
 			}
 			wantHS := proxy.HandshakeEvent{Protocol: proto, Result: proxy.HandshakeOK, Secret: tc.secret, DC: int(tc.dc)}
+			if tc.mode == client.FakeTLS {
+				wantHS.JA4 = mustJA4(t, h0(c))
+			}
 			if len(ev.Handshakes) != 1 || ev.Handshakes[0] != wantHS {
 				t.Fatalf("handshakes %+v, want [%+v] (no time passes on the frozen clock)", ev.Handshakes, wantHS)
 			}
@@ -107,7 +111,7 @@ func TestHandshakeOK(t *testing.T) {
 			tr := f.rec.counters(tc.secret, int(tc.dc))
 			closed := ev.Closed[0]
 			wantClosed := proxy.CloseEvent{Protocol: proto, Secret: tc.secret, DC: int(tc.dc), Authenticated: true,
-				BytesIn: in, BytesOut: closed.BytesOut}
+				BytesIn: in, BytesOut: closed.BytesOut, Stage: proxy.StageEstablished}
 			if closed != wantClosed {
 				t.Fatalf("close event %+v, want %+v", closed, wantClosed)
 			}
@@ -134,6 +138,19 @@ func TestHandshakeOK(t *testing.T) {
 }
 
 func withoutDuration(ev direct.DialEvent) direct.DialEvent {
-	ev.Duration = 0
+	ev.Duration, ev.FirstAnswer = 0, 0
 	return ev
+}
+
+// h0 is the ClientHello record a FakeTLS test client sent.
+func h0(c *client.Conn) []byte { return c.Handshake().Hello }
+
+// mustJA4 is the JA4 of a hello as the client sent it (one record).
+func mustJA4(t testing.TB, hello []byte) faketls.JA4 {
+	t.Helper()
+	f, err := faketls.ComputeJA4(hello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

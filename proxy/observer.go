@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/enum"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
 )
 
 // Observer receives what the engine does. Implementations must be safe for
@@ -21,6 +22,10 @@ type Observer interface {
 	// Handshake reports the end of a client handshake. ctx carries the
 	// connection's span, so an implementation can attach exemplars.
 	Handshake(ctx context.Context, ev HandshakeEvent)
+	// ClientStage reports a connection reaching a stage of the client
+	// funnel, once per stage and in stage order, from StageFirstByte on
+	// (StageAccepted is ClientAccepted).
+	ClientStage(ev StageEvent)
 	// Fronting reports a finished domain-fronting splice.
 	Fronting(ev FrontingEvent)
 	// Traffic returns the counters the relay adds to for a client of the given
@@ -148,6 +153,9 @@ func (r HandshakeResult) Frontable() bool {
 type HandshakeEvent struct {
 	Protocol Protocol
 	Result   HandshakeResult
+	// JA4 is the fingerprint of the FakeTLS ClientHello, authenticated or
+	// not; zero when no ClientHello was read.
+	JA4 faketls.JA4
 	// Secret is the index of the matching secret, or -1.
 	Secret int
 	// DC is the DC id the client asked for (0 when unknown).
@@ -202,9 +210,12 @@ type CloseEvent struct {
 	DC int
 	// Authenticated is true when the handshake succeeded.
 	Authenticated bool
-	Duration      time.Duration
-	BytesIn       int64
-	BytesOut      int64
+	// Stage is the furthest stage of the funnel the connection reached:
+	// where it stalled.
+	Stage    Stage
+	Duration time.Duration
+	BytesIn  int64
+	BytesOut int64
 }
 
 // NopObserver ignores everything; it is the default Observer.
@@ -213,6 +224,7 @@ type NopObserver struct{}
 func (NopObserver) ClientAccepted()                           {}
 func (NopObserver) ClientRejected(RejectReason)               {}
 func (NopObserver) Handshake(context.Context, HandshakeEvent) {}
+func (NopObserver) ClientStage(StageEvent)                    {}
 func (NopObserver) Fronting(FrontingEvent)                    {}
 func (NopObserver) Traffic(int, int) *Traffic                 { return new(Traffic) }
 func (NopObserver) ClientClosed(CloseEvent)                   {}

@@ -20,6 +20,7 @@ type events struct {
 	Accepted   int
 	Rejected   []proxy.RejectReason
 	Handshakes []proxy.HandshakeEvent
+	Stages     []proxy.StageEvent
 	Fronting   []proxy.FrontingEvent
 	Dials      []direct.DialEvent
 	Closed     []proxy.CloseEvent
@@ -70,6 +71,10 @@ func (r *recorder) Handshake(_ context.Context, ev proxy.HandshakeEvent) {
 	r.record(func(e *events) { e.Handshakes = append(e.Handshakes, ev) })
 }
 
+func (r *recorder) ClientStage(ev proxy.StageEvent) {
+	r.record(func(e *events) { e.Stages = append(e.Stages, ev) })
+}
+
 func (r *recorder) Fronting(ev proxy.FrontingEvent) {
 	r.record(func(e *events) { e.Fronting = append(e.Fronting, ev) })
 }
@@ -114,6 +119,7 @@ func (e events) clone() events {
 	c := e
 	c.Rejected = append([]proxy.RejectReason(nil), e.Rejected...)
 	c.Handshakes = append([]proxy.HandshakeEvent(nil), e.Handshakes...)
+	c.Stages = append([]proxy.StageEvent(nil), e.Stages...)
 	c.Fronting = append([]proxy.FrontingEvent(nil), e.Fronting...)
 	c.Dials = append([]direct.DialEvent(nil), e.Dials...)
 	c.Closed = append([]proxy.CloseEvent(nil), e.Closed...)

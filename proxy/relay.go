@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
@@ -45,6 +46,21 @@ func (c *ClientConn) RelayTo(ctx context.Context, up net.Conn, enc, dec cipher.S
 	return c.newRelay(up, enc, dec, idle).run(ctx)
 }
 
+// RelayToWatching is RelayTo that also tells the caller what the upstream
+// did, for passive health: answered, when not nil, is called once, from
+// the relay, when the upstream's first byte arrives; closedFirst reports
+// an upstream that never answered and ended its stream (closed or reset)
+// while the client's side was still open. An upstream that never answered
+// and did not close first stayed silent until the client left.
+func (c *ClientConn) RelayToWatching(ctx context.Context, up net.Conn, enc, dec cipher.Stream, idle time.Duration,
+	answered func()) (closedFirst bool, err error) {
+	r := c.newRelay(up, enc, dec, idle)
+	r.onAnswer = answered
+	err = r.run(ctx)
+	closedFirst = !r.answered && !r.dcLast && (errors.Is(r.dcErr, io.EOF) || errors.Is(r.dcErr, syscall.ECONNRESET))
+	return closedFirst, err
+}
+
 func (c *ClientConn) newRelay(up net.Conn, enc, dec cipher.Stream, idle time.Duration) *relay {
 	return &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
 }
@@ -59,6 +75,16 @@ type relay struct {
 	dcDec  cipher.Stream
 	pool   *bufferPool
 	idle   time.Duration
+	// onAnswer is called once, when the upstream's first byte arrives.
+	// answered, dcErr (the error that ended the upstream's reads) and
+	// dcLast (they ended after the client's side had) belong to the
+	// upstream-to-client direction and are read once run returns; upDone
+	// is set when the client's side ends.
+	onAnswer func()
+	answered bool
+	dcErr    error
+	dcLast   bool
+	upDone   atomic.Bool
 
 	// dcActivity counts reads and writes on the upstream side; with the
 	// client's Activity it feeds the idle watchdog.
@@ -120,6 +146,7 @@ func (r *relay) clientToDC() (err error) {
 		}
 		p.release()
 		if rerr != nil {
+			r.upDone.Store(true)
 			return r.finish(rerr, r.dc)
 		}
 	}
@@ -130,6 +157,12 @@ func (r *relay) dcToClient() error {
 	for {
 		b, rerr := p.read()
 		if len(b) > 0 {
+			if !r.answered {
+				r.answered = true
+				if r.onAnswer != nil {
+					r.onAnswer()
+				}
+			}
 			r.dcActivity.Add(1)
 			if r.dcDec != nil {
 				r.dcDec.XORKeyStream(b, b)
@@ -142,6 +175,7 @@ func (r *relay) dcToClient() error {
 		}
 		p.release()
 		if rerr != nil {
+			r.dcErr, r.dcLast = rerr, r.upDone.Load()
 			return r.finish(rerr, r.client.conn)
 		}
 	}

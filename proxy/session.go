@@ -38,3 +38,12 @@ type Session struct {
 	// secret label, DC, transport).
 	Logger *zap.Logger
 }
+
+// UpstreamConnected tells the engine a connection to Telegram now carries
+// the client: a DC was dialled, or its first packet went to a middle
+// proxy. Upstreams call it once; the client's funnel moves on.
+func (s *Session) UpstreamConnected() {
+	if s.Client != nil && s.Client.prog != nil {
+		s.Client.prog.reach(StageUpstreamConnected)
+	}
+}

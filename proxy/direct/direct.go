@@ -54,39 +54,69 @@ func (d *Direct) Table() *dc.Table { return d.table }
 
 // Serve dials the client's DC and relays until either side ends or ctx is
 // done. It returns proxy.ErrIdle when the relay was idle for IdleTimeout.
+//
+// The connected dial is reported when the DC answers (dc.OK, with the time
+// to its first byte) or, when it never does, as the relay ends: dc.Reset
+// when the DC closed first, dc.NoAnswer when it stayed silent until the
+// client left. A dial is healthy only once the DC has answered.
 func (d *Direct) Serve(ctx context.Context, s *proxy.Session) error {
-	conn, target, err := d.dial(ctx, s)
+	conn, target, ev, err := d.dial(ctx, s)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	s.UpstreamConnected()
+	connected := time.Now()
+	answered := false
+	closedFirst := true // a header that cannot be written: the DC is gone
+	defer func() {
+		if !answered {
+			ev.Result = dc.NoAnswer
+			if closedFirst {
+				ev.Result = dc.Reset
+			}
+			d.obs.UpstreamDial(ctx, ev)
+		}
+	}()
 	hdr, enc, dec, err := obfuscated2.Generate(d.rand, nil, s.Transport, int16(target))
 	if err != nil {
+		closedFirst = false
 		return fmt.Errorf("direct: DC header: %w", err)
 	}
 	if _, err := conn.Write(hdr[:]); err != nil {
 		return fmt.Errorf("direct: write DC header: %w", err)
 	}
-	return s.Client.RelayTo(ctx, conn, enc, dec, d.idle)
+	closedFirst, err = s.Client.RelayToWatching(ctx, conn, enc, dec, d.idle, func() {
+		answered = true
+		ev.Result, ev.FirstAnswer = dc.OK, time.Since(connected)
+		d.obs.UpstreamDial(ctx, ev)
+	})
+	return err
 }
 
-func (d *Direct) dial(ctx context.Context, s *proxy.Session) (net.Conn, int, error) {
+// dial connects to the client's DC. Failed attempts are reported at
+// once; the event of the connected one is returned for Serve to report.
+func (d *Direct) dial(ctx context.Context, s *proxy.Session) (net.Conn, int, DialEvent, error) {
 	target, addrs := d.table.Lookup(s.DC, d.prefer)
 	ctx, span := d.tracer.Start(ctx, "mtproxy.upstream.dial", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.Int("telegram.dc", target), attribute.String("network.transport", "tcp")))
 	defer span.End()
+	var ok DialEvent
 	conn, addr, err := d.dialer.Dial(ctx, addrs, func(a dc.Attempt) {
-		d.obs.UpstreamDial(ctx, DialEvent{DC: target, Addr: a.Addr.String(), Result: a.Result, Duration: a.Duration})
-		if a.Err != nil {
-			s.Logger.Debug("DC dial failed", zap.Int("dc", target), zap.Stringer("addr", a.Addr),
-				zap.Stringer("result", a.Result), zap.Error(a.Err))
+		ev := DialEvent{DC: target, Addr: a.Addr.String(), Result: a.Result, Duration: a.Duration}
+		if a.Err == nil {
+			ok = ev
+			return
 		}
+		d.obs.UpstreamDial(ctx, ev)
+		s.Logger.Debug("DC dial failed", zap.Int("dc", target), zap.Stringer("addr", a.Addr),
+			zap.Stringer("result", a.Result), zap.Error(a.Err))
 	})
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, dc.Classify(err).String())
-		return nil, 0, fmt.Errorf("direct: dial DC %d: %w", target, err)
+		return nil, 0, ok, fmt.Errorf("direct: dial DC %d: %w", target, err)
 	}
 	span.SetAttributes(spanattr.UpstreamDial(addr.String())...)
-	return conn, target, nil
+	return conn, target, ok, nil
 }

@@ -34,7 +34,10 @@ type Options struct {
 // safe for concurrent use and cheap.
 type Observer interface {
 	// UpstreamDial reports one dial attempt towards a DC (one address).
-	// ctx carries the dial's span.
+	// ctx carries the dial's span. A failed connect is reported at once;
+	// the connected attempt when the DC sends its first byte back (dc.OK)
+	// or, failing that, when the client's connection ends (dc.Reset,
+	// dc.NoAnswer): a dial is healthy only once the DC has answered.
 	UpstreamDial(ctx context.Context, ev DialEvent)
 }
 
@@ -47,8 +50,12 @@ type DialEvent struct {
 	Addr string
 	// Result is how the attempt ended, a closed set usable as a metric
 	// label (dc.NumResults values).
-	Result   dc.Result
+	Result dc.Result
+	// Duration is the TCP connect's.
 	Duration time.Duration
+	// FirstAnswer is how long after the connect the DC's first byte came
+	// back; set when Result is dc.OK.
+	FirstAnswer time.Duration
 }
 
 // NopObserver ignores everything; it is the default Observer.

@@ -138,6 +138,7 @@ func (ec *extConn) serve(ctx context.Context) error {
 func (ec *extConn) readLoop(ctx context.Context) error {
 	r := framing.NewReader(ec.s.Client, ec.s.Transport, rpc.MaxClientPacket)
 	cnt := &ec.m.cnt
+	connected := false // the client's funnel reached upstream_connected
 	for {
 		pkt, quickAck, err := r.ReadPacket()
 		if err != nil {
@@ -172,7 +173,10 @@ func (ec *extConn) readLoop(ctx context.Context) error {
 			cnt.queriesDropped.Add(1)
 			return errUpstreamClosed
 		}
-		cnt.queriesFwd.Add(1)
+		if cnt.queriesFwd.Add(1); !connected {
+			connected = true
+			ec.s.UpstreamConnected()
+		}
 	}
 }
 

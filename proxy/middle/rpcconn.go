@@ -48,9 +48,9 @@ type rpcConn struct {
 	pingOut atomic.Uint64
 	pingAt  atomic.Int64
 	rtt     atomic.Int64
-	ctl    chan ctlMsg
-	done   chan struct{}
-	once   sync.Once
+	ctl     chan ctlMsg
+	done    chan struct{}
+	once    sync.Once
 }
 
 func newRPCConn(m *Middle, t *target, est *established, log *zap.Logger) *rpcConn {
