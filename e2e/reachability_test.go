@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/testkit/badpeer"
+	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
 
@@ -125,4 +126,37 @@ func TestDoctorNotTelegram(t *testing.T) {
 	}
 	wantLine(t, stdout, "dc 5", "ok", "ok, rtt ")
 	wantLine(t, stdout, "dc 203", "ok", "ok, rtt ")
+}
+
+// A client through the proxy moves the funnel counters to
+// upstream_answered; a DC that accepts and stays silent leaves its client
+// stalled at upstream_connected, and the dial counts as no_answer.
+func TestFunnelCounters(t *testing.T) {
+	r := startRig(t, fakedc.Options{}, nil)
+	c := dial(t, r.p.addr(), opts(t, client.Padded, secret1Hex, 2))
+	reqPQ(t, c)
+	waitMetric(t, r.p, "mtproxy_client_stage_total", map[string]string{"stage": "upstream_answered", "transport": "padded"}, 1)
+	waitMetric(t, r.p, "mtproxy_upstream_dials_total", map[string]string{"dc": "2", "result": "ok"}, 1)
+	c.Close()
+	waitMetric(t, r.p, "mtproxy_client_stalls_total", map[string]string{"stage": "upstream_answered", "transport": "padded"}, 1)
+	if v, _ := statsValue(t, r.p, "client_stage_upstream_answered"); v != "1" {
+		t.Errorf("/stats client_stage_upstream_answered = %s", v)
+	}
+
+	env := baseEnv(t)
+	env["SECRET"] = secret1Hex
+	silent := badpeer.Start(t, badpeer.Silent)
+	env["DC_ADDRS"] = "2=" + silent.Addr()
+	env["MODE"] = "direct"
+	env["DIAL_TIMEOUT"] = "1s"
+	p := start(t, env)
+	p.waitReady()
+	sc := dial(t, p.addr(), opts(t, client.Padded, secret1Hex, 2))
+	if err := sc.WritePacket(make([]byte, 40), false); err != nil {
+		t.Fatal(err)
+	}
+	waitMetric(t, p, "mtproxy_client_stage_total", map[string]string{"stage": "upstream_connected", "transport": "padded"}, 1)
+	sc.Close()
+	waitMetric(t, p, "mtproxy_client_stalls_total", map[string]string{"stage": "upstream_connected", "transport": "padded"}, 1)
+	waitMetric(t, p, "mtproxy_upstream_dials_total", map[string]string{"dc": "2", "result": "no_answer"}, 1)
 }
