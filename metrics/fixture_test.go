@@ -8,10 +8,10 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
-	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )

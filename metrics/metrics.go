@@ -46,8 +46,8 @@ type Metrics struct {
 	stalls       [proxy.NumStages][proxy.NumProtocols]atomic.Uint64
 	secretStalls []atomic.Uint64
 	hellos       fingerprints
-	frontIn    atomic.Uint64
-	frontOut   atomic.Uint64
+	frontIn      atomic.Uint64
+	frontOut     atomic.Uint64
 
 	// traffic is the [secret][dc] matrix the relay adds to; its last row
 	// takes secret indexes without a label.
