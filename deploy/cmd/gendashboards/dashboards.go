@@ -18,6 +18,7 @@ type board struct {
 func boards() []board {
 	return []board{
 		{"mtproxy-overview.json", overview()},
+		{"mtproxy-reachability.json", reachability()},
 		{"mtproxy-upstream.json", upstream()},
 		{"mtproxy-host.json", host()},
 	}

@@ -243,6 +243,11 @@ func TestDashboardsCoverIssue(t *testing.T) {
 			"mtproxy_upstream_probes_total", "mtproxy_upstream_dials_total", "mtproxy_middle_connections",
 			"mtproxy_upstream_targets_ready", "mtproxy_upstream_targets_active", "mtproxy_telegram_config_loaded_timestamp_seconds",
 		},
+		"mtproxy-reachability.json": {
+			"mtproxy_client_stage_total", "mtproxy_client_stalls_total", "mtproxy_secret_stalls_total",
+			"mtproxy_client_hello_fingerprints_total", "mtproxy_upstream_probe_rtt_seconds", `result="ok"`,
+			"mtproxy_upstream_first_answer_seconds_bucket",
+		},
 		"mtproxy-host.json": {
 			"mtproxy_clock_skew_seconds", "mtproxy_nat_state", "mtproxy_nat_ip_lookups_total",
 			"process_resident_memory_bytes", "go_goroutines",

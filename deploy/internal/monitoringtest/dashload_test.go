@@ -20,7 +20,7 @@ import (
 
 // wantDashboards are the dashboards the compose stack and the README point
 // at, by file name.
-var wantDashboards = []string{"mtproxy-host.json", "mtproxy-overview.json", "mtproxy-upstream.json"}
+var wantDashboards = []string{"mtproxy-host.json", "mtproxy-overview.json", "mtproxy-reachability.json", "mtproxy-upstream.json"}
 
 var registerPlugins sync.Once
 

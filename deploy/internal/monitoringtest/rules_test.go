@@ -148,6 +148,9 @@ func TestRequiredAlerts(t *testing.T) {
 		"MTProxyUpstreamTargetsNotReady/warning",      // ready < declared (official active_targets)
 		"MTProxyActiveTargetsNotReady/warning",        // ready < active
 		"MTProxyDCUnreachable/warning",                // a DC unreachable
+		"MTProxyDCNotAnsweringMTProto/warning",        // DCs connect but do not answer MTProto (interception)
+		"MTProxyClientsNotAuthenticating/warning",     // clients accepted, almost none authenticated
+		"MTProxyClientsStalledAfterHandshake/warning", // authenticated, then nothing flows (throttling)
 		"MTProxyHandshakeFailureRatioHigh/warning",    // handshake failure ratio
 		"MTProxyConnectionsNearLimit/warning",         // above 90 % of the limit
 		"MTProxyClockSkew/warning",                    // skew above 2 s
