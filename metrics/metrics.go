@@ -4,9 +4,9 @@ import (
 	"sync/atomic"
 
 	"github.com/mtproxy/mtproxy/health/dcprobe"
+	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
-	"github.com/mtproxy/mtproxy/proxy/netinfo"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

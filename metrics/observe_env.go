@@ -5,10 +5,10 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
-	"github.com/mtproxy/mtproxy/proxy/clockskew"
+	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy/dc"
-	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )
 
 var (

@@ -4,12 +4,12 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
+	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
-	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
-	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )
 
 // Snapshot is every number of the proxy at one instant: the one value both

@@ -3,9 +3,9 @@ package metrics
 import (
 	"fmt"
 
+	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/middle"
-	"github.com/mtproxy/mtproxy/proxy/netinfo"
 )
 
 // extras writes this proxy's own keys after the official ones (old scripts

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
-	"github.com/mtproxy/mtproxy/proxy/clockskew"
 )
 
 // probeFanout hands the prober's findings to the metrics and the log.

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
-	"github.com/mtproxy/mtproxy/proxy/clockskew"
 	"go.uber.org/zap"
 )
 

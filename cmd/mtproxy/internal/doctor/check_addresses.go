@@ -8,7 +8,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/startup"
-	"github.com/mtproxy/mtproxy/proxy/netinfo"
+	"github.com/mtproxy/mtproxy/health/netinfo"
 )
 
 // addrFacts is what netinfo found.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mtproxy/mtproxy/proxy/clockskew"
+	"github.com/mtproxy/mtproxy/health/clockskew"
 )
 
 // checkClock measures the offset from UTC over SNTP and from the Date

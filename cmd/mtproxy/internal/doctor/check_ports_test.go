@@ -30,7 +30,8 @@ func healthyProxy(statsStatus int) http.Handler {
 			w.WriteHeader(statsStatus)
 			return
 		}
-		fmt.Fprint(w, "uptime\t42\nready_targets\t5\ntotal_special_connections\t3\ntotal_max_special_connections\t60000\nversion\tmtproxy-test\n")
+		fmt.Fprint(w, "uptime\t42\nready_targets\t5\ntotal_special_connections\t3\ntotal_max_special_connections\t60000\nversion\tmtproxy-test\n"+
+			"client_hello_ja4_1\tt13d1516h2_8daaf6152771_e5627efa2ab1 12 ok=10\nclient_hello_ja4_2\tt13d1517h2_8daaf6152771_b1ff8ab2d16f 3 ok=0\nclient_hello_ja4_3\tnone\n")
 	})
 	return mux
 }
@@ -75,7 +76,8 @@ func TestCheckRunning(t *testing.T) {
 		fragments []string
 	}{
 		{"none", nil, Skip, []string{"no proxy answers on 127.0.0.1:"}},
-		{"healthy", healthyProxy(http.StatusOK), OK, []string{"healthy on", "version mtproxy-test, uptime 42s, 3 of 60000 client connections, ready_targets 5"}},
+		{"healthy", healthyProxy(http.StatusOK), OK, []string{"healthy on", "version mtproxy-test, uptime 42s, 3 of 60000 client connections, ready_targets 5",
+			"client hello fingerprints (JA4, hellos, authenticated): t13d1516h2_8daaf6152771_e5627efa2ab1 12 ok=10; t13d1517h2_8daaf6152771_b1ff8ab2d16f 3 ok=0"}},
 		{"stats refused", healthyProxy(http.StatusForbidden), OK, []string{"/stats: HTTP 403 (STATS_ALLOW"}},
 		{"unhealthy", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "draining", http.StatusServiceUnavailable)

@@ -132,5 +132,26 @@ func (s *session) checkRunning(context.Context) Result {
 	if len(parts) > 0 {
 		r.Detail += ": " + strings.Join(parts, ", ")
 	}
+	if fps := topFingerprints(st); len(fps) > 0 {
+		r = r.note("client hello fingerprints (JA4, hellos, authenticated): " + strings.Join(fps, "; "))
+	}
 	return r
+}
+
+// maxFingerprintsShown bounds the client hello fingerprints the report
+// names.
+const maxFingerprintsShown = 5
+
+// topFingerprints reads the most frequent client hello fingerprints from
+// /stats (client_hello_ja4_1 ..), "none" ranks left out.
+func topFingerprints(st map[string]string) []string {
+	var out []string
+	for i := 1; i <= maxFingerprintsShown; i++ {
+		v := st["client_hello_ja4_"+strconv.Itoa(i)]
+		if v == "" || v == "none" {
+			break
+		}
+		out = append(out, v)
+	}
+	return out
 }
