@@ -4,12 +4,14 @@
 //
 // A [Metrics] value receives events from every part of the pipeline:
 //
-//   - the engine (proxy.Observer): accepts, handshakes, fronting, dials,
-//     closes, and per-connection traffic counters ([Metrics.Traffic]: a
+//   - the engine (proxy.Observer): accepts, the client funnel's stages and
+//     stalls, handshakes (with the JA4 of FakeTLS hellos, kept as a top-20
+//     label set, see fingerprints.go), fronting, dials (OK only once the DC
+//     answered), closes, and per-connection traffic counters ([Metrics.Traffic]: a
 //     pointer into a [secret][dc] matrix of atomics allocated at start, so
 //     the relay's per-read accounting is an atomic add, with no map, lock or
 //     allocation);
-//   - the DC prober (dc.ProbeObserver), the clock-skew monitor
+//   - the DC prober (dcprobe.Observer), the clock-skew monitor
 //     (clockskew.Observer), the external-IP look-ups (netinfo.Observer) and
 //     the middle-proxy layer ([Metrics.MiddleObserver]).
 //

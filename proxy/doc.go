@@ -12,6 +12,14 @@
 //	                                   ▼
 //	                   fronting (splice to the real TLS host) or silent drain
 //
+// Each connection is tracked through the client funnel ([Stage]): accepted,
+// first_byte, handshake_read, authenticated, upstream_connected (the
+// upstream calls [Session.UpstreamConnected]), upstream_answered (the first
+// write of Telegram's bytes to the client) and established
+// ([EstablishedBytes] written); the Observer hears each stage once and the
+// close names the furthest, where the connection stalled. A direct dial is
+// reported OK only once the DC has sent its first byte back.
+//
 // The engine has no globals: everything comes through [Options]. It reports
 // what happens through the small [Observer] interface and never imports a
 // metrics library; it traces with the OpenTelemetry trace API only, and logs
