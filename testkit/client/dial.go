@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/faketls"
@@ -112,9 +113,16 @@ func bindContext(ctx context.Context, nc net.Conn) (stop func()) {
 	}
 }
 
-// ctxErr prefers the context's error to the I/O error it caused.
+// ctxErr prefers the context's error to the I/O error it caused. The
+// connection's deadline (the context's, see bindContext) can fire a moment
+// before the context's own timer: a timeout at or past the context's
+// deadline is the context's.
 func ctxErr(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil {
+	cerr := ctx.Err()
+	if dl, ok := ctx.Deadline(); cerr == nil && ok && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(dl) {
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil {
 		return fmt.Errorf("%w (%w)", cerr, err)
 	}
 	return err
