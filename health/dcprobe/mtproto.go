@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/proxy/mtproto"
@@ -33,7 +34,7 @@ type MTProto struct {
 	// Dialer dials the address. Default: a dc.Dialer with Timeout.
 	Dialer *dc.Dialer
 	// Timeout bounds the connect (unless Dialer says otherwise) and then
-	// the wait for the answer. Default DefaultTimeout.
+	// the wait for the answer. Default: DefaultTimeout (5s).
 	Timeout time.Duration
 	// Rand feeds the header and the nonce. Default crypto/rand.
 	Rand io.Reader
@@ -45,9 +46,7 @@ type MTProto struct {
 // obfuscated2 header as in the proxy's own dials.
 func (m *MTProto) Probe(ctx context.Context, target int, addr netip.AddrPort) Outcome {
 	timeout := m.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	defaults.SetPositive(&timeout, DefaultTimeout)
 	out := Outcome{Addr: addr, Timeout: timeout}
 	nc, ok := dial(ctx, m.Dialer, timeout, addr, &out)
 	if !ok {
@@ -110,13 +109,10 @@ func dial(ctx context.Context, d *dc.Dialer, timeout time.Duration, addr netip.A
 // behind it, and returns them with the stream that decrypts the answer
 // and the nonce the answer must carry.
 func (m *MTProto) request(target int) ([]byte, cipher.Stream, [16]byte, error) {
-	rnd := m.Rand
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	now := time.Now
-	if m.Now != nil {
-		now = m.Now
+	rnd, now := m.Rand, m.Now
+	defaults.Set(&rnd, rand.Reader)
+	if now == nil {
+		now = time.Now
 	}
 	var nonce [16]byte
 	hdr, enc, dec, err := obfuscated2.Generate(rnd, nil, framing.Intermediate, int16(target))

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
 
@@ -58,10 +59,11 @@ type Prober struct {
 	Targets func() map[int][]netip.AddrPort
 	// Method is the exchange. Required.
 	Method Method
-	// Interval between rounds, varied by up to Jitter either way. Default
-	// DefaultInterval.
+	// Interval between rounds, varied by up to Jitter either way.
+	// Default: DefaultInterval (30s).
 	Interval time.Duration
-	// Concurrency bounds exchanges in flight. Default DefaultConcurrency.
+	// Concurrency bounds exchanges in flight. Default:
+	// DefaultConcurrency (16).
 	Concurrency int
 	// Observer receives results. Optional.
 	Observer Observer
@@ -73,9 +75,7 @@ type Prober struct {
 // Run probes until ctx is done, the first round at once.
 func (p *Prober) Run(ctx context.Context) {
 	interval := p.Interval
-	if interval <= 0 {
-		interval = DefaultInterval
-	}
+	defaults.SetPositive(&interval, DefaultInterval)
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -104,9 +104,7 @@ type probed struct {
 func (p *Prober) Round(ctx context.Context) map[int]Health {
 	targets := p.Targets()
 	conc := p.Concurrency
-	if conc <= 0 {
-		conc = DefaultConcurrency
-	}
+	defaults.SetPositive(&conc, DefaultConcurrency)
 	sem := make(chan struct{}, conc)
 	results := make(chan probed)
 	var wg sync.WaitGroup

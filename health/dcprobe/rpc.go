@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 )
@@ -22,7 +24,7 @@ type RPC struct {
 	// Dialer dials the address. Default: a dc.Dialer with Timeout.
 	Dialer *dc.Dialer
 	// Timeout bounds the connect (unless Dialer says otherwise) and then
-	// the handshake. Default DefaultTimeout.
+	// the handshake. Default: DefaultTimeout (5s).
 	Timeout time.Duration
 	// Params gives the handshake's inputs for a connection from local to
 	// server (the proxy secret, our public address). Required; an error
@@ -33,9 +35,7 @@ type RPC struct {
 // Probe runs one handshake with addr.
 func (r *RPC) Probe(ctx context.Context, _ int, addr netip.AddrPort) Outcome {
 	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	defaults.SetPositive(&timeout, DefaultTimeout)
 	out := Outcome{Addr: addr, Timeout: timeout}
 	nc, ok := dial(ctx, r.Dialer, timeout, addr, &out)
 	if !ok {
@@ -44,7 +44,7 @@ func (r *RPC) Probe(ctx context.Context, _ int, addr netip.AddrPort) Outcome {
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	p, err := r.Params(addr, localAddr(nc))
+	p, err := r.Params(addr, netx.AddrPort(nc.LocalAddr()))
 	if err != nil {
 		out.Result, out.Err = dc.Failed, err
 		return out
@@ -118,15 +118,4 @@ func (s *sniffer) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-// localAddr returns the local address of nc, IPv4-mapped unmapped.
-func localAddr(nc net.Conn) netip.AddrPort {
-	var ap netip.AddrPort
-	if ta, ok := nc.LocalAddr().(*net.TCPAddr); ok {
-		ap = ta.AddrPort()
-	} else {
-		ap, _ = netip.ParseAddrPort(nc.LocalAddr().String())
-	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
