@@ -23,7 +23,11 @@
 // connections; the config (getProxyConfig) lists the middle proxies of each
 // DC. Both are fetched at [Middle.Start], cached on disk with an atomic
 // write, and read back from the cache when the download fails; with
-// neither, Start fails with a *[StartError]. They are refreshed in the
+// neither, Start fails with a *[StartError]. [Middle.StartBackground]
+// (MODE=auto, which serves clients directly meanwhile) does not fail
+// there: it keeps trying with backoff and starts the pool once both files
+// are in; [Middle.Running] and [Middle.DCReady] tell the caller when a DC
+// can be served through the middle proxies. They are refreshed in the
 // background every RefreshInterval (with jitter) and on [Middle.Refresh]
 // (SIGHUP). A new config must parse and pass tgconfig's Validate against
 // the one in use, or it is rejected and counted while the old one stays.

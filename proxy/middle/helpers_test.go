@@ -146,6 +146,13 @@ func (r *rig) start() {
 			t.Fatalf("not ready: %v", err)
 		}
 	}
+	r.serveEngine()
+}
+
+// serveEngine starts the engine in front of the middle layer.
+func (r *rig) serveEngine() {
+	t := r.t
+	t.Helper()
 	po := proxy.Options{Secrets: []proxy.Secret{{Key: r.key}}, Upstream: r.m, Logger: zaptest.NewLogger(t).Named("engine")}
 	if r.ro.engine != nil {
 		r.ro.engine(&po)

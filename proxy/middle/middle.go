@@ -21,8 +21,8 @@ import (
 const tracerName = "github.com/mtproxy/mtproxy/proxy/middle"
 
 // Middle is the middle-proxy upstream: it implements proxy.Upstream. Create
-// it with New, load Telegram's files and start the pool with Start, hand
-// it to the engine, and Close it at shutdown.
+// it with New, load Telegram's files and start the pool with Start (or
+// StartBackground), hand it to the engine, and Close it at shutdown.
 type Middle struct {
 	o      Options
 	log    *zap.Logger
@@ -40,13 +40,14 @@ type Middle struct {
 	idNext    atomic.Uint64
 	startedAt time.Time
 
-	refreshMu sync.Mutex
-	started   atomic.Bool
-	closed    atomic.Bool
-	lifeMu    sync.Mutex // guards ctx and cancel, set once Start succeeds
-	ctx       context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	refreshMu  sync.Mutex
+	started    atomic.Bool
+	background atomic.Bool // StartBackground: the files may come later
+	closed     atomic.Bool
+	lifeMu     sync.Mutex // guards ctx and cancel, set when the pool starts or at StartBackground
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 var _ proxy.Upstream = (*Middle)(nil)
@@ -76,8 +77,23 @@ func New(o Options) (*Middle, error) {
 // when that fails), then starts the pool and the background refresh, which
 // run until Close. It fails with a *StartError (errors.Is ErrUnavailable)
 // when a file is neither downloadable nor cached; ctx bounds the initial
-// downloads only.
+// downloads only. See [Middle.StartBackground] for a caller that can serve
+// without the middle proxies meanwhile.
 func (m *Middle) Start(ctx context.Context) error {
+	if err := m.begin(); err != nil {
+		return err
+	}
+	m.refreshMu.Lock() // a SIGHUP Refresh waits for the initial load
+	defer m.refreshMu.Unlock()
+	if se := m.loadAll(ctx); se != nil {
+		m.started.Store(false)
+		return se
+	}
+	return m.launch()
+}
+
+// begin marks the layer started, once.
+func (m *Middle) begin() error {
 	if m.closed.Load() {
 		return ErrClosed
 	}
@@ -85,8 +101,12 @@ func (m *Middle) Start(ctx context.Context) error {
 		return errors.New("middle: already started")
 	}
 	m.startedAt = m.o.Now()
-	m.refreshMu.Lock() // a SIGHUP Refresh waits for the initial load
-	defer m.refreshMu.Unlock()
+	return nil
+}
+
+// loadAll loads both files at start-up: downloaded, else from the cache.
+// It returns nil when both are in use.
+func (m *Middle) loadAll(ctx context.Context) *StartError {
 	var ferrs [NumFiles]*FileError
 	var wg sync.WaitGroup
 	for f := range File(NumFiles) {
@@ -100,9 +120,14 @@ func (m *Middle) Start(ctx context.Context) error {
 		}
 	}
 	if len(se.Files) > 0 {
-		m.started.Store(false)
 		return &se
 	}
+	return nil
+}
+
+// launch starts the pool over the files in use, and the background
+// refresh. The caller holds refreshMu.
+func (m *Middle) launch() error {
 	// A Close during the downloads wins: nothing is started. Close sets
 	// closed before it reads cancel under lifeMu, so either it sees the
 	// pool started here or this sees closed.
@@ -111,7 +136,9 @@ func (m *Middle) Start(ctx context.Context) error {
 	if m.closed.Load() {
 		return ErrClosed
 	}
-	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if m.ctx == nil {
+		m.ctx, m.cancel = context.WithCancel(context.Background())
+	}
 	p := newPool(m, m.ctx)
 	p.setConfig(m.files.config.Load())
 	m.poolp.Store(p)
@@ -134,10 +161,12 @@ func (m *Middle) Close() error {
 		return nil // not started; a Start in progress will not start
 	}
 	cancel()
-	m.refreshMu.Lock() // wait for a refresh in flight
+	m.refreshMu.Lock() // wait for a refresh or a background start in flight
 	//lint:ignore SA2001 the empty section is the wait: a refresh holds the lock while it runs
 	m.refreshMu.Unlock()
-	m.poolp.Load().shutdown()
+	if p := m.poolp.Load(); p != nil { // nil: a background start never got the files
+		p.shutdown()
+	}
 	m.wg.Wait()
 	return nil
 }

@@ -26,6 +26,8 @@ const (
 	DefaultProxyConfigURLv6 = "https://core.telegram.org/getProxyConfigV6"
 	DefaultRefreshInterval  = time.Hour
 	DefaultHTTPTimeout      = 30 * time.Second
+	DefaultStartRetryMin    = 5 * time.Second
+	DefaultStartRetryMax    = time.Minute
 	// DefaultMinConnections and DefaultMaxConnections are the official
 	// proxy's, used when neither Options nor Telegram's config set them.
 	DefaultMinConnections     = 4
@@ -66,6 +68,12 @@ type Options struct {
 	// Default: DefaultRefreshInterval (1h); negative disables background
 	// refresh (Refresh still works).
 	RefreshInterval time.Duration
+	// StartRetryMin and StartRetryMax bound the backoff between the
+	// background tries of StartBackground while the files are missing
+	// (doubling from StartRetryMin, a random point in the upper half of
+	// each delay). Default: DefaultStartRetryMin (5s) and
+	// DefaultStartRetryMax (1m); StartRetryMax is raised to StartRetryMin.
+	StartRetryMin, StartRetryMax time.Duration
 	// HTTPClient downloads the files. Default: a client with
 	// DefaultHTTPTimeout (30s) and the environment's proxy settings.
 	HTTPClient *http.Client
@@ -184,6 +192,9 @@ func (o *Options) setDefaults() {
 	}
 	defaults.Set(&o.ProxyConfigURL, DefaultProxyConfigURL)
 	defaults.Set(&o.RefreshInterval, DefaultRefreshInterval)
+	defaults.SetPositive(&o.StartRetryMin, DefaultStartRetryMin)
+	defaults.SetPositive(&o.StartRetryMax, DefaultStartRetryMax)
+	o.StartRetryMax = max(o.StartRetryMax, o.StartRetryMin)
 	defaults.Set(&o.ConnClients, DefaultConnClients)
 	defaults.Set(&o.DialTimeout, DefaultDialTimeout)
 	defaults.Set(&o.HandshakeTimeout, DefaultHandshakeTimeout)

@@ -60,7 +60,8 @@ func (m *Middle) put(f File, p parsed, raw []byte, src Source, at time.Time) {
 }
 
 // load downloads f and puts it in use when it is new and valid. At start-up
-// a failure falls back to the cache file, and a *FileError says why
+// (and in the background retries of StartBackground) a file still not in
+// use after the download is read from its cache, and a *FileError says why
 // neither worked. Each call is one "mtproxy.config.refresh" span and one
 // Observer event.
 func (m *Middle) load(ctx context.Context, f File, startup bool) (RefreshEvent, *FileError) {
@@ -101,7 +102,7 @@ func (m *Middle) load(ctx context.Context, f File, startup bool) (RefreshEvent, 
 	}
 
 	var ferr *FileError
-	if startup && res != RefreshOK {
+	if startup && res != RefreshOK && m.files.source(f) == SourceNone {
 		ferr = m.loadCache(f, cache, limit, now)
 		if ferr != nil {
 			ferr.URL, ferr.Fetch = src, err
@@ -150,16 +151,38 @@ func (m *Middle) logLoad(ev RefreshEvent, src string) {
 	case RefreshUnchanged:
 		m.log.Debug("Telegram file unchanged", fields...)
 	default:
-		m.log.Warn("Telegram file not updated, the one in use stays", append(fields, zap.Error(ev.Err))...)
+		msg := "Telegram file not updated, the one in use stays"
+		switch ev.Source {
+		case SourceNone:
+			msg = "Telegram file unavailable: not downloaded, no usable cache"
+		case SourceCache:
+			if ev.Startup {
+				msg = "Telegram file not downloaded; the cached one is used"
+			}
+		}
+		m.log.Warn(msg, append(fields, zap.Error(ev.Err))...)
 	}
 }
 
 // Refresh downloads both files now and puts new valid versions in use,
 // as the background refresh does; main calls it on SIGHUP. The error
-// joins the failures; the files in use stay in use whatever happens.
+// joins the failures; the files in use stay in use whatever happens. While
+// a StartBackground still waits for the files, it is one more try (its
+// error a *StartError). ErrNotStarted before a start, ErrClosed after
+// Close.
 func (m *Middle) Refresh(ctx context.Context) error {
+	if m.closed.Load() {
+		return ErrClosed
+	}
 	if !m.started.Load() {
 		return ErrNotStarted
+	}
+	if m.background.Load() && !m.Running() {
+		// StartBackground still waits for the files: try now.
+		if done, se := m.tryStart(ctx); !done {
+			return se
+		}
+		return nil
 	}
 	m.refreshMu.Lock()
 	defer m.refreshMu.Unlock()

@@ -230,6 +230,22 @@ func (t *target) pick() (*rpcConn, int) {
 	return best, bestN
 }
 
+// hasReady reports whether the target takes new clients on a ready
+// connection now.
+func (t *target) hasReady() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.retired {
+		return false
+	}
+	for _, c := range t.conns {
+		if !c.closed() {
+			return true
+		}
+	}
+	return false
+}
+
 // wantMore asks for one more connection when every ready one carries
 // ConnClients clients.
 func (t *target) wantMore() {
