@@ -27,7 +27,7 @@ func gatherSnapshot(t *testing.T, s *Snapshot) map[string]*dto.MetricFamily {
 // TestPrometheusAndStatsAgree renders one snapshot both ways and checks
 // that every number the two share is the same.
 func TestPrometheusAndStatsAgree(t *testing.T) {
-	for _, mode := range []Mode{ModeDirect, ModeMiddle} {
+	for _, mode := range []Mode{ModeDirect, ModeMiddle, ModeAuto} {
 		_, s := populated(t, mode)
 		fams := gatherSnapshot(t, s)
 		_, vals := parseStats(t, StatsPage(s))
@@ -84,7 +84,12 @@ func TestPrometheusAndStatsAgree(t *testing.T) {
 			check("dc_"+d+"_connections", value(t, fams, "mtproxy_upstream_connections_active", "dc", d))
 			check("dc_"+d+"_bytes_from_client", value(t, fams, "mtproxy_client_traffic_bytes_total", "dc", d, "direction", "from_client"))
 			check("dc_"+d+"_connect_ms", 1000*value(t, fams, "mtproxy_upstream_probe_connect_seconds", "dc", d))
+			if value(t, fams, "mtproxy_upstream_path", "dc", d, "path", vals["dc_"+d+"_path"]) != 1 {
+				t.Errorf("%s: dc_%s_path %q is not the Prometheus path", mode, d, vals["dc_"+d+"_path"])
+			}
 		}
+		check("path_switches_to_direct", sum(t, fams, "mtproxy_upstream_path_switches_total", "to", "direct"))
+		check("path_switches_to_middle", sum(t, fams, "mtproxy_upstream_path_switches_total", "to", "middle"))
 		check("clock_skew_ntp_seconds", value(t, fams, "mtproxy_clock_skew_seconds", "source", "ntp"))
 		check("clock_skew_http_date_checks_ok", value(t, fams, "mtproxy_clock_skew_checks_total", "source", "http_date", "result", "ok"))
 		check("clock_skew_ntp_checks_error", value(t, fams, "mtproxy_clock_skew_checks_total", "source", "ntp", "result", "error"))

@@ -38,6 +38,8 @@ func catalogue() map[string]int {
 		"mtproxy_upstream_dial_duration_seconds":           13,      //
 		"mtproxy_upstream_first_answer_seconds":            13,      //
 		"mtproxy_upstream_connections_active":              13,      //
+		"mtproxy_upstream_path":                            13 * 2,  // dc x path
+		"mtproxy_upstream_path_switches_total":             13 * 2,  // dc x path
 		"mtproxy_upstream_targets_declared":                1,       //
 		"mtproxy_upstream_targets_ready":                   1,       //
 		"mtproxy_upstream_targets_active":                  1,       //
@@ -124,6 +126,9 @@ func TestCatalogueAtStart(t *testing.T) {
 			want := nonZero[name]
 			if name == "mtproxy_nat_state" && hasLabels(s, []string{"state", "unknown"}) {
 				want = 1
+			}
+			if name == "mtproxy_upstream_path" && hasLabels(s, []string{"path", "direct"}) {
+				want = 1 // direct mode: every DC's clients go direct
 			}
 			if v != want {
 				t.Errorf("%s %v = %v at start, want %v", name, s.Label, v, want)

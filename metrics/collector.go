@@ -3,6 +3,7 @@ package metrics
 import (
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/prometheus/client_golang/prometheus"
@@ -135,6 +136,10 @@ func (c *collector) upstream(e emitter, s *Snapshot) {
 			e.counter(d.upDials, x.Dials[r], x.Label, res)
 		}
 		e.gauge(d.upActive, float64(x.Active), x.Label)
+		for p := range auto.NumPaths {
+			e.gauge(d.upPath, b2f(x.Path == p), x.Label, p.String())
+			e.counter(d.upPathSwitches, x.PathSwitches[p], x.Label, p.String())
+		}
 	}
 	e.gauge(d.targetsDeclared, float64(s.Targets.Declared))
 	e.gauge(d.targetsReady, float64(s.Targets.Ready))

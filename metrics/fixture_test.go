@@ -10,6 +10,7 @@ import (
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
@@ -108,12 +109,33 @@ func populated(t testing.TB, mode Mode) (*Metrics, *Snapshot) {
 	m.SkewFailed(clockskew.SourceNTP, "", clockskew.ErrNoAnswer)
 	m.SkewMeasured(clockskew.Sample{Source: clockskew.SourceHTTPDate, Offset: 250 * time.Millisecond, At: fixtureStart().Add(2 * time.Minute)})
 
-	if mode == ModeMiddle {
+	if mode == ModeMiddle || mode == ModeAuto {
 		feedMiddle(m)
+	}
+	if mode == ModeAuto {
+		feedPaths(m)
 	}
 	s := m.Snapshot()
 	s.PID, s.GoVersion, s.GenerateTime = 4242, "go1.99", 1234*time.Microsecond
 	return m, s
+}
+
+// feedPaths makes DC 2 and -2 serve middle, the rest direct, after DC 2
+// went direct once and came back, and DC 4 went direct.
+func feedPaths(m *Metrics) {
+	m.PathSwitched(auto.SwitchEvent{DC: 2, From: auto.PathMiddle, To: auto.PathDirect, Reason: auto.ReasonMiddleDown})
+	m.PathSwitched(auto.SwitchEvent{DC: 2, From: auto.PathDirect, To: auto.PathMiddle, Reason: auto.ReasonMiddleReady})
+	m.PathSwitched(auto.SwitchEvent{DC: 4, From: auto.PathMiddle, To: auto.PathDirect, Reason: auto.ReasonMiddleDown})
+	m.PathSwitched(auto.SwitchEvent{Other: true, From: auto.PathMiddle, To: auto.PathDirect, Reason: auto.ReasonMiddleDown})
+	paths := pathsDouble{{DC: 17, Path: auto.PathMiddle}} // no label of its own: ignored
+	for _, id := range []int{-203, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 203} {
+		p := auto.PathDirect
+		if id == 2 || id == -2 {
+			p = auto.PathMiddle
+		}
+		paths = append(paths, auto.DCPath{DC: id, Path: p})
+	}
+	m.SetPaths(append(paths, auto.DCPath{Other: true, Path: auto.PathDirect}))
 }
 
 func feedMiddle(m *Metrics) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -48,6 +49,10 @@ func (p *proberDouble) Snapshot() map[int]dcprobe.Health {
 	}
 	return out
 }
+
+type pathsDouble []auto.DCPath
+
+func (p pathsDouble) Paths() []auto.DCPath { return p }
 
 type middleDouble struct{ s middle.Stats }
 

@@ -45,6 +45,9 @@ func (l *dcLabels) index(id int) int {
 	return len(l.ids) // "other"
 }
 
+// other is the label index of "other".
+func (l *dcLabels) other() int { return len(l.ids) }
+
 // id returns the DC id of label index i; ok is false for "other".
 func (l *dcLabels) id(i int) (id int, ok bool) {
 	if i < len(l.ids) {

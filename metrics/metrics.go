@@ -6,6 +6,7 @@ import (
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -57,6 +58,7 @@ type Metrics struct {
 	dcActive     []atomic.Int64  // [dc]
 	dials        []atomic.Uint64 // [dc][dial result]
 	probes       []atomic.Uint64 // [dc][dial result]
+	switches     []atomic.Uint64 // [dc][auto.Path]: path switches, by the path switched to
 
 	skew    [numSkewSources]skewState
 	lookups [numLookupResults]atomic.Uint64
@@ -69,6 +71,7 @@ type Metrics struct {
 	nat       atomic.Pointer[netinfo.Result]
 	listening atomic.Pointer[func() bool]
 	middle    atomic.Pointer[middleSource]
+	paths     atomic.Pointer[pathSource]
 
 	hist histograms
 	reg  *prometheus.Registry
@@ -95,6 +98,7 @@ func New(o Options) *Metrics {
 	m.dcActive = make([]atomic.Int64, n)
 	m.dials = make([]atomic.Uint64, n*dc.NumResults)
 	m.probes = make([]atomic.Uint64, n*dc.NumResults)
+	m.switches = make([]atomic.Uint64, n*int(auto.NumPaths))
 	m.mid.init(n)
 	m.hist = newHistograms(m.dcs.labels)
 	m.reg = newRegistry(m)

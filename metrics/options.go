@@ -26,10 +26,13 @@ const (
 	// ModeMiddle: clients are multiplexed over RPC connections to
 	// Telegram's middle proxies (needed for the ad tag).
 	ModeMiddle
+	// ModeAuto: middle proxies per DC whenever they can serve, direct
+	// otherwise (proxy/auto; see [Metrics.SetPaths]).
+	ModeAuto
 	numModes
 )
 
-var modeNames = [...]string{ModeDirect: "direct", ModeMiddle: "middle"}
+var modeNames = [...]string{ModeDirect: "direct", ModeMiddle: "middle", ModeAuto: "auto"}
 
 // One name per Mode: a missing or extra name does not compile.
 var _ = [1]struct{}{}[len(modeNames)-int(numModes)]
@@ -51,7 +54,7 @@ type Options struct {
 	// added, and every other id maps to the label "other". Default: the
 	// built-in table (1-5 and 203) and its media ids.
 	DCs []int
-	// Mode is direct or middle-proxy. Default ModeDirect.
+	// Mode is direct, middle-proxy or auto. Default ModeDirect.
 	Mode Mode
 	// Version and Revision identify the build (mtproxy_build_info and the
 	// /stats version line). Default: DefaultVersion ("unknown").

@@ -32,6 +32,7 @@ func (m *Metrics) Snapshot() *Snapshot {
 	m.fillTraffic(s)
 	m.fillMiddle(s)
 	m.fillDCs(s)
+	m.fillPaths(s)
 	m.fillTargets(s)
 	m.fillEnv(s)
 	s.GenerateTime = time.Since(began)
@@ -167,12 +168,12 @@ func (m *Metrics) fillDCs(s *Snapshot) {
 	}
 }
 
-// fillTargets counts the targets: the middle layer's in middle mode;
-// otherwise the prober's DCs (the configured ones before its first round)
+// fillTargets counts the targets: the middle layer's in middle mode (and in
+// auto mode once Telegram's files are in); otherwise the prober's DCs (the configured ones before its first round)
 // and the DC labels with clients.
 func (m *Metrics) fillTargets(s *Snapshot) {
 	t := &s.Targets
-	if s.Mode == ModeMiddle {
+	if s.middleInUse() {
 		*t = Targets{s.Middle.DeclaredTargets, s.Middle.ReadyTargets, s.Middle.ActiveTargets}
 		return
 	}
@@ -185,6 +186,12 @@ func (m *Metrics) fillTargets(s *Snapshot) {
 			t.Active++
 		}
 	}
+}
+
+// middleInUse reports whether clients go through middle proxies: middle
+// mode, or auto mode with Telegram's config loaded.
+func (s *Snapshot) middleInUse() bool {
+	return s.Mode == ModeMiddle || (s.Mode == ModeAuto && s.Middle.Wired && !s.Middle.Config.LoadedAt.IsZero())
 }
 
 func distinctCount(ids []int) int {

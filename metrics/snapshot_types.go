@@ -8,6 +8,7 @@ import (
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 )
@@ -136,6 +137,11 @@ type DCStats struct {
 	// MiddleRTT is the fastest RPC_PING round trip of those connections
 	// (0 before any pong).
 	MiddleRTT time.Duration
+	// Path is where the DC's new clients go now: the Auto's choice in
+	// auto mode (see SetPaths), else the mode's.
+	Path auto.Path
+	// PathSwitches counts the DC's switches by the path switched to.
+	PathSwitches [auto.NumPaths]uint64
 }
 
 // ProbeStats summarises the DC prober's last complete round.

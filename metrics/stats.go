@@ -34,7 +34,7 @@ type derived struct {
 
 func derive(s *Snapshot) derived {
 	var x derived
-	if s.Mode == ModeMiddle {
+	if s.middleInUse() {
 		for _, t := range s.Middle.Targets {
 			x.outbound += int64(t.Ready + t.Connecting)
 			x.outboundReady += int64(t.Ready)

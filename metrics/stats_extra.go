@@ -5,6 +5,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 )
 
@@ -66,10 +67,20 @@ func extras(t *tsv, s *Snapshot) {
 		t.i(k+"connections", d.Active)
 		t.u(k+"bytes_from_client", d.Traffic.FromClient)
 		t.u(k+"bytes_to_client", d.Traffic.ToClient)
+		t.s(k+"path", d.Path.String())
 	}
 	t.i("targets_declared", int64(s.Targets.Declared))
 	t.i("targets_ready", int64(s.Targets.Ready))
 	t.i("targets_active", int64(s.Targets.Active))
+	var sw [auto.NumPaths]uint64
+	for _, d := range s.DCs {
+		for p, v := range d.PathSwitches {
+			sw[p] += v
+		}
+	}
+	for p, v := range sw {
+		t.u("path_switches_to_"+auto.Path(p).String(), v)
+	}
 	middleExtras(t, s)
 	for _, c := range s.Clock {
 		k := "clock_skew_" + string(c.Source) + "_"

@@ -66,7 +66,7 @@ func official(t *tsv, s *Snapshot, x derived) {
 	}
 	t.f("http_qps", 0, 6)
 	mode := int64(0)
-	if s.Mode == ModeMiddle {
+	if s.middleInUse() {
 		mode = officialProxyMode
 	}
 	t.i("proxy_mode", mode)

@@ -27,7 +27,7 @@ func officialKeys(t *testing.T) []string {
 
 func TestStatsOfficialKeyOrder(t *testing.T) {
 	want := officialKeys(t)
-	for _, mode := range []Mode{ModeDirect, ModeMiddle} {
+	for _, mode := range []Mode{ModeDirect, ModeMiddle, ModeAuto} {
 		_, s := populated(t, mode)
 		keys, vals := parseStats(t, StatsPage(s))
 		if len(keys) < len(want) {
@@ -56,7 +56,7 @@ func TestStatsOfficialKeyOrder(t *testing.T) {
 }
 
 func TestStatsGolden(t *testing.T) {
-	for _, mode := range []Mode{ModeDirect, ModeMiddle} {
+	for _, mode := range []Mode{ModeDirect, ModeMiddle, ModeAuto} {
 		_, s := populated(t, mode)
 		got := StatsPage(s)
 		path := "testdata/stats_" + mode.String() + ".golden"
@@ -142,7 +142,17 @@ func TestStatsValues(t *testing.T) {
 		"telegram_config_refreshes_ok": "1", "telegram_config_refreshes_fetch_failed": "1",
 		"telegram_secret_refreshes_unchanged": "1", "middle_rpc_bytes_sent": "123456",
 	}
-	for mode, want := range map[Mode]map[string]string{ModeDirect: direct, ModeMiddle: mid} {
+	// Auto: the middle layer's numbers once its config is in, and the
+	// per-DC paths of the Auto.
+	autoWant := map[string]string{
+		"mode": "auto", "proxy_mode": "2", "proxy_tag_set": "1", "tot_forwarded_queries": "100",
+		"outbound_connections": "7", "ready_targets": "7",
+		"dc_2_path": "middle", "dc_-2_path": "middle", "dc_4_path": "direct", "dc_other_path": "direct",
+		"path_switches_to_direct": "3", "path_switches_to_middle": "1",
+	}
+	direct["dc_2_path"], mid["dc_2_path"] = "direct", "middle"
+	direct["path_switches_to_direct"], mid["path_switches_to_middle"] = "0", "0"
+	for mode, want := range map[Mode]map[string]string{ModeDirect: direct, ModeMiddle: mid, ModeAuto: autoWant} {
 		_, s := populated(t, mode)
 		_, vals := parseStats(t, StatsPage(s))
 		for _, w := range []map[string]string{common, want} {
