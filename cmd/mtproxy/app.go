@@ -18,6 +18,7 @@ import (
 	"github.com/mtproxy/mtproxy/health/netinfo"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/status"
@@ -34,6 +35,7 @@ type app struct {
 	metrics   *metrics.Metrics
 	nat       netinfo.Result
 	middle    *middle.Middle // nil in direct mode
+	auto      *auto.Auto     // MODE=auto only
 	proxy     *proxy.Proxy
 	prober    *dcprobe.Prober
 	clock     *clockskew.Monitor
@@ -179,6 +181,9 @@ func (a *app) start(ctx context.Context) <-chan error {
 	}
 	go a.prober.Run(ctx)
 	go a.clock.Run(ctx)
+	if a.auto != nil {
+		go a.auto.Run(ctx)
+	}
 	return failed
 }
 

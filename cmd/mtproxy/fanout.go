@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 )
 
 // probeFanout hands the prober's findings to the metrics and the log.
@@ -32,5 +33,14 @@ func (f skewFanout) SkewMeasured(s clockskew.Sample) {
 func (f skewFanout) SkewFailed(src clockskew.Source, server string, err error) {
 	for _, o := range f {
 		o.SkewFailed(src, server, err)
+	}
+}
+
+// pathFanout hands MODE=auto's path switches to the log and the metrics.
+type pathFanout []auto.Observer
+
+func (f pathFanout) PathSwitched(ev auto.SwitchEvent) {
+	for _, o := range f {
+		o.PathSwitched(ev)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"go.uber.org/zap"
 )
 
@@ -48,4 +49,25 @@ func (s *skewLog) SkewMeasured(x clockskew.Sample) {
 
 func (s *skewLog) SkewFailed(src clockskew.Source, server string, err error) {
 	s.log.Debug("clock skew check failed", zap.String("source", string(src)), zap.String("server", server), zap.Error(err))
+}
+
+// pathLog logs each switch of a DC's path in MODE=auto, once: a warning
+// when a DC goes direct (what its clients lose), info when it comes back.
+type pathLog struct {
+	log *zap.Logger
+}
+
+func (p *pathLog) PathSwitched(ev auto.SwitchEvent) {
+	dcField := zap.Int("dc", ev.DC)
+	if ev.Other {
+		dcField = zap.String("dc", "other")
+	}
+	if ev.To == auto.PathDirect {
+		p.log.Warn("DC switched to direct: its middle proxies have no ready connection; "+
+			"new clients go straight to the DC, where media of accounts without Premium does not load",
+			dcField, zap.Duration("down_for", ev.Down), zap.Stringer("reason", ev.Reason))
+		return
+	}
+	p.log.Info("DC switched to the middle proxies: new clients go through them",
+		dcField, zap.Duration("direct_for", ev.Direct), zap.Stringer("reason", ev.Reason))
 }

@@ -43,7 +43,9 @@ func serve(args []string) int {
 		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
 		return exitFailure
 	}
-	for _, line := range startup.Lines(startup.FromConfig(cfg, a.externalIP(), warnings)) {
+	in := startup.FromConfig(cfg, a.externalIP(), warnings)
+	in.Files = a.startupFiles()
+	for _, line := range startup.Lines(in) {
 		fmt.Println(line)
 	}
 	log.Info("proxy started", append([]zap.Field{zap.String("version", version), zap.Stringer("listen", a.ln.Addr()),

@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/startup"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/middle"
@@ -16,20 +18,64 @@ import (
 	"go.uber.org/zap"
 )
 
+// autoStartWait bounds the first download of Telegram's files in
+// MODE=auto: without them the proxy serves directly at once and keeps
+// trying in the background, so a network that swallows the requests must
+// not hold the start-up.
+const autoStartWait = 10 * time.Second
+
 // newUpstream builds the upstream of the configured mode and returns it
-// with what the DC prober should measure: the DCs in direct mode, the
-// middle proxies of the current Telegram config in middle mode. In middle
-// mode Telegram's files are loaded first, so a proxy that cannot get them
-// fails before printing its links.
+// with what the DC prober should measure: the DCs in direct and auto mode,
+// the middle proxies of the current Telegram config in middle mode. In
+// middle mode Telegram's files are loaded first, so a proxy that cannot get
+// them fails before printing its links; in auto mode their absence is no
+// failure: the DCs are served directly until they download.
 func (a *app) newUpstream(ctx context.Context, table *dc.Table, prefer dc.Preference) (proxy.Upstream, func() map[int][]netip.AddrPort, error) {
 	cfg := a.cfg
-	if cfg.Mode != config.ModeMiddle {
-		up := direct.New(direct.Options{
-			Table: table, Prefer: prefer, Dialer: &dc.Dialer{Timeout: cfg.DialTimeout},
-			IdleTimeout: cfg.IdleTimeout, Observer: a.metrics, TracerProvider: a.tp,
-		})
-		return up, func() map[int][]netip.AddrPort { return directTargets(table, prefer) }, nil
+	dcs := func() map[int][]netip.AddrPort { return directTargets(table, prefer) }
+	dir := direct.New(direct.Options{
+		Table: table, Prefer: prefer, Dialer: &dc.Dialer{Timeout: cfg.DialTimeout},
+		IdleTimeout: cfg.IdleTimeout, Observer: a.metrics, TracerProvider: a.tp,
+	})
+	if cfg.Mode == config.ModeDirect {
+		return dir, dcs, nil
 	}
+	m, err := a.newMiddle(prefer)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.middle = m
+	a.metrics.SetMiddle(m)
+	if cfg.Mode == config.ModeMiddle {
+		if err := m.Start(ctx); err != nil {
+			return nil, nil, err
+		}
+		return m, m.Targets, nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, autoStartWait)
+	defer cancel()
+	if err := m.StartBackground(sctx); err != nil {
+		return nil, nil, err
+	}
+	threshold := cfg.DirectFallbackAfter
+	if !cfg.DirectFallback {
+		threshold = -1
+	}
+	up, err := auto.New(auto.Options{
+		Middle: m, Direct: dir, DCs: table.IDs(), Threshold: threshold,
+		Observer: pathFanout{&pathLog{log: a.log}, a.metrics},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a.auto = up
+	a.metrics.SetPaths(up)
+	return up, dcs, nil
+}
+
+// newMiddle builds the middle-proxy layer from the configuration.
+func (a *app) newMiddle(prefer dc.Preference) (*middle.Middle, error) {
+	cfg := a.cfg
 	o := middle.Options{
 		ProxySecretURL: cfg.ProxySecretURL, ProxyConfigURL: cfg.ProxyConfigURL,
 		IPv6:            cfg.PreferIP.WantsIPv6(),
@@ -47,23 +93,28 @@ func (a *app) newUpstream(ctx context.Context, table *dc.Table, prefer dc.Prefer
 	if cfg.IP.IsValid() && cfg.InternalIP.IsValid() {
 		o.NAT = map[netip.Addr]netip.Addr{cfg.InternalIP: cfg.IP}
 	}
-	m, err := middle.New(o)
-	if err != nil {
-		return nil, nil, err
+	return middle.New(o)
+}
+
+// startupFiles says where Telegram's files in use at start came from, for
+// the start-up block's mode line.
+func (a *app) startupFiles() startup.Files {
+	if a.middle == nil || !a.middle.Running() {
+		return startup.FilesNone
 	}
-	if err := m.Start(ctx); err != nil {
-		return nil, nil, err
+	st := a.middle.Stats()
+	if st.Secret.Source == middle.SourceCache || st.Config.Source == middle.SourceCache {
+		return startup.FilesCached
 	}
-	a.middle = m
-	a.metrics.SetMiddle(m)
-	return m, m.Targets, nil
+	return startup.FilesDownloaded
 }
 
 // probeMethod is the prober's exchange: the MTProto req_pq_multi in direct
-// mode, the RPC handshake with the proxy's own secret and addresses in
-// middle mode.
+// and auto mode (whose targets are the DCs: the middle proxies' health is
+// the pool's own, see DCReady), the RPC handshake with the proxy's own
+// secret and addresses in middle mode.
 func (a *app) probeMethod(timeout time.Duration) dcprobe.Method {
-	if a.middle != nil {
+	if a.cfg.Mode == config.ModeMiddle {
 		return &dcprobe.RPC{Timeout: timeout, Params: a.middle.HandshakeParams}
 	}
 	return &dcprobe.MTProto{Timeout: timeout}
@@ -81,8 +132,9 @@ func directTargets(t *dc.Table, prefer dc.Preference) map[int][]netip.AddrPort {
 	return out
 }
 
-// reload is SIGHUP: in middle mode, download Telegram's files now (the
-// refresh validates them and swaps them in without dropping clients).
+// reload is SIGHUP: in middle and auto mode, download Telegram's files now
+// (the refresh validates them and swaps them in without dropping clients;
+// in auto mode without files yet, it is one more try to get them).
 func (a *app) reload(ctx context.Context) {
 	if a.middle == nil {
 		a.log.Info("SIGHUP: nothing to reload in direct mode")
@@ -100,8 +152,11 @@ func (a *app) reload(ctx context.Context) {
 
 // modeMetric maps the configured mode to the metrics' one.
 func modeMetric(m config.Mode) metrics.Mode {
-	if m == config.ModeMiddle {
+	switch m {
+	case config.ModeMiddle:
 		return metrics.ModeMiddle
+	case config.ModeAuto:
+		return metrics.ModeAuto
 	}
 	return metrics.ModeDirect
 }

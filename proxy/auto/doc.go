@@ -20,14 +20,14 @@
 // counterpart; every other id shares one state, judged by the default
 // DC's middle proxies):
 //
-//	           Telegram's files in at start          no files at start
-//	                      │                                 │
-//	                      ▼    DC's middle proxies ready    ▼
-//	                   middle ◄──────────────────────────── direct
-//	                      │                                 ▲
-//	                      └─────────────────────────────────┘
-//	            no ready middle-proxy connection for longer than Threshold
-//	                      (never when Threshold is negative)
+//	Telegram's files in at start          no files at start
+//	           │                                 │
+//	           ▼    DC's middle proxies ready    ▼
+//	        middle ◄──────────────────────────── direct
+//	           │                                 ▲
+//	           └─────────────────────────────────┘
+//	 no ready middle-proxy connection for longer than Threshold
+//	           (never when Threshold is negative)
 //
 // The state is evaluated for each new client of the DC and every
 // CheckInterval by [Auto.Run], so the path exported to the metrics is

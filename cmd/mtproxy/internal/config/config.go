@@ -51,11 +51,14 @@ func (s SecretSource) String() string { return enum.Name(secretSourceNames[:], s
 // Mode is how clients are carried to Telegram.
 type Mode string
 
-// The modes. ModeAuto is only a setting: Config.Mode is always resolved.
+// The modes.
 const (
+	// ModeAuto: through the middle proxies whenever they can serve a DC,
+	// straight to it otherwise (no Telegram files yet, or the DC's middle
+	// proxies down for DirectFallbackAfter).
 	ModeAuto   Mode = "auto"
 	ModeDirect Mode = "direct" // straight to the DCs, re-obfuscated
-	ModeMiddle Mode = "middle" // through Telegram's middle proxies (needed for TAG)
+	ModeMiddle Mode = "middle" // through Telegram's middle proxies only (needed for TAG and media)
 )
 
 // PreferIP chooses the address family used towards Telegram.
@@ -165,10 +168,13 @@ type Config struct {
 	TimeSkew         time.Duration // TIME_SKEW: accepted FakeTLS clock distance
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT: drain time on SIGTERM
 
-	// Mode is the resolved mode (MODE; auto = middle when a tag is set).
+	// Mode is MODE: auto (the default), direct or middle.
 	Mode Mode
-	// ModeAuto tells that Mode was chosen automatically.
-	ModeAuto bool
+	// DirectFallback lets MODE=auto serve a DC directly while its middle
+	// proxies are down (DIRECT_FALLBACK, default true); DirectFallbackAfter
+	// is how long they must be down first (DIRECT_FALLBACK_AFTER, 30s).
+	DirectFallback      bool
+	DirectFallbackAfter time.Duration
 
 	ProxySecretURL        string        // PROXY_SECRET_URL
 	ProxyConfigURL        string        // PROXY_CONFIG_URL (V6 variant when IPv6 is wanted)

@@ -54,7 +54,10 @@
 //     file that exists but is not a valid list is a fatal *Error naming it:
 //     a user's secrets are never silently replaced.
 //   - A bad TAG is a warning (tag ignored), as in the seed; TAG in direct mode
-//     is a warning too. MODE=auto is middle when a tag is set.
+//     is a warning too. MODE=auto stays auto: the binary serves through the
+//     middle proxies whenever they can, with or without a tag, and
+//     DIRECT_FALLBACK / DIRECT_FALLBACK_AFTER (a warning in the other modes)
+//     tune its fallback to direct.
 //   - DC_ADDRS takes IP addresses only (IPv6 in brackets); host names are
 //     refused with a message saying so.
 //   - NAT_INFO fills IP and INTERNAL_IP; if both are given they must agree.

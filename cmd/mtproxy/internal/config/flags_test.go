@@ -17,7 +17,7 @@ func TestOfficialFlags(t *testing.T) {
 	got := []any{c.InternalPort, c.Port, c.Workers, c.MaxConnections, c.ProxySecretFile, c.InternalIP, c.IP,
 		len(c.Secrets), c.HasTag, c.Mode, c.TLSDomain, c.Bind, c.ProxyConfigFile}
 	want := []any{8888, 8443, 1, 1000, "/etc/ps", netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("203.0.113.7"),
-		2, true, ModeMiddle, "www.example.com", netip.MustParseAddr("127.0.0.1"), "/etc/proxy.conf"}
+		2, true, ModeAuto, "www.example.com", netip.MustParseAddr("127.0.0.1"), "/etc/proxy.conf"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}

@@ -113,17 +113,17 @@ func (l *loader) resolve() (*Config, error) {
 		return nil, err
 	}
 	l.resolveTag(c)
-	switch Mode(v.Mode.s) {
-	case ModeAuto:
-		c.Mode, c.ModeAuto = ModeDirect, true
-		if c.HasTag {
-			c.Mode = ModeMiddle
-		}
-	default:
-		c.Mode = Mode(v.Mode.s)
-	}
+	c.Mode = Mode(v.Mode.s)
+	c.DirectFallback, c.DirectFallbackAfter = v.DirectFallback.b, v.DirectFallbackAfter.d
 	if c.Mode == ModeDirect && c.HasTag {
 		l.warn("TAG is ignored in direct mode: the advertising tag needs MODE=middle (or auto)")
+	}
+	if c.Mode != ModeAuto {
+		for _, k := range []string{"DIRECT_FALLBACK", "DIRECT_FALLBACK_AFTER"} {
+			if _, set := l.setBy[k]; set {
+				l.warn(k + " is ignored with MODE=" + string(c.Mode) + ": only MODE=auto falls back to direct")
+			}
+		}
 	}
 	// The connection limit: the more precedent of MAX_CONNECTIONS and -C.
 	c.MaxConnections = proxy.DefaultMaxConnections * c.Workers // the limit per worker

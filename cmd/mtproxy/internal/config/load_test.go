@@ -28,7 +28,7 @@ func TestDefaults(t *testing.T) {
 		PreferIP:        PreferIPv4,
 		DialTimeout:     10 * time.Second, HandshakeTimeout: 10 * time.Second,
 		IdleTimeout: 5 * time.Minute, TimeSkew: 2 * time.Minute, ShutdownTimeout: 25 * time.Second,
-		Mode: ModeDirect, ModeAuto: true,
+		Mode: ModeAuto, DirectFallback: true, DirectFallbackAfter: 30 * time.Second,
 		ProxySecretURL:        "https://core.telegram.org/getProxySecret",
 		ProxyConfigURL:        "https://core.telegram.org/getProxyConfig",
 		ConfigRefreshInterval: time.Hour,
@@ -71,7 +71,7 @@ func settingCases() []settingCase {
 		{"SECRET_COUNT", "3", func(c *Config) bool { return c.SecretCount == 3 && len(c.Secrets) == 3 }},
 		{"TAG", "3F40462915a3e6026a4d790127b95ded", func(c *Config) bool {
 			return c.HasTag && c.Tag == [16]byte{0x3f, 0x40, 0x46, 0x29, 0x15, 0xa3, 0xe6, 0x02, 0x6a, 0x4d, 0x79, 0x01, 0x27, 0xb9, 0x5d, 0xed} &&
-				c.Mode == ModeMiddle && c.ModeAuto
+				c.Mode == ModeAuto
 		}},
 		{"WORKERS", "4", func(c *Config) bool { return c.Workers == 4 && c.MaxConnections == 240000 }},
 		{"MAX_CONNECTIONS", "1000", func(c *Config) bool { return c.MaxConnections == 1000 }},
@@ -100,7 +100,8 @@ func settingCases() []settingCase {
 		{"IDLE_TIMEOUT", "1m30s", func(c *Config) bool { return c.IdleTimeout == 90*time.Second }},
 		{"TIME_SKEW", "10m", func(c *Config) bool { return c.TimeSkew == 10*time.Minute }},
 		{"SHUTDOWN_TIMEOUT", "0", func(c *Config) bool { return c.ShutdownTimeout == 0 }},
-		{"MODE", "Middle", func(c *Config) bool { return c.Mode == ModeMiddle && !c.ModeAuto }},
+		{"MODE", "Middle", func(c *Config) bool { return c.Mode == ModeMiddle }},
+		{"DIRECT_FALLBACK_AFTER", "2m", func(c *Config) bool { return c.DirectFallbackAfter == 2*time.Minute }},
 		{"PROXY_SECRET_URL", "http://127.0.0.1:8080/s", func(c *Config) bool { return c.ProxySecretURL == "http://127.0.0.1:8080/s" }},
 		{"PROXY_CONFIG_URL", "http://127.0.0.1:8080/c", func(c *Config) bool { return c.ProxyConfigURL == "http://127.0.0.1:8080/c" }},
 		{"CONFIG_REFRESH_INTERVAL", "24h", func(c *Config) bool { return c.ConfigRefreshInterval == 24*time.Hour }},
@@ -139,7 +140,7 @@ func flagName(envName string) string {
 }
 
 func TestEverySettingFromEnvAndFlag(t *testing.T) {
-	covered := map[string]bool{"SECRET_FILE": true, "TLS_ONLY": true, "WEBPROXY_LISTEN": true} // tested on their own
+	covered := map[string]bool{"SECRET_FILE": true, "TLS_ONLY": true, "WEBPROXY_LISTEN": true, "DIRECT_FALLBACK": true} // tested on their own
 	for _, tc := range settingCases() {
 		covered[tc.env] = true
 		t.Run(tc.env+"/env", func(t *testing.T) {
@@ -261,7 +262,7 @@ func TestMaxConnections(t *testing.T) {
 func TestModeAndTag(t *testing.T) {
 	const tag = "3f40462915a3e6026a4d790127b95ded"
 	c, w := mustLoad(t, map[string]string{"TAG": "xyz"})
-	if c.HasTag || c.Mode != ModeDirect || !hasWarning(w, "Bad tag format (TAG)") {
+	if c.HasTag || c.Mode != ModeAuto || !hasWarning(w, "Bad tag format (TAG)") {
 		t.Errorf("bad tag: HasTag=%v Mode=%s warnings %q", c.HasTag, c.Mode, w)
 	}
 	c, w = mustLoad(t, map[string]string{"TAG": tag, "MODE": "direct"})
@@ -272,13 +273,32 @@ func TestModeAndTag(t *testing.T) {
 	if c.HasTag || c.Mode != ModeMiddle || len(w) != 0 {
 		t.Errorf("middle without tag: Mode=%s warnings %q", c.Mode, w)
 	}
-	c, _ = mustLoad(t, nil, "-P", tag)
-	if !c.HasTag || c.Mode != ModeMiddle || !c.ModeAuto {
+	c, w = mustLoad(t, map[string]string{"MODE": "middle", "DIRECT_FALLBACK_AFTER": "1m"})
+	if !hasWarning(w, "DIRECT_FALLBACK_AFTER is ignored with MODE=middle") {
+		t.Errorf("fallback setting with MODE=middle: warnings %q", w)
+	}
+	// Auto with or without a tag: the middle proxies whenever they can
+	// serve (the tag no longer decides).
+	c, w = mustLoad(t, nil, "-P", tag)
+	if !c.HasTag || c.Mode != ModeAuto || len(w) != 0 {
 		t.Errorf("-P: HasTag=%v Mode=%s", c.HasTag, c.Mode)
 	}
 	for _, w := range w {
 		if strings.Contains(string(w), tag) {
 			t.Errorf("warning %q shows the tag", w)
+		}
+	}
+}
+
+// DIRECT_FALLBACK is on by default; off from the environment or the flag.
+func TestDirectFallbackOff(t *testing.T) {
+	for _, src := range []struct {
+		env  map[string]string
+		args []string
+	}{{map[string]string{"DIRECT_FALLBACK": "off"}, nil}, {nil, []string{"--direct-fallback=false"}}} {
+		c, w := mustLoad(t, src.env, src.args...)
+		if c.DirectFallback || c.Mode != ModeAuto || len(w) != 0 {
+			t.Errorf("%v %v: DirectFallback %v, warnings %q", src.env, src.args, c.DirectFallback, w)
 		}
 	}
 }

@@ -40,6 +40,8 @@ type values struct {
 	ShutdownTimeout  durationValue `envconfig:"SHUTDOWN_TIMEOUT"`
 
 	Mode                  textValue     `envconfig:"MODE"`
+	DirectFallback        boolValue     `envconfig:"DIRECT_FALLBACK"`
+	DirectFallbackAfter   durationValue `envconfig:"DIRECT_FALLBACK_AFTER"`
 	ProxySecretURL        textValue     `envconfig:"PROXY_SECRET_URL"`
 	ProxyConfigURL        textValue     `envconfig:"PROXY_CONFIG_URL"`
 	ConfigRefreshInterval durationValue `envconfig:"CONFIG_REFRESH_INTERVAL"`
@@ -140,6 +142,8 @@ func newValues() *values {
 		ShutdownTimeout:  durationValue{d: 25 * time.Second, allowZero: true},
 
 		Mode:                  textValue{s: string(ModeAuto), check: oneOf(string(ModeAuto), string(ModeDirect), string(ModeMiddle))},
+		DirectFallback:        boolValue{b: true},
+		DirectFallbackAfter:   secs(30 * time.Second),
 		ProxySecretURL:        textValue{s: "https://core.telegram.org/getProxySecret", check: checkURL},
 		ProxyConfigURL:        textValue{s: "https://core.telegram.org/getProxyConfig", check: checkURL},
 		ConfigRefreshInterval: secs(time.Hour),

@@ -41,6 +41,8 @@ func settingTable() []setting {
 		{"TIME_SKEW", "time-skew", "2m", "accepted FakeTLS clock distance", func(v *values) flag.Value { return &v.TimeSkew }},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", "drain time on SIGTERM", func(v *values) flag.Value { return &v.ShutdownTimeout }},
 		{"MODE", "mode", "middle", "auto, direct or middle", func(v *values) flag.Value { return &v.Mode }},
+		{"DIRECT_FALLBACK", "direct-fallback", "false", "MODE=auto: serve a DC directly while its middle proxies are down", func(v *values) flag.Value { return &v.DirectFallback }},
+		{"DIRECT_FALLBACK_AFTER", "direct-fallback-after", "30s", "MODE=auto: how long a DC's middle proxies are down before its clients go direct", func(v *values) flag.Value { return &v.DirectFallbackAfter }},
 		{"PROXY_SECRET_URL", "proxy-secret-url", "https://core.telegram.org/getProxySecret", "where getProxySecret is downloaded", func(v *values) flag.Value { return &v.ProxySecretURL }},
 		{"PROXY_CONFIG_URL", "proxy-config-url", "https://core.telegram.org/getProxyConfig", "where getProxyConfig is downloaded", func(v *values) flag.Value { return &v.ProxyConfigURL }},
 		{"CONFIG_REFRESH_INTERVAL", "config-refresh-interval", "1h", "how often the Telegram config is refreshed", func(v *values) flag.Value { return &v.ConfigRefreshInterval }},

@@ -75,7 +75,7 @@ func (s *session) checkAddresses(context.Context) Result {
 		out = okf("public: %s (%s)", r.External, r.Source)
 	case netinfo.BehindNAT:
 		out = okf("behind NAT: internal %s, external %s (%s)", r.Internal, r.External, r.Source)
-		if nat := r.NATInfo(); nat != "" && s.middle() {
+		if nat := r.NATInfo(); nat != "" && s.usesMiddle() {
 			out.Detail += "; the middle proxies see " + r.External.String() + " (NAT_INFO " + nat + ")"
 		}
 	case netinfo.Mismatch:
@@ -110,8 +110,12 @@ func (s *session) unknownAddress(a addrFacts) Result {
 	if a.external().IsValid() {
 		out.Detail = detail + "; set INTERNAL_IP or NAT_INFO if behind NAT"
 	}
-	if s.middle() && !a.external().IsValid() && !routable(r.Internal) {
-		out = failf("%s: the middle proxies will not see the address the RPC keys use; set IP or NAT_INFO", detail)
+	if s.usesMiddle() && !a.external().IsValid() && !routable(r.Internal) {
+		if s.cfg.Mode == config.ModeMiddle {
+			out = failf("%s: the middle proxies will not see the address the RPC keys use; set IP or NAT_INFO", detail)
+		} else {
+			out = out.note("the middle proxies will not see the address the RPC keys use, and MODE=auto would serve clients directly; set IP or NAT_INFO")
+		}
 	}
 	return out.note(errLines(a.err)...)
 }

@@ -27,7 +27,9 @@ func TestCheckAddresses(t *testing.T) {
 		{"behind NAT", env{}, OK, []string{"behind NAT: internal 10.0.0.5, external 203.0.113.7 (detected)"}},
 		{"behind NAT, middle", env{"MODE": "middle"}, OK, []string{"the middle proxies see 203.0.113.7 (NAT_INFO 10.0.0.5:203.0.113.7)"}},
 		{"mismatch", env{"IP": "198.51.100.1"}, Warn, []string{"configured external 198.51.100.1 does not match", "203.0.113.7"}},
-		{"unknown", env{"IP_DETECT_URLS": ""}, Warn, []string{"incomplete: internal 10.0.0.5; links show YOUR_SERVER_IP"}},
+		{"unknown", env{"IP_DETECT_URLS": "", "MODE": "direct"}, Warn, []string{"incomplete: internal 10.0.0.5; links show YOUR_SERVER_IP"}},
+		{"unknown, auto", env{"IP_DETECT_URLS": ""}, Warn, []string{"incomplete: internal 10.0.0.5; links show YOUR_SERVER_IP",
+			"MODE=auto would serve clients directly; set IP or NAT_INFO"}},
 		{"unknown, middle", env{"IP_DETECT_URLS": "", "MODE": "middle"}, Fail, []string{"the middle proxies will not see the address the RPC keys use"}},
 	}
 	for _, c := range cases {

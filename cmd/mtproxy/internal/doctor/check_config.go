@@ -14,8 +14,12 @@ import (
 func (s *session) checkConfig(context.Context) Result {
 	c := s.cfg
 	mode := fmt.Sprintf("mode %s", c.Mode)
-	if c.ModeAuto {
-		mode += " (auto: " + map[bool]string{true: "TAG set", false: "no TAG"}[c.HasTag] + ")"
+	if c.Mode == config.ModeAuto {
+		if c.DirectFallback {
+			mode += fmt.Sprintf(" (middle proxies, direct while they are down for %s)", c.DirectFallbackAfter)
+		} else {
+			mode += " (middle proxies; DIRECT_FALLBACK off)"
+		}
 	}
 	parts := []string{mode, secretsSummary(s.l)}
 	if c.TLSDomain != "" {

@@ -17,7 +17,7 @@ func TestCheckConfigSummary(t *testing.T) {
 	e["TLS_ONLY"] = "true"
 	s := newTestSession(t, e, testOptions(t))
 	r := s.checkConfig(context.Background())
-	want(t, r, OK, "mode direct (auto: no TAG)", "2 secrets from SECRET", "FakeTLS www.example.com only", "PORT "+e["PORT"])
+	want(t, r, OK, "mode auto (middle proxies, direct while they are down for 30s)", "2 secrets from SECRET", "FakeTLS www.example.com only", "PORT "+e["PORT"])
 	if strings.Contains(r.Detail, testSecret) {
 		t.Errorf("the config line shows a secret: %s", r.Detail)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 )
@@ -120,8 +121,11 @@ func (s *session) checkDC(_ context.Context, id int) Result {
 			r = r.note("fallback family (tried only when the preferred one fails): " + strings.Join(fallback, "; "))
 		}
 	}
-	if s.middle() {
+	switch {
+	case s.cfg.Mode == config.ModeMiddle:
 		r = r.notNeeded("not dialled in middle mode: clients go through the middle proxies")
+	case s.cfg.Mode == config.ModeAuto && s.middleServes(id):
+		r = r.notNeeded("MODE=auto dials a DC only while its middle proxies are down, and they work")
 	}
 	return r
 }

@@ -28,7 +28,8 @@ type fileVerdict struct {
 // judge grades a file: a valid download is ok; a failed download with a
 // valid cache a warning (the proxy starts on the cache), which calls the
 // cache stale when it is older than two refresh intervals; neither a
-// failure. Only middle mode uses the files; direct mode gets warnings.
+// failure in middle mode. Direct mode does not use the files, and auto
+// serves clients directly without them: both get warnings.
 func (s *session) judge(v fileVerdict) Result {
 	var r Result
 	age := s.o.Now().Sub(v.cache.modTime)
@@ -50,10 +51,7 @@ func (s *session) judge(v fileVerdict) Result {
 		r = r.note(fmt.Sprintf("the running proxy has not refreshed the cache in %s (CONFIG_REFRESH_INTERVAL %s)", fmtAge(age), s.cfg.ConfigRefreshInterval)).atLeast(Warn)
 	}
 	r = r.note(v.warnings...)
-	if !s.middle() {
-		r = r.notNeeded("not used in direct mode")
-	}
-	return r
+	return s.middleUse(r)
 }
 
 // stale: a cache this old has missed at least one refresh.

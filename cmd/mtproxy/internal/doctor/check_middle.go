@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
+	"github.com/mtproxy/mtproxy/proxy/tgconfig"
 )
 
 // maxMiddleProbes bounds the middle proxies probed at once.
@@ -31,23 +33,71 @@ type mpProbe struct {
 
 func (p mpProbe) ok() bool { return p.out.Result == dc.OK }
 
+// middleRound is every middle proxy of the list the proxy would use,
+// probed once for the checks that need them.
+type middleRound struct {
+	list   *tgconfig.Config
+	from   string // "downloaded" or "cached"
+	err    error  // no list
+	secret *rpc.ProxySecret
+	probes []mpProbe
+}
+
+// probeMiddleRound probes the list the proxy would use, within the run.
+func (s *session) probeMiddleRound() middleRound {
+	list, from, err := s.middleList()
+	if err != nil {
+		return middleRound{err: err}
+	}
+	secret := s.proxySecret()
+	return middleRound{list: list, from: from, secret: secret,
+		probes: s.probeMiddle(s.ctx, list.Targets, secret, s.addrs())}
+}
+
+// downDCs lists, ascending, the DCs of the list without a working middle
+// proxy.
+func (mr middleRound) downDCs() []int {
+	up := map[int]bool{}
+	for _, p := range mr.probes {
+		if p.ok() {
+			up[p.dc] = true
+		}
+	}
+	var down []int
+	for _, id := range mr.list.DCs() {
+		if !up[id] {
+			down = append(down, id)
+		}
+	}
+	sort.Ints(down)
+	return down
+}
+
+// middleServes tells whether MODE=auto would serve DC id through the middle
+// proxies: Telegram's files are at hand and the DC has a working one.
+func (s *session) middleServes(id int) bool {
+	mr := s.mids()
+	return mr.err == nil && mr.secret != nil && !slices.Contains(mr.downDCs(), id)
+}
+
 // checkMiddle connects to every middle proxy of the list the proxy would
 // use and, with a proxy secret at hand, runs the RPC handshake, whose
 // keys prove the external address right. A DC left with no working middle
-// proxy fails (its clients hang in "updating"); some failures warn.
-func (s *session) checkMiddle(ctx context.Context) Result {
-	list, from, err := s.middleList()
-	if err != nil {
-		if !s.middle() {
+// proxy fails in MODE=middle (its clients hang in "updating"); MODE=auto
+// serves it directly instead, a warning the path check explains.
+func (s *session) checkMiddle(context.Context) Result {
+	mr := s.mids()
+	if mr.err != nil {
+		switch s.cfg.Mode {
+		case config.ModeDirect:
 			return skipf("not used in direct mode (no middle-proxy list to check)")
+		case config.ModeAuto:
+			return warnf("no middle-proxy list to check (%s): MODE=auto serves clients directly", mr.err)
 		}
-		return failf("no middle-proxy list to check (%s)", err)
+		return failf("no middle-proxy list to check (%s)", mr.err)
 	}
-	secret := s.proxySecret()
-	nat := s.addrs()
-	probes := s.probeMiddle(ctx, list.Targets, secret, nat)
+	list, from, secret, probes := mr.list, mr.from, mr.secret, mr.probes
 
-	up := map[int]bool{}
 	var answered, shook int
 	var lat []time.Duration
 	failed := map[string][]string{}
@@ -58,7 +108,6 @@ func (s *session) checkMiddle(ctx context.Context) Result {
 			lat = append(lat, p.out.Connect)
 		}
 		if p.ok() {
-			up[p.dc] = true
 			if p.tried {
 				shook++
 				if a := p.public.Addr().String(); !slices.Contains(publics, a) {
@@ -90,12 +139,13 @@ func (s *session) checkMiddle(ctx context.Context) Result {
 
 	r := okf("%s", detail)
 	var down []string
-	for _, id := range list.DCs() {
-		if !up[id] {
-			down = append(down, fmt.Sprint(id))
-		}
+	for _, id := range mr.downDCs() {
+		down = append(down, fmt.Sprint(id))
 	}
 	switch {
+	case len(down) > 0 && s.cfg.Mode == config.ModeAuto:
+		r.Status = Fail // middleUse makes it a warning
+		r = r.note("no working middle proxy for DC " + strings.Join(down, ", ") + ": MODE=auto serves its clients directly")
 	case len(down) > 0:
 		r.Status = Fail
 		r = r.note("no working middle proxy for DC " + strings.Join(down, ", ") + ": its clients hang in \"updating\"")
@@ -110,10 +160,7 @@ func (s *session) checkMiddle(ctx context.Context) Result {
 	for _, m := range msgs {
 		r = r.note(strings.Join(failed[m], ", ") + ": " + m)
 	}
-	if !s.middle() {
-		r = r.notNeeded("not used in direct mode")
-	}
-	return r
+	return s.middleUse(r)
 }
 
 // probeMiddle probes every target concurrently, at most maxMiddleProbes

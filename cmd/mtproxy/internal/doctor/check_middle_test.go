@@ -139,10 +139,12 @@ func TestCheckMiddleNoSecretCachedList(t *testing.T) {
 
 func TestCheckMiddleDirectMode(t *testing.T) {
 	e := baseEnv(t)
+	e["MODE"] = "direct"
 	s := newTestSession(t, e, testOptions(t))
 	want(t, s.checkMiddle(context.Background()), Skip, "not used in direct mode")
 
 	e = baseEnv(t)
+	e["MODE"] = "direct"
 	writeFile(t, e["PROXY_CONFIG_FILE"], middleConfig(closedAddr(t), 2), time.Minute)
 	s = newTestSession(t, e, testOptions(t))
 	want(t, s.checkMiddle(context.Background()), Warn, "connection refused", "not used in direct mode")

@@ -18,20 +18,20 @@ func (s *session) checkTag(context.Context) Result {
 	switch {
 	case bad != "":
 		r := warnf("TAG is malformed and ignored: no sponsored channel is shown")
-		if s.cfg.Mode == config.ModeMiddle {
-			r.Detail += "; middle mode still works"
+		if s.usesMiddle() {
+			r.Detail += "; the middle proxies still work"
 		}
 		return r.note(bad)
 	case !c.HasTag && c.Mode == config.ModeMiddle:
 		return skipf("no TAG (MODE=middle): no sponsored channel is shown; get one from @MTProxybot")
 	case !c.HasTag:
 		return skipf("no TAG: no sponsored channel (a TAG needs MODE=middle or auto)")
-	case c.Mode != config.ModeMiddle:
-		return warnf("TAG is set but MODE=%s: the tag is only sent through the middle proxies; set MODE=middle or auto", c.Mode)
+	case c.Mode == config.ModeDirect:
+		return warnf("TAG is set but MODE=%s: the tag is only sent through the middle proxies; set MODE=auto or middle", c.Mode)
 	}
 	r := okf("set (16 bytes); sent with every client packet through the middle proxies")
-	if c.ModeAuto {
-		r.Detail += " (MODE=auto chose middle for it)"
+	if c.Mode == config.ModeAuto {
+		r.Detail += " (MODE=auto: not for the clients it serves directly, see path)"
 	}
 	return r
 }

@@ -17,7 +17,7 @@ func TestCheckTag(t *testing.T) {
 	}{
 		{"none", "", "", Skip, "no TAG: no sponsored channel"},
 		{"none middle", "", "middle", Skip, "no TAG (MODE=middle)"},
-		{"auto", testTag, "", OK, "MODE=auto chose middle"},
+		{"auto", testTag, "", OK, "MODE=auto: not for the clients it serves directly"},
 		{"middle", testTag, "middle", OK, "sent with every client packet"},
 		{"direct", testTag, "direct", Warn, "MODE=direct: the tag is only sent through the middle proxies"},
 		{"malformed", "xyz", "", Warn, "TAG is malformed and ignored"},

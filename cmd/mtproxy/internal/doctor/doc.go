@@ -39,7 +39,13 @@
 //     The handshake's keys mix in the address the middle proxy sees, so a
 //     success proves the NAT settings right, and a failure after the nonce
 //     exchange points at NAT or IP.
-//   - tag: the advertising tag is valid and used (MODE=middle).
+//   - path: how clients would reach Telegram. A warning, in plain words,
+//     when they would be served directly: MODE=direct, or MODE=auto without
+//     Telegram's files or with a DC lacking a working middle proxy, or a
+//     running proxy whose /stats shows a DC on the direct path. Clients
+//     without Premium load no photos, videos or stories that way, and an
+//     ad tag needs the middle proxies.
+//   - tag: the advertising tag is valid and used (MODE=middle or auto).
 //   - fronting: TLS_DOMAIN resolves and its :443 (or FRONTING_ADDR) answers
 //     TLS with a certificate for the domain, and does not loop back into
 //     the proxy itself.
@@ -49,6 +55,9 @@
 // What Telegram-facing checks mean depends on the mode: in direct mode the
 // middle proxies and Telegram's files are not used, in middle mode the DCs
 // are not dialled directly, so there an unreachable one is only a warning.
+// MODE=auto uses both: a failing middle-proxy or file check is a warning
+// there (it serves those clients directly, which the path check explains),
+// and so is an unreachable DC while the middle proxies can serve it.
 //
 // # Exit code and output
 //

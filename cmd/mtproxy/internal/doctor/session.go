@@ -21,6 +21,7 @@ type session struct {
 	files   func() tgFiles
 	running func() runningProxy
 	dcs     func() dcRound
+	mids    func() middleRound
 }
 
 func newSession(ctx context.Context, l loaded, o Options) *session {
@@ -29,6 +30,7 @@ func newSession(ctx context.Context, l loaded, o Options) *session {
 	s.files = sync.OnceValue(s.fetchFiles)
 	s.running = sync.OnceValue(s.queryRunning)
 	s.dcs = sync.OnceValue(s.probeDCs)
+	s.mids = sync.OnceValue(s.probeMiddleRound)
 	return s
 }
 
@@ -49,13 +51,30 @@ func (s *session) checks() []Check {
 		Check{"proxy secret", s.checkProxySecret},
 		Check{"proxy config", s.checkProxyConfig},
 		Check{"middle proxies", s.checkMiddle},
+		Check{"path", s.checkPath},
 		Check{"tag", s.checkTag},
 		Check{"fronting", s.checkFronting},
 		Check{"links", s.checkLinks},
 	)
 }
 
-func (s *session) middle() bool { return s.cfg.Mode == config.ModeMiddle }
+// usesMiddle: the mode sends clients through the middle proxies (MODE=middle
+// always, MODE=auto whenever they can serve), so their files, NAT and
+// reachability matter.
+func (s *session) usesMiddle() bool { return s.cfg.Mode != config.ModeDirect }
+
+// middleUse grades a middle-proxy result by the mode: a failure is only a
+// warning where nothing depends on it (direct), or where MODE=auto serves
+// the clients directly instead.
+func (s *session) middleUse(r Result) Result {
+	switch s.cfg.Mode {
+	case config.ModeDirect:
+		return r.notNeeded("not used in direct mode")
+	case config.ModeAuto:
+		return r.notNeeded("MODE=auto serves clients directly instead (see path)")
+	}
+	return r
+}
 
 func (s *session) table() *dc.Table { return dc.Builtin().WithOverrides(s.cfg.DCAddrs) }
 

@@ -23,20 +23,38 @@ type Input struct {
 	TLSDomain  string
 	TLSOnly    bool
 	Mode       config.Mode
-	ModeAuto   bool
+	// Files says, in MODE=auto, whether Telegram's files were in at start
+	// and where from: it decides the path the clients take first.
+	Files Files
 	// Warnings are printed as "[!]" lines.
 	Warnings []config.Warning
 	// WebProxy adds the WEB proxy links when it is enabled.
 	WebProxy config.WebProxy
 }
 
+// Files is where Telegram's files in use at start came from (MODE=auto).
+type Files uint8
+
+// The Files values.
+const (
+	// FilesNone: neither downloaded nor cached; MODE=auto serves
+	// directly until they download.
+	FilesNone Files = iota
+	// FilesDownloaded: downloaded at start.
+	FilesDownloaded
+	// FilesCached: read from PROXY_SECRET_FILE / PROXY_CONFIG_FILE
+	// because the download failed.
+	FilesCached
+)
+
 // FromConfig takes the Input from a loaded Config, the external IP found at
-// start-up (zero when unknown) and Load's warnings.
+// start-up (zero when unknown) and Load's warnings. Files, known once the
+// upstream has started, is left for the caller (FilesNone).
 func FromConfig(c *config.Config, externalIP netip.Addr, warnings []config.Warning) Input {
 	return Input{
 		Secrets: c.Secrets, SecretSource: c.SecretSource, SecretFile: c.SecretFile, SecretFileSaved: c.SecretFileSaved,
 		Tag: c.Tag, HasTag: c.HasTag, ExternalIP: externalIP, Port: c.Port,
-		TLSDomain: c.TLSDomain, TLSOnly: c.TLSOnly, Mode: c.Mode, ModeAuto: c.ModeAuto,
+		TLSDomain: c.TLSDomain, TLSOnly: c.TLSOnly, Mode: c.Mode,
 		Warnings: warnings, WebProxy: c.WebProxy,
 	}
 }
@@ -70,6 +88,9 @@ func Lines(in Input) []string {
 	}
 	for _, w := range in.Warnings {
 		add("[!] %s", oneLine(string(w)))
+	}
+	if w := modeWarning(in); w != "" {
+		add("[!] %s", w)
 	}
 	host := ""
 	if in.ExternalIP.IsValid() {
@@ -131,15 +152,37 @@ func Lines(in Input) []string {
 	return out
 }
 
+// modeLine is the mode in use and why.
 func modeLine(in Input) string {
-	switch {
-	case !in.ModeAuto:
+	if in.Mode != config.ModeAuto {
 		return fmt.Sprintf("%s (MODE=%s)", in.Mode, in.Mode)
-	case in.Mode == config.ModeMiddle:
-		return "middle (TAG is set)"
-	default:
-		return fmt.Sprintf("%s (no TAG)", in.Mode)
 	}
+	switch in.Files {
+	case FilesDownloaded:
+		return "middle (auto: Telegram's files downloaded)"
+	case FilesCached:
+		return "middle (auto: Telegram's files loaded from cache)"
+	}
+	return "direct for now (auto: no Telegram files yet; switching to middle when they download)"
+}
+
+// mediaWarning is what direct mode costs, in the operator's words.
+const mediaWarning = "Telegram does not load photos, videos and stories of accounts without Premium through a proxy that connects straight to the DCs"
+
+// modeWarning is the "[!]" line of a mode that serves clients directly.
+func modeWarning(in Input) string {
+	switch {
+	case in.Mode == config.ModeDirect:
+		return "MODE=direct: " + mediaWarning + ". Use MODE=auto (the default) unless that is what you want."
+	case in.Mode == config.ModeAuto && in.Files == FilesNone:
+		w := "Telegram's proxy files could not be downloaded (PROXY_SECRET_URL, PROXY_CONFIG_URL) and none is cached: " +
+			"clients are served directly until they download, and meanwhile photos, videos and stories of accounts without Premium do not load"
+		if in.HasTag {
+			w += " and the TAG is not sent"
+		}
+		return w + "."
+	}
+	return ""
 }
 
 // FatalLine renders a fatal error as the seed did: "[F] ..." on one line.

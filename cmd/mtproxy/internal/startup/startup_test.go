@@ -55,14 +55,28 @@ func TestLinesGolden(t *testing.T) {
 		"generated_no_tag": {
 			Secrets:      []config.Secret{{Key: key1}},
 			SecretSource: config.SecretsGenerated, SecretFile: "/data/secret", SecretFileSaved: true,
-			ExternalIP: netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeDirect, ModeAuto: true,
+			ExternalIP: netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeAuto, Files: FilesDownloaded,
+		},
+		"auto_offline": {
+			Secrets:      []config.Secret{{Key: key1}},
+			SecretSource: config.SecretsGenerated, SecretFile: "/data/secret", SecretFileSaved: true,
+			Port: 443, Mode: config.ModeAuto, Files: FilesNone,
+		},
+		"auto_cached_tag": {
+			Secrets: []config.Secret{{Key: key1}}, SecretSource: config.SecretsFromEnv,
+			Tag: key2, HasTag: true, ExternalIP: netip.MustParseAddr("203.0.113.7"), Port: 443,
+			Mode: config.ModeAuto, Files: FilesCached,
+		},
+		"direct_forced": {
+			Secrets: []config.Secret{{Key: key1}}, SecretSource: config.SecretsFromEnv,
+			ExternalIP: netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeDirect,
 		},
 		"named_tag_tls": {
 			Secrets:      []config.Secret{{Name: "alice", Key: key1}, {Name: "bob", Key: key2}},
 			SecretSource: config.SecretsFromEnv,
 			Tag:          [16]byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}, HasTag: true,
 			ExternalIP: netip.MustParseAddr("203.0.113.7"), Port: 8443, TLSDomain: "www.example.com",
-			Mode: config.ModeMiddle, ModeAuto: true,
+			Mode: config.ModeMiddle,
 		},
 		"unknown_ip": {
 			Secrets:      []config.Secret{{Key: key2}},
@@ -74,20 +88,20 @@ func TestLinesGolden(t *testing.T) {
 			Secrets:      []config.Secret{{Name: "alice", Key: key1}, {Key: key2}},
 			SecretSource: config.SecretsFromEnv,
 			ExternalIP:   netip.MustParseAddr("203.0.113.7"), Port: 443, TLSDomain: "www.example.com", TLSOnly: true,
-			Mode: config.ModeDirect, ModeAuto: true,
+			Mode: config.ModeAuto, Files: FilesDownloaded,
 			WebProxy: config.WebProxy{Listen: "127.0.0.1:8080", Host: "proxy.example.com", Mode: "https"},
 		},
 		"webproxy_base_path": {
 			Secrets:      []config.Secret{{Key: key1}},
 			SecretSource: config.SecretsFromEnv,
-			ExternalIP:   netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeDirect, ModeAuto: true,
+			ExternalIP:   netip.MustParseAddr("203.0.113.7"), Port: 443, Mode: config.ModeAuto, Files: FilesDownloaded,
 			WebProxy: config.WebProxy{Listen: ":8080", Host: "proxy.example.com", BasePath: "dobry-cola-super-app", Mode: "websocket"},
 		},
 		"ipv6_tls_only": {
 			Secrets:      []config.Secret{{Key: key1}},
 			SecretSource: config.SecretsGenerated, SecretFile: "/data/secret",
 			ExternalIP: netip.MustParseAddr("2001:db8::7"), Port: 443, TLSDomain: "www.example.com", TLSOnly: true,
-			Mode: config.ModeDirect, ModeAuto: true,
+			Mode: config.ModeAuto, Files: FilesDownloaded,
 			Warnings: []config.Warning{"SECRET_FILE /data/secret cannot be written (read-only file system); the generated secrets are used for this run only and will change on restart"},
 		},
 	}
@@ -113,7 +127,7 @@ func TestLinesGolden(t *testing.T) {
 
 func TestLinesSeedShape(t *testing.T) {
 	lines := Lines(Input{Secrets: []config.Secret{{Key: key1}}, SecretSource: config.SecretsGenerated,
-		ExternalIP: netip.MustParseAddr("198.51.100.1"), Port: 2443, Mode: config.ModeDirect, ModeAuto: true})
+		ExternalIP: netip.MustParseAddr("198.51.100.1"), Port: 2443, Mode: config.ModeAuto, Files: FilesDownloaded})
 	// The seed's lines, with the real port instead of 443.
 	for _, want := range []string{
 		"[+] No secret passed. Will generate 1 random ones.",
@@ -149,7 +163,7 @@ func TestFromConfig(t *testing.T) {
 	c := &config.Config{
 		Secrets: []config.Secret{{Name: "a", Key: key1}}, SecretSource: config.SecretsFromFile,
 		SecretFile: "/s", SecretFileSaved: true, Tag: key2, HasTag: true, Port: 1443,
-		TLSDomain: "example.com", TLSOnly: true, Mode: config.ModeMiddle, ModeAuto: true,
+		TLSDomain: "example.com", TLSOnly: true, Mode: config.ModeMiddle,
 		WebProxy: config.WebProxy{Listen: ":8080", Host: "proxy.example.com"},
 	}
 	ip := netip.MustParseAddr("192.0.2.1")
@@ -157,7 +171,7 @@ func TestFromConfig(t *testing.T) {
 	got := FromConfig(c, ip, w)
 	want := Input{Secrets: c.Secrets, SecretSource: config.SecretsFromFile, SecretFile: "/s", SecretFileSaved: true,
 		Tag: key2, HasTag: true, ExternalIP: ip, Port: 1443, TLSDomain: "example.com", TLSOnly: true,
-		Mode: config.ModeMiddle, ModeAuto: true, Warnings: w, WebProxy: c.WebProxy}
+		Mode: config.ModeMiddle, Warnings: w, WebProxy: c.WebProxy}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
