@@ -38,6 +38,7 @@ func catalogue() map[string]int {
 		"mtproxy_upstream_dial_duration_seconds":           13,      //
 		"mtproxy_upstream_first_answer_seconds":            13,      //
 		"mtproxy_upstream_connections_active":              13,      //
+		"mtproxy_upstream_mode":                            3,       // direct, middle, auto
 		"mtproxy_upstream_path":                            13 * 2,  // dc x path
 		"mtproxy_upstream_path_switches_total":             13 * 2,  // dc x path
 		"mtproxy_upstream_targets_declared":                1,       //
@@ -125,6 +126,9 @@ func TestCatalogueAtStart(t *testing.T) {
 			v := s.GetCounter().GetValue() + s.GetGauge().GetValue() + float64(s.GetHistogram().GetSampleCount())
 			want := nonZero[name]
 			if name == "mtproxy_nat_state" && hasLabels(s, []string{"state", "unknown"}) {
+				want = 1
+			}
+			if name == "mtproxy_upstream_mode" && hasLabels(s, []string{"mode", "direct"}) {
 				want = 1
 			}
 			if name == "mtproxy_upstream_path" && hasLabels(s, []string{"path", "direct"}) {

@@ -141,6 +141,9 @@ func (c *collector) upstream(e emitter, s *Snapshot) {
 			e.counter(d.upPathSwitches, x.PathSwitches[p], x.Label, p.String())
 		}
 	}
+	for m := range numModes {
+		e.gauge(d.upMode, b2f(s.Mode == m), m.String())
+	}
 	e.gauge(d.targetsDeclared, float64(s.Targets.Declared))
 	e.gauge(d.targetsReady, float64(s.Targets.Ready))
 	e.gauge(d.targetsActive, float64(s.Targets.Active))

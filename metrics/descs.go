@@ -13,7 +13,7 @@ type descs struct {
 	frontingConns, frontingTraffic                            *prometheus.Desc
 	upUp, upProbes, upProbeConnect, upProbeRTT, upDials       *prometheus.Desc
 	upActive                                                  *prometheus.Desc
-	upPath, upPathSwitches                                    *prometheus.Desc
+	upMode, upPath, upPathSwitches                            *prometheus.Desc
 	targetsDeclared, targetsReady, targetsActive              *prometheus.Desc
 	midConns, midHandshakes, midDisconnects, midRPCBytes      *prometheus.Desc
 	midPingRTT                                                *prometheus.Desc
@@ -53,6 +53,7 @@ func newDescs() *descs {
 		upProbeRTT:     d("upstream_probe_rtt_seconds", "Fastest protocol round trip of the DC's last probe round (0 when down).", "dc"),
 		upDials:        d("upstream_dials_total", "Dials to Telegram made for clients, by DC and result.", "dc", "result"),
 		upActive:       d("upstream_connections_active", "Authenticated client connections assigned to the DC now.", "dc"),
+		upMode:         d("upstream_mode", "1 for the MODE in use: direct, middle or auto.", "mode"),
 		upPath:         d("upstream_path", "1 for the path the DC's new clients take now: middle or direct (MODE=auto chooses per DC).", "dc", "path"),
 		upPathSwitches: d("upstream_path_switches_total", "Switches of the DC's path for new clients in MODE=auto, by the path switched to.", "dc", "to"),
 
@@ -93,7 +94,7 @@ func (d *descs) all() []*prometheus.Desc {
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
 		d.clientStages, d.clientStalls, d.secretStalls, d.clientHellos,
 		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
-		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive, d.upPath, d.upPathSwitches,
+		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive, d.upMode, d.upPath, d.upPathSwitches,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
 		d.midConns, d.midPingRTT, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
 		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,

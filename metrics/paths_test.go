@@ -12,6 +12,11 @@ import (
 func TestUpstreamPath(t *testing.T) {
 	for mode, want := range map[Mode]string{ModeDirect: "direct", ModeMiddle: "middle", ModeAuto: "direct"} {
 		fams := families(t, New(Options{Mode: mode}))
+		for _, m := range []Mode{ModeDirect, ModeMiddle, ModeAuto} {
+			if got := value(t, fams, "mtproxy_upstream_mode", "mode", m.String()); got != b2f(m == mode) {
+				t.Errorf("%s: mtproxy_upstream_mode{mode=%q} = %v", mode, m, got)
+			}
+		}
 		for _, d := range []string{"2", "-2", "other"} {
 			if value(t, fams, "mtproxy_upstream_path", "dc", d, "path", want) != 1 {
 				t.Errorf("%s: dc %s not on %s", mode, d, want)
