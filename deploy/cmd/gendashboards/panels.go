@@ -81,6 +81,9 @@ type state struct {
 // upDown shows a 0/1 gauge as down/up.
 var upDown = []state{{0, "down", "red"}, {1, "up", "green"}}
 
+// middleDirect shows mtproxy_upstream_path{path="direct"} as the path.
+var middleDirect = []state{{0, "middle", "green"}, {1, "direct", "orange"}}
+
 // timeline is a state timeline of series whose values are codes of states.
 func timeline(title, desc string, states []state, qs ...query) *statetimeline.PanelBuilder {
 	opts := map[string]dashboard.ValueMappingResult{}

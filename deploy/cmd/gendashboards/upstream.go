@@ -43,6 +43,14 @@ func upstream() *dashboard.DashboardBuilder {
 			q("sum by (file, result) ("+rate("mtproxy_telegram_config_refreshes_total")+") * 3600", "{{file}} {{result}}"))).
 		WithPanel(graph("DCs in Telegram config", "DCs listed in the middle-proxy config in use.", "short",
 			q("max by (instance) ("+sel("mtproxy_telegram_config_dcs")+")", "{{instance}}"))).
+		WithRow(dashboard.NewRowBuilder("Path")).
+		WithPanel(single("DCs served directly", "DC labels whose new clients go straight to the DC on some selected instance. In MODE=auto that means no Telegram files yet, or the DC's middle proxies down: photos, videos and stories of accounts without Premium do not load there. MTProxyServingDirect fires after 15 minutes in MODE=auto.", "short",
+			q("count(max by (dc) ("+sel("mtproxy_upstream_path", dcMatcher, `path="direct"`)+") == 1) or vector(0)", "direct")).
+			Thresholds(thresholds(step("green"), step("orange", 1)))).
+		WithPanel(timeline("Path of new clients by DC", "Middle proxies or direct, per DC (direct when any selected instance sends the DC's new clients directly). MODE=auto chooses per DC: middle whenever its middle proxies have a ready connection; direct without Telegram's files or while they are down for DIRECT_FALLBACK_AFTER. Connected clients keep their path.", middleDirect,
+			q("max by (dc) ("+sel("mtproxy_upstream_path", dcMatcher, `path="direct"`)+")", "DC {{dc}}"))).
+		WithPanel(graph("Path switches", "Switches of a DC's path in MODE=auto, by the path switched to (each is also logged once).", "short",
+			q("sum by (dc, to) (increase("+sel("mtproxy_upstream_path_switches_total", dcMatcher)+"["+rateWindow+"]))", "DC {{dc}} to {{to}}"))).
 		WithRow(dashboard.NewRowBuilder("DCs")).
 		WithPanel(timeline("DC reachability", "Whether the last probe round reached the DC, on every selected instance (down when any instance cannot reach it). A media DC without addresses of its own shows its main DC.", upDown,
 			q("min by (dc) ("+sel("mtproxy_upstream_up", dcMatcher)+")", "DC {{dc}}"))).

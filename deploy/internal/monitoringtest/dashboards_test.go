@@ -242,6 +242,7 @@ func TestDashboardsCoverIssue(t *testing.T) {
 			"mtproxy_upstream_up", "mtproxy_upstream_probe_connect_seconds", "mtproxy_upstream_dial_duration_seconds_bucket",
 			"mtproxy_upstream_probes_total", "mtproxy_upstream_dials_total", "mtproxy_middle_connections",
 			"mtproxy_upstream_targets_ready", "mtproxy_upstream_targets_active", "mtproxy_telegram_config_loaded_timestamp_seconds",
+			"mtproxy_upstream_path", "mtproxy_upstream_path_switches_total",
 		},
 		"mtproxy-reachability.json": {
 			"mtproxy_client_stage_total", "mtproxy_client_stalls_total", "mtproxy_secret_stalls_total",

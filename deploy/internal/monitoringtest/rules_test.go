@@ -160,6 +160,7 @@ func TestRequiredAlerts(t *testing.T) {
 		"MTProxyTelegramConfigRefreshFailing/warning", // refresh failing
 		"MTProxyReplayAttemptsSpike/warning",          // replay attack spike
 		"MTProxyFrontingSpike/warning",                // fronting spike
+		"MTProxyServingDirect/warning",                // MODE=auto serving DCs directly
 	} {
 		if !have[want] {
 			t.Errorf("no alert %s", want)
