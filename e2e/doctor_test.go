@@ -104,8 +104,9 @@ func secretsOnlyInLinks(t *testing.T, out string) {
 	}
 }
 
-// Direct mode with every dependency on loopback: every check passes but
-// the address one, whose configured IP no look-up can confirm.
+// The default mode (auto) with every dependency on loopback: every check
+// passes but the address one, whose configured IP no look-up can confirm,
+// and the path check says clients go through the middle proxies.
 func TestDoctorAllGood(t *testing.T) {
 	env := doctorEnv(t)
 	startMiddleWorld(t, env)
@@ -113,7 +114,7 @@ func TestDoctorAllGood(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	wantLine(t, stdout, "config", "ok", "mode direct (auto: no TAG); 1 secret from SECRET; PORT "+env["PORT"])
+	wantLine(t, stdout, "config", "ok", "mode auto (middle proxies, direct while they are down for 30s); 1 secret from SECRET; PORT "+env["PORT"])
 	wantLine(t, stdout, "clock", "ok", "(Date header 127.0.0.1:")
 	if !strings.Contains(stdout, "NTP: no answer: 127.0.0.1:1") {
 		t.Errorf("the NTP failure is not reported:\n%s", stdout)
@@ -131,6 +132,7 @@ func TestDoctorAllGood(t *testing.T) {
 	wantLine(t, stdout, "proxy secret", "ok", "128 bytes, valid; no cache yet")
 	wantLine(t, stdout, "proxy config", "ok", "3 middle proxies for 3 DCs, default DC 2")
 	wantLine(t, stdout, "middle proxies", "ok", "3 of 3 answered")
+	wantLine(t, stdout, "path", "ok", "clients go through the middle proxies (MODE=auto, downloaded files; every DC has a working middle proxy)")
 	wantLine(t, stdout, "tag", "skip", "no TAG")
 	wantLine(t, stdout, "fronting", "skip", "FakeTLS off")
 	wantLine(t, stdout, "links", "ok", "2 links for 1 secret at 127.0.0.1:"+env["PORT"])
@@ -207,6 +209,8 @@ func TestDoctorOffline(t *testing.T) {
 	}{
 		{"direct", []string{"dc 1", "dc 2", "dc 3", "dc 4", "dc 5", "dc 203"}},
 		{"middle", []string{"addresses", "proxy secret", "proxy config", "middle proxies"}},
+		// Auto serves directly without the files: the DCs are what fails.
+		{"auto", []string{"dc 1", "dc 2", "dc 3", "dc 4", "dc 5", "dc 203"}},
 	}
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
@@ -217,6 +221,8 @@ func TestDoctorOffline(t *testing.T) {
 			delete(env, "DC_ADDRS")
 			delete(env, "NTP_SERVERS")
 			delete(env, "IP_DETECT_URLS")
+			delete(env, "PROXY_SECRET_URL") // core.telegram.org, unreachable here
+			delete(env, "PROXY_CONFIG_URL")
 			start := time.Now()
 			code, stdout, stderr := runUnshared(t, env, "doctor")
 			if code != 1 {
@@ -243,6 +249,13 @@ func TestDoctorOffline(t *testing.T) {
 			if c.mode == "middle" {
 				wantLine(t, stdout, "proxy config", "FAIL", "no usable copy: download from core.telegram.org:", "no such file or directory")
 			}
+			if c.mode == "auto" {
+				wantLine(t, stdout, "proxy config", "warn", "no usable copy")
+				wantLine(t, stdout, "path", "warn", "MODE=auto would serve every client directly", "photos, videos and stories of accounts without Premium will not load")
+			}
+			if c.mode == "direct" {
+				wantLine(t, stdout, "path", "warn", "clients are served directly (MODE=direct)")
+			}
 			wantLine(t, stdout, "clock", "warn", "offset from UTC unknown")
 			wantLine(t, stdout, "links", "warn", "placeholder host YOUR_SERVER_IP")
 			link := "tg://proxy?server=YOUR_SERVER_IP&port=" + env["PORT"] + "&secret=dd" + doctorSecret
@@ -261,14 +274,15 @@ func TestDoctorOffline(t *testing.T) {
 // the real RPC handshake, which the fake middle proxy completes.
 func TestDoctorMiddleMode(t *testing.T) {
 	env := doctorEnv(t)
-	env["TAG"] = doctorTag
+	env["TAG"], env["MODE"] = doctorTag, "middle"
 	m := startMiddleWorld(t, env).mp
 	code, stdout, stderr := runOnce(t, env, "doctor")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	wantLine(t, stdout, "config", "ok", "mode middle (auto: TAG set)")
-	wantLine(t, stdout, "tag", "ok", "MODE=auto chose middle")
+	wantLine(t, stdout, "config", "ok", "mode middle")
+	wantLine(t, stdout, "tag", "ok", "sent with every client packet through the middle proxies")
+	wantLine(t, stdout, "path", "ok", "clients go through the middle proxies (MODE=middle)")
 	wantLine(t, stdout, "proxy secret", "ok", "downloaded from 127.0.0.1:")
 	wantLine(t, stdout, "proxy config", "ok", "downloaded from 127.0.0.1:")
 	wantLine(t, stdout, "middle proxies", "ok", "3 of 3 answered", "RPC handshake ok with 3 as 127.0.0.1", "(downloaded list, 3 DCs)")

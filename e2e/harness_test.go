@@ -51,11 +51,18 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// deadCore is where Telegram's files are looked for unless a test serves
+// them: a loopback port nobody listens on, so MODE=auto (the default)
+// starts without them at once and never reaches core.telegram.org.
+const deadCore = "http://127.0.0.1:1"
+
 // baseEnv is the environment every proxy under test gets: loopback ports,
 // a private SECRET_FILE, no look-ups leaving the machine.
 func baseEnv(t testing.TB) map[string]string {
 	dir := t.TempDir()
 	return map[string]string{
+		"PROXY_SECRET_URL":  deadCore + "/getProxySecret",
+		"PROXY_CONFIG_URL":  deadCore + "/getProxyConfig",
 		"PORT":              strconv.Itoa(freePort(t)),
 		"INTERNAL_PORT":     strconv.Itoa(freePort(t)),
 		"BIND":              "127.0.0.1",

@@ -22,8 +22,9 @@ import (
 
 const middleTag = "0123456789abcdeffedcba9876543210"
 
-// middleRig is the binary in middle mode with an ad tag, a fake
-// core.telegram.org and one fake middle proxy serving DC 2.
+// middleRig is the binary in middle mode (MODE=middle: the middle proxies
+// only) with an ad tag, a fake core.telegram.org and one fake middle proxy
+// serving DC 2.
 type middleRig struct {
 	t      *testing.T
 	core   *fakecore.Server
@@ -35,19 +36,30 @@ type middleRig struct {
 
 func newMiddleRig(t *testing.T) *middleRig {
 	t.Helper()
+	tag := [16]byte{}
+	hex.Decode(tag[:], []byte(middleTag))
+	r := newFakeTelegram(t, &tag)
+	r.env["TAG"] = middleTag
+	r.env["MODE"] = "middle"
+	return r
+}
+
+// newFakeTelegram is Telegram's middle-proxy side for the binary: a fake
+// core.telegram.org serving the files, which name one fake middle proxy
+// for DCs 2 and -2 expecting tag (nil: requests carry none). The
+// environment has no MODE: the test sets it.
+func newFakeTelegram(t *testing.T, tag *[16]byte) *middleRig {
+	t.Helper()
 	r := &middleRig{t: t, env: baseEnv(t), pxs: proxySecret(t)}
 	_, _ = rand.Read(r.secret[:])
 	port, _ := strconv.Atoi(r.env["PORT"])
-	tag := [16]byte{}
-	hex.Decode(tag[:], []byte(middleTag))
 	r.mid = r.newMiddle(fakemiddle.Options{
-		ExpectTag:       &tag,
+		ExpectTag:       tag,
 		ExpectProxyAddr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)),
 	})
 	r.core = fakecore.New(r.pxs, r.config(r.mid), nil)
 	t.Cleanup(r.core.Close)
 	r.env["SECRET"] = hex.EncodeToString(r.secret[:])
-	r.env["TAG"] = middleTag
 	r.env["PROXY_SECRET_URL"] = r.core.SecretURL()
 	r.env["PROXY_CONFIG_URL"] = r.core.ConfigURL()
 	return r
@@ -106,7 +118,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// With a TAG the proxy runs in middle mode: every transport reaches the
+// In middle mode with a TAG every transport reaches the
 // fake middle proxy, which checks each RPC_PROXY_REQ (tag, flags, client
 // and proxy addresses), and /stats carries the middle-proxy numbers.
 func TestMiddleModeEveryTransport(t *testing.T) {
@@ -225,7 +237,7 @@ func TestMiddleModeCacheFallback(t *testing.T) {
 	p.wait(20 * time.Second)
 
 	env := baseEnv(t)
-	for _, k := range []string{"SECRET", "TAG", "PROXY_SECRET_URL", "PROXY_CONFIG_URL"} {
+	for _, k := range []string{"SECRET", "TAG", "MODE", "PROXY_SECRET_URL", "PROXY_CONFIG_URL"} {
 		env[k] = r.env[k]
 	}
 	code, _, stderr := runOnce(t, env)

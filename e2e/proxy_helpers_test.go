@@ -40,16 +40,22 @@ func key(t testing.TB, s string) [16]byte {
 func dcIDs() []int { return []int{1, 2, 3, 4, 5, 203, -1, -2, -3, -4, -5, -203} }
 
 // useFakeDC points every DC at d, so a proxy under test can reach nothing
-// else, and keeps the DC prober to its first round (one MTProto exchange
-// per DC, which the fake DC answers and counts: see rig.probed).
+// else, keeps the DC prober to its first round (one MTProto exchange per
+// DC, which the fake DC answers and counts: see rig.probed), and runs the
+// proxy in direct mode, which these tests are about.
 func useFakeDC(env map[string]string, d *fakedc.DC) {
+	dcsAt(env, d)
+	env["MODE"] = "direct"
+}
+
+// dcsAt points every DC at d and keeps the DC prober to its first round.
+func dcsAt(env map[string]string, d *fakedc.DC) {
 	parts := make([]string, 0, len(dcIDs()))
 	for _, id := range dcIDs() {
 		parts = append(parts, fmt.Sprintf("%d=%s", id, d.Addr()))
 	}
 	env["DC_ADDRS"] = strings.Join(parts, ",")
 	env["DC_PROBE_INTERVAL"] = "1h"
-	env["MODE"] = "direct"
 }
 
 // useFront turns FakeTLS on for frontDomain and fronts failed handshakes to f.

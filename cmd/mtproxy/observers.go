@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+
 	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/auto"
@@ -53,21 +55,24 @@ func (s *skewLog) SkewFailed(src clockskew.Source, server string, err error) {
 
 // pathLog logs each switch of a DC's path in MODE=auto, once: a warning
 // when a DC goes direct (what its clients lose), info when it comes back.
+// The DC is in the message too: the sampler limits repeats of one message
+// per second, and a round of switches moves a dozen DCs at once, each of
+// which must be logged.
 type pathLog struct {
 	log *zap.Logger
 }
 
 func (p *pathLog) PathSwitched(ev auto.SwitchEvent) {
-	dcField := zap.Int("dc", ev.DC)
+	dcField, name := zap.Int("dc", ev.DC), "DC "+strconv.Itoa(ev.DC)
 	if ev.Other {
-		dcField = zap.String("dc", "other")
+		dcField, name = zap.String("dc", "other"), "other DCs"
 	}
 	if ev.To == auto.PathDirect {
-		p.log.Warn("DC switched to direct: its middle proxies have no ready connection; "+
+		p.log.Warn(name+" switched to direct: no ready connection to its middle proxies; "+
 			"new clients go straight to the DC, where media of accounts without Premium does not load",
 			dcField, zap.Duration("down_for", ev.Down), zap.Stringer("reason", ev.Reason))
 		return
 	}
-	p.log.Info("DC switched to the middle proxies: new clients go through them",
+	p.log.Info(name+" switched to the middle proxies: new clients go through them",
 		dcField, zap.Duration("direct_for", ev.Direct), zap.Stringer("reason", ev.Reason))
 }
