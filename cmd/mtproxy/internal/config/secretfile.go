@@ -7,9 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/mtproxy/mtproxy/internal/atomicfile"
 )
 
 // maxSecretFile bounds what is read from SECRET_FILE: 16 secrets in the
@@ -58,47 +59,13 @@ func readSecretFile(path string) ([][16]byte, error) {
 	return keys, nil
 }
 
-// writeSecretFile writes keys atomically: a temporary file in the same
-// directory (mode 0600), synced, then renamed over path.
-func writeSecretFile(path string, keys [][16]byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return err
-	}
+// writeSecretFile writes keys atomically (mode 0600).
+func writeSecretFile(path string, keys [][16]byte) error {
 	hexes := make([]string, len(keys))
 	for i, k := range keys {
 		hexes[i] = hex.EncodeToString(k[:])
 	}
-	if _, err := tmp.WriteString(strings.Join(hexes, ",") + "\n"); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil { // make the rename durable
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(path, []byte(strings.Join(hexes, ",")+"\n"), 0o600)
 }
 
 // generate reads n random secrets from rand.
