@@ -20,10 +20,6 @@
 // WEBPROXY_HOST, port 443 implied, v2 links under a base path), printed
 // under TLS_ONLY too: the carrier hides the client, not FakeTLS.
 //
-// IPv6 hosts are written bare in server= (server=2001:db8::7), without
-// brackets: TDLib (td/utils/port/IPAddress.cpp init_host_port) parses a bare
-// numeric IPv6 host through getaddrinfo and also strips brackets, but other
-// clients hand server= to their socket layer as a host name, where
-// "[2001:db8::7]" is not one. Colons are legal in a URL query, so the value
-// is not percent-encoded.
+// The proxy links themselves come from package links (which also says why
+// IPv6 hosts are written bare).
 package startup
