@@ -69,7 +69,7 @@ type Position struct {
 	Line  int // Line number, starting at 1.
 	Col   int // Error column, starting at 1.
 	Start int // Start of error, as byte offset starting at 0.
-	Len   int // Lenght of the error in bytes.
+	Len   int // Length of the error in bytes.
 }
 
 func (p Position) withCol(tomlFile string) Position {
