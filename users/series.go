@@ -32,10 +32,10 @@ type series struct {
 
 type seriesUser struct {
 	own      bool
-	reported bool // it was part of a row already
-	mark totals // the user's totals when it last changed sides
-	acc  totals // its own series' value at mark (own users)
-	last totals
+	reported bool   // it was part of a row already
+	mark     totals // the user's totals when it last changed sides
+	acc      totals // its own series' value at mark (own users)
+	last     totals
 }
 
 type totals struct{ in, out, opened uint64 }
