@@ -199,5 +199,7 @@ func WriteFile(path string, specs []Spec) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, data, 0o600)
+	return writeFile(path, data)
 }
+
+func writeFile(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }
