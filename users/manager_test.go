@@ -100,7 +100,9 @@ func TestManagerUpdateWritesTheFileBack(t *testing.T) {
 	if err := m.Load(); err != nil {
 		t.Fatal(err)
 	}
-	err := m.Update(func(s []Spec) ([]Spec, error) { return append(s, Spec{Name: "new", Key: key(7), Enabled: true, Quota: 5 << 30}), nil })
+	err := m.Update(func(s []Spec) ([]Spec, error) {
+		return append(s, Spec{Name: "new", Key: key(7), Enabled: true, Quota: 5 << 30}), nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
