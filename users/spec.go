@@ -20,6 +20,9 @@ const MaxUsers = 100_000
 // label, a URL path segment and a log field, so it is kept plain.
 var namePattern = regexp.MustCompile(`^[a-z0-9_.-]{1,32}$`)
 
+// ValidName reports whether s may be a user's name.
+func ValidName(s string) bool { return namePattern.MatchString(s) && s != OtherLabel }
+
 // Spec is one user as configured: who it is and what it may do. The zero
 // values of the limits mean "unlimited".
 type Spec struct {

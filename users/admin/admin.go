@@ -1,0 +1,216 @@
+package admin
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mtproxy/mtproxy/links"
+	"github.com/mtproxy/mtproxy/users"
+	"go.uber.org/zap"
+)
+
+// MinTokenLen is the shortest ADMIN_TOKEN accepted.
+const MinTokenLen = 16
+
+// DefaultAllow is who may reach the admin endpoints by default: loopback.
+var DefaultAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// Options configure the admin handler.
+type Options struct {
+	// Manager edits the users; Registry reports them. Required.
+	Manager  *users.Manager
+	Registry *users.Registry
+	// Token is the admin token (ADMIN_TOKEN), at least MinTokenLen bytes.
+	// Required.
+	Token string
+	// Allow are the networks that may use the endpoints. Default
+	// DefaultAllow.
+	Allow []netip.Prefix
+	// Host, Port and TLSDomain make the links: the proxy's external
+	// address ("" gives links.Placeholder), its client port, and the
+	// FakeTLS domain (ee links) when set. TLSOnly leaves out the forms the
+	// proxy refuses.
+	Host      string
+	Port      int
+	TLSDomain string
+	TLSOnly   bool
+	// Logger receives one line per request. Default: none.
+	Logger *zap.Logger
+	// Rand makes new secrets. Default crypto/rand.
+	Rand io.Reader
+}
+
+// ErrToken is returned by New for a missing or short token.
+var ErrToken = errors.New("admin: ADMIN_TOKEN must be at least 16 characters")
+
+// Handler serves the admin API and page.
+type Handler struct {
+	o       Options
+	mux     *http.ServeMux
+	tokenH  [sha256.Size]byte // SHA-256 of the token, compared in constant time
+	session string            // the cookie value: a MAC of the token
+	macKey  []byte
+}
+
+// New returns the admin handler.
+func New(o Options) (*Handler, error) {
+	if len(o.Token) < MinTokenLen {
+		return nil, ErrToken
+	}
+	if o.Manager == nil || o.Registry == nil {
+		return nil, errors.New("admin: Manager and Registry are required")
+	}
+	if o.Allow == nil {
+		o.Allow = DefaultAllow
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	h := &Handler{o: o, mux: http.NewServeMux(), tokenH: sha256.Sum256([]byte(o.Token))}
+	k := sha256.Sum256([]byte("mtproxy admin keys\x00" + o.Token))
+	h.macKey = k[:]
+	h.session = h.mac("session")
+	for _, rt := range h.routes() {
+		h.mux.Handle(rt.method+" "+rt.pattern, rt.handler)
+	}
+	return h, nil
+}
+
+// route is one endpoint; the OpenAPI test walks the list.
+type route struct {
+	method, pattern string
+	handler         http.Handler
+}
+
+func (h *Handler) routes() []route {
+	api := func(f http.HandlerFunc) http.Handler { return h.bearer(f) }
+	page := func(f http.HandlerFunc) http.Handler { return h.cookie(f) }
+	return []route{
+		{"GET", "/api/v1/openapi.json", http.HandlerFunc(h.openapi)},
+		{"GET", "/api/v1/users", api(h.listUsers)},
+		{"POST", "/api/v1/users", api(h.createUser)},
+		{"GET", "/api/v1/users/{name}", api(h.getUser)},
+		{"PATCH", "/api/v1/users/{name}", api(h.patchUser)},
+		{"DELETE", "/api/v1/users/{name}", api(h.deleteUser)},
+		{"POST", "/api/v1/users/{name}/rotate", api(h.rotateUser)},
+		{"POST", "/api/v1/users/{name}/reset-quota", api(h.resetQuota)},
+		{"GET", "/api/v1/users/{name}/links", api(h.userLinks)},
+		{"GET", "/api/v1/users/{name}/qr.svg", api(h.userQR)},
+
+		{"GET", "/admin/{$}", http.HandlerFunc(h.pageIndex)},
+		{"POST", "/admin/login", http.HandlerFunc(h.pageLogin)},
+		{"POST", "/admin/logout", page(h.pageLogout)},
+		{"POST", "/admin/users", page(h.pageCreate)},
+		{"POST", "/admin/users/{name}/{action}", page(h.pageAction)},
+		{"GET", "/admin/users/{name}/qr.svg", page(h.userQR)},
+		{"GET", "/admin/share/{name}/{sig}", http.HandlerFunc(h.pageShare)},
+		{"GET", "/admin/share/{name}/{sig}/qr.svg", http.HandlerFunc(h.shareQR)},
+	}
+}
+
+// ServeHTTP checks the network, serves the request and logs it.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	if !h.allowed(r) {
+		http.Error(sw, "forbidden", http.StatusForbidden)
+	} else {
+		sw.Header().Set("Cache-Control", "no-store")
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		sw.Header().Set("Referrer-Policy", "no-referrer")
+		h.mux.ServeHTTP(sw, r)
+	}
+	_, pattern := h.mux.Handler(r)
+	if pattern == "" {
+		pattern = "unmatched"
+	}
+	fields := []zap.Field{zap.String("method", r.Method), zap.String("route", pattern),
+		zap.Int("status", sw.status), zap.Duration("duration", time.Since(start))}
+	if name := r.PathValue("name"); name != "" && validName(name) {
+		fields = append(fields, zap.String("user", name))
+	}
+	h.o.Logger.Info("admin request", fields...)
+	if ce := h.o.Logger.Check(zap.DebugLevel, "admin request from"); ce != nil {
+		ce.Write(zap.String("remote", r.RemoteAddr))
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (h *Handler) allowed(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range h.o.Allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// bearer admits requests whose Authorization header holds the token.
+func (h *Handler) bearer(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(tok))
+		if !ok || subtle.ConstantTimeCompare(sum[:], h.tokenH[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mtproxy admin"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next(w, r)
+	})
+}
+
+// mac returns hex(HMAC-SHA256(macKey, parts joined by NUL)).
+func (h *Handler) mac(parts ...string) string {
+	m := hmac.New(sha256.New, h.macKey)
+	m.Write([]byte(strings.Join(parts, "\x00")))
+	return hexString(m.Sum(nil))
+}
+
+func macEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+func validName(s string) bool { return users.ValidName(s) }
+
+// links returns every link of a key the proxy accepts.
+func (h *Handler) links(key [16]byte) []links.Link {
+	all := links.All(h.o.Host, h.o.Port, key, h.o.TLSDomain)
+	if h.o.TLSOnly {
+		out := all[:0]
+		for _, l := range all {
+			if l.FakeTLS {
+				out = append(out, l)
+			}
+		}
+		all = out
+	}
+	return all
+}
