@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	goqr "github.com/piglig/go-qr"
 	"github.com/mtproxy/mtproxy/users"
+	goqr "github.com/piglig/go-qr"
 )
 
 const testToken = "test-token-0123456789"

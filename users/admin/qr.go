@@ -3,9 +3,9 @@ package admin
 import (
 	"net/http"
 
-	goqr "github.com/piglig/go-qr"
 	"github.com/mtproxy/mtproxy/links"
 	"github.com/mtproxy/mtproxy/users"
+	goqr "github.com/piglig/go-qr"
 )
 
 // qrSVG renders text as a QR code in SVG: medium error correction, a
