@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"io"
 	"net"
@@ -22,7 +21,9 @@ type Carried struct {
 	// middle proxies' RPC_PROXY_REQ and wherever a Session's are used.
 	Remote, Local netip.AddrPort
 	// Key is the secret the stream is locked to: the one whose capability
-	// opened the carrier session. Only this secret is tried.
+	// opened the carrier session. Only this secret is tried (with
+	// Options.Users, the user of this secret, admitted as on the client
+	// port).
 	Key [16]byte
 }
 
@@ -30,7 +31,8 @@ type Carried struct {
 var (
 	// ErrConnectionLimit: the connection was refused at MaxConnections.
 	ErrConnectionLimit = errors.New("proxy: connection limit reached")
-	// ErrCarriedSecret: the stream's secret is not one of Options.Secrets.
+	// ErrCarriedSecret: the stream's secret is not one of Options.Secrets
+	// (or of Options.Users' current keys).
 	ErrCarriedSecret = errors.New("proxy: the carried stream's secret is not configured")
 )
 
@@ -49,8 +51,8 @@ var (
 // Observer), ErrCarriedSecret, or the reason it was refused
 // (ErrServerClosed, ErrConnectionLimit).
 func (p *Proxy) ServeCarried(ctx context.Context, conn net.Conn, c Carried) error {
-	idx := p.secretIndex(c.Key)
-	if idx < 0 {
+	keys := p.keyring(c.Remote.Addr())
+	if keys.index(c.Key) < 0 {
 		_ = conn.Close()
 		return ErrCarriedSecret
 	}
@@ -59,20 +61,8 @@ func (p *Proxy) ServeCarried(ctx context.Context, conn net.Conn, c Carried) erro
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	p.serveConn(&carriedConn{Conn: conn, remote: c.Remote, local: c.Local, secret: idx})
+	p.serveConn(&carriedConn{Conn: conn, remote: c.Remote, local: c.Local, key: c.Key})
 	return nil
-}
-
-// secretIndex finds key among the secrets, looking at every one so the
-// time taken tells nothing; -1 when it is not there.
-func (p *Proxy) secretIndex(key [16]byte) int {
-	idx := -1
-	for i := range p.keys {
-		if subtle.ConstantTimeCompare(p.keys[i][:], key[:]) == 1 {
-			idx = i
-		}
-	}
-	return idx
 }
 
 // carriedConn is a carried stream as the engine sees it: its addresses
@@ -80,7 +70,7 @@ func (p *Proxy) secretIndex(key [16]byte) int {
 type carriedConn struct {
 	net.Conn
 	remote, local netip.AddrPort
-	secret        int
+	key           [16]byte
 }
 
 func (c *carriedConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.remote) }
@@ -104,5 +94,12 @@ func (p *Proxy) handshakeCarried(conn *carriedConn, prog *progress) *handshake {
 		return h.ioFailure(err)
 	}
 	prog.reach(StageHandshakeRead)
-	return p.acceptHeader(h, hdr, conn.secret, p.keys[conn.secret:conn.secret+1])
+	remote := conn.remote.Addr()
+	keys := p.keyring(remote)
+	i := keys.index(conn.key)
+	if i < 0 { // a user removed since ServeCarried
+		return h.fail(HandshakeBadSecret, ErrCarriedSecret)
+	}
+	one := keys.only(i)
+	return p.acceptHeader(h, hdr, &one, remote)
 }

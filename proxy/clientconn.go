@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"crypto/cipher"
+	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,10 +38,67 @@ type ClientConn struct {
 	// in and out count wire bytes; each is written by one goroutine only
 	// (the reader, the writer) and read after both are done.
 	in, out int64
+
+	// lease is the user's lease with Options.Users, else nil. waitIn and
+	// waitOut are the pauses its rate limit asked for, each owned by one
+	// direction, taken before that direction's next transfer while no
+	// buffer is held; their timers are made at the first pause.
+	lease             Lease
+	waitIn, waitOut   time.Duration
+	timerIn, timerOut *time.Timer
+	closed            chan struct{}
+	closeOnce         sync.Once
+}
+
+// ErrQuota ends the connection of a user whose quota is used up.
+var ErrQuota = errors.New("proxy: the user's quota is used up")
+
+// account adds wire bytes to the user's lease; false when its quota is
+// used up.
+func (c *ClientConn) account(in, out int) bool {
+	if c.lease == nil {
+		return true
+	}
+	wait, ok := c.lease.Account(in, out)
+	if in > 0 {
+		c.waitIn += wait
+	} else {
+		c.waitOut += wait
+	}
+	return ok
+}
+
+// paceIn and paceOut take the pause the user's rate limit asked for before
+// the next read from or write to the client. They return net.ErrClosed if
+// the connection closes meanwhile.
+func (c *ClientConn) paceIn() error  { return c.pace(&c.waitIn, &c.timerIn) }
+func (c *ClientConn) paceOut() error { return c.pace(&c.waitOut, &c.timerOut) }
+
+func (c *ClientConn) pace(wait *time.Duration, t **time.Timer) error {
+	d := *wait
+	if d <= 0 {
+		return nil
+	}
+	*wait = 0
+	if *t == nil {
+		*t = time.NewTimer(d)
+	} else {
+		(*t).Reset(d)
+	}
+	select {
+	case <-(*t).C:
+		return nil
+	case <-c.closed:
+		(*t).Stop()
+		return net.ErrClosed
+	}
 }
 
 // Read reads plaintext MTProto bytes from the client.
 func (c *ClientConn) Read(p []byte) (int, error) {
+	if err := c.paceIn(); err != nil {
+		return 0, err
+	}
 	for {
 		n, err := c.conn.Read(p)
 		if n > 0 {
@@ -65,6 +124,9 @@ func (c *ClientConn) inbound(b []byte) ([]byte, error) {
 	c.in += int64(len(b))
 	c.traffic.FromClient.Add(uint64(len(b)))
 	c.activity.Add(1)
+	if !c.account(len(b), 0) {
+		return nil, ErrQuota
+	}
 	if c.tls {
 		var err error
 		if b, err = c.unwrap.Unwrap(b); err != nil {
@@ -77,6 +139,9 @@ func (c *ClientConn) inbound(b []byte) ([]byte, error) {
 
 // Write encrypts p (which it leaves untouched) and sends it to the client.
 func (c *ClientConn) Write(p []byte) (int, error) {
+	if err := c.paceOut(); err != nil {
+		return 0, err
+	}
 	buf := c.bufs.get()
 	defer c.bufs.put(buf)
 	written := 0
@@ -109,6 +174,9 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	if !c.established && err == nil {
 		c.progressed()
 	}
+	if !c.account(0, len(out)) && err == nil {
+		err = ErrQuota
+	}
 	return err
 }
 
@@ -134,7 +202,14 @@ func (c *ClientConn) progressed() {
 func (c *ClientConn) CloseWrite() error { return netx.CloseWrite(c.conn) }
 
 // Close closes the client's connection.
-func (c *ClientConn) Close() error { return c.conn.Close() }
+func (c *ClientConn) Close() error {
+	c.closeOnce.Do(func() {
+		if c.closed != nil {
+			close(c.closed)
+		}
+	})
+	return c.conn.Close()
+}
 
 // SetReadDeadline sets the deadline of the underlying connection's reads.
 func (c *ClientConn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }

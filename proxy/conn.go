@@ -71,7 +71,11 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		}
 		return
 	}
-	span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", p.o.Secrets[h.secret].Label(h.secret)))
+	label := h.user
+	if h.lease == nil {
+		label = p.o.Secrets[h.secret].Label(h.secret)
+	}
+	span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
 
@@ -80,15 +84,23 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
+		lease: h.lease, closed: make(chan struct{}),
+	}
+	sess := &Session{
+		Transport: h.acc.Transport, DC: h.dc, Client: client,
+		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()),
+	}
+	if h.lease != nil {
+		defer h.lease.Release()
+		sess.AdTag = h.lease.AdTag()
+		// A revoked user's connection is closed once its grace is over.
+		h.lease.OnRevoke(func() { _ = client.Close() })
 	}
 	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
-	log = log.With(zap.String("secret", p.o.Secrets[h.secret].Label(h.secret)), zap.Int("dc", h.dc),
-		zap.Stringer("transport", h.proto))
+	log = log.With(zap.String("secret", label), zap.Int("dc", h.dc), zap.Stringer("transport", h.proto))
+	sess.Logger = log
 	log.Debug("client authenticated")
-	err := p.upstream.Serve(ctx, &Session{
-		Transport: h.acc.Transport, DC: h.dc, Client: client,
-		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()), Logger: log,
-	})
+	err := p.upstream.Serve(ctx, sess)
 	closed.BytesIn, closed.BytesOut = client.Bytes()
 	switch {
 	case err == nil:

@@ -9,9 +9,11 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
@@ -38,6 +40,10 @@ type handshake struct {
 	// answered is set once the proxy has sent a byte: fronting is no
 	// longer possible, the connection is just closed.
 	answered bool
+
+	// With Options.Users: the admitted user and its lease.
+	user  string
+	lease Lease
 }
 
 // protocolOf maps an obfuscated2 transport to the client protocol label.
@@ -53,9 +59,13 @@ func protocolOf(t framing.Transport) Protocol {
 	return ProtoUnknown
 }
 
-// fail records a failed handshake.
+// fail records a failed handshake; a lease taken already is released.
 func (h *handshake) fail(r HandshakeResult, err error) *handshake {
 	h.result, h.err, h.secret = r, err, -1
+	if h.lease != nil {
+		h.lease.Release()
+		h.lease, h.user = nil, ""
+	}
 	return h
 }
 
@@ -75,6 +85,8 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 		return p.handshakeCarried(cc, prog)
 	}
 	h := &handshake{secret: -1, prog: prog}
+	remote := netx.AddrPort(conn.RemoteAddr()).Addr()
+	keys := p.keyring(remote)
 	hdr := new([obfuscated2.HeaderLen]byte)
 	n, err := io.ReadFull(conn, hdr[:faketls.RecordHeaderLen])
 	if n > 0 {
@@ -86,7 +98,7 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	}
 	if p.o.TLSDomain != "" && faketls.LooksLikeHello(hdr[:3]) {
 		h.proto = ProtoFakeTLS
-		return p.handshakeTLS(conn, h, hdr[:faketls.RecordHeaderLen])
+		return p.handshakeTLS(conn, h, &keys, remote, hdr[:faketls.RecordHeaderLen])
 	}
 	if p.o.TLSOnly {
 		h.consumed = hdr[:faketls.RecordHeaderLen]
@@ -98,26 +110,28 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 		return h.ioFailure(err)
 	}
 	prog.reach(StageHandshakeRead)
-	return p.acceptHeader(h, hdr, 0, p.keys)
+	return p.acceptHeader(h, hdr, &keys, remote)
 }
 
-// acceptHeader authenticates a bare obfuscated2 header with keys, the
-// secrets from index first on, and refuses replays.
-func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, first int, keys [][16]byte) *handshake {
-	acc, err := obfuscated2.Accept(hdr, keys)
+// acceptHeader authenticates a bare obfuscated2 header with keys, refuses
+// replays and admits the user (Options.Users).
+func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, keys *keyring, remote netip.Addr) *handshake {
+	acc, err := keys.accept(hdr)
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
-	acc.SecretIndex += first
 	h.proto = protocolOf(acc.Transport)
 	if p.replay.Seen(replay.Key(acc.ReplayKey), p.o.Now()) {
 		return h.fail(HandshakeReplay, errors.New("obfuscated2 header seen before"))
 	}
-	h.acc, h.secret, h.dc, h.result = acc, acc.SecretIndex, int(acc.DC), HandshakeOK
+	if !p.admitUser(h, keys, acc.SecretIndex, remote) {
+		return h.fail(HandshakeUserRefused, errUserRefused)
+	}
+	h.acc, h.dc, h.result = acc, int(acc.DC), HandshakeOK
 	return h
 }
 
-func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handshake {
+func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote netip.Addr, prefix []byte) *handshake {
 	h.helloBuf = p.hello.Get().(*[]byte)
 	raw, record, err := faketls.ReadClientHello(io.MultiReader(bytes.NewReader(prefix), conn), *h.helloBuf)
 	h.consumed = raw
@@ -134,7 +148,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handsh
 	if err != nil {
 		return h.fail(HandshakeBadTLS, err)
 	}
-	idx, ts, err := faketls.Verify(record, p.keys)
+	idx, ts, err := keys.verify(record)
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
@@ -147,8 +161,13 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handsh
 	if p.replay.Seen(replay.Key(hello.Random[:16]), p.o.Now()) {
 		return h.fail(HandshakeReplay, errors.New("ClientHello random seen before"))
 	}
+	// Admission comes before the first answer, so a refused user is
+	// fronted like any failed handshake.
+	if !p.admitUser(h, keys, idx, remote) {
+		return h.fail(HandshakeUserRefused, errUserRefused)
+	}
 
-	flight, err := faketls.ServerFlight(p.o.Rand, p.keys[idx], hello, p.certLen())
+	flight, err := faketls.ServerFlight(p.o.Rand, keys.one(idx)[0], hello, p.certLen())
 	if err != nil {
 		return h.fail(HandshakeClosed, err)
 	}
@@ -163,7 +182,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handsh
 		}
 		return h.ioFailure(err)
 	}
-	acc, err := obfuscated2.Accept(hdr, p.keys[idx:idx+1])
+	acc, err := obfuscated2.Accept(hdr, keys.one(idx))
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
@@ -171,7 +190,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, prefix []byte) *handsh
 		return h.fail(HandshakeBadSecret, fmt.Errorf("FakeTLS clients must use padded intermediate, not %s", acc.Transport))
 	}
 	acc.SecretIndex = idx
-	h.acc, h.secret, h.dc, h.tls, h.result = acc, idx, int(acc.DC), true, HandshakeOK
+	h.acc, h.dc, h.tls, h.result = acc, int(acc.DC), true, HandshakeOK
 	return h
 }
 

@@ -113,6 +113,7 @@ const (
 	HandshakeBadTLS                                // TLS bytes that are not a usable ClientHello
 	HandshakeTimeout                               // the client was too slow
 	HandshakeClosed                                // the client went away or the read failed
+	HandshakeUserRefused                           // a user's secret, but the user may not connect now (Options.Users)
 	numHandshakeResults
 )
 
@@ -129,6 +130,7 @@ var handshakeResultNames = [...]string{
 	HandshakeBadTLS:         "bad_tls",
 	HandshakeTimeout:        "timeout",
 	HandshakeClosed:         "closed",
+	HandshakeUserRefused:    "user_refused",
 }
 
 // One name per HandshakeResult: a missing or extra name does not compile.
@@ -143,7 +145,7 @@ func (r HandshakeResult) String() string { return enum.Name(handshakeResultNames
 func (r HandshakeResult) Frontable() bool {
 	switch r {
 	case HandshakeBadSecret, HandshakeBadSNI, HandshakeReplay, HandshakeStaleTimestamp,
-		HandshakeNotTLS, HandshakeBadTLS:
+		HandshakeNotTLS, HandshakeBadTLS, HandshakeUserRefused:
 		return true
 	}
 	return false
@@ -156,7 +158,8 @@ type HandshakeEvent struct {
 	// JA4 is the fingerprint of the FakeTLS ClientHello, authenticated or
 	// not; zero when no ClientHello was read.
 	JA4 faketls.JA4
-	// Secret is the index of the matching secret, or -1.
+	// Secret is the index of the matching secret, or -1 (always with
+	// Options.Users, whose users are counted by their own registry).
 	Secret int
 	// DC is the DC id the client asked for (0 when unknown).
 	DC       int

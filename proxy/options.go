@@ -55,8 +55,13 @@ func (s Secret) Label(i int) string {
 // Options configure a Proxy. The zero value of every field but Secrets and
 // Upstream is a usable default, documented on the field.
 type Options struct {
-	// Secrets clients authenticate with: 1..16 of them. Required.
+	// Secrets clients authenticate with: 1..16 of them. Required unless
+	// Users is set.
 	Secrets []Secret
+	// Users, when set, is the live set of secrets clients authenticate
+	// with, with per-user admission, instead of Secrets; its size is not
+	// capped. Default nil: Secrets.
+	Users Users
 
 	// TLSDomain enables FakeTLS ("ee" secrets): the SNI clients must present
 	// and the site failed handshakes are fronted to. Default "": FakeTLS off.

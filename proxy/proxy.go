@@ -58,7 +58,7 @@ func bufferSize(n int) int {
 // New validates o, fills in defaults and returns a Proxy.
 func New(o Options) (*Proxy, error) {
 	switch {
-	case len(o.Secrets) == 0:
+	case len(o.Secrets) == 0 && o.Users == nil:
 		return nil, ErrNoSecrets
 	case len(o.Secrets) > MaxSecrets:
 		return nil, ErrTooManySecrets

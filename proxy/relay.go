@@ -125,6 +125,9 @@ func (r *relay) activity() uint64 { return r.client.Activity() + r.dcActivity.Lo
 func (r *relay) clientToDC() (err error) {
 	p := newPump(r.client.conn, r.pool, 0)
 	for {
+		if err := r.client.paceIn(); err != nil {
+			return r.finish(err, r.dc)
+		}
 		b, rerr := p.read()
 		if len(b) > 0 {
 			var terr error
@@ -155,6 +158,9 @@ func (r *relay) clientToDC() (err error) {
 func (r *relay) dcToClient() error {
 	p := newPump(r.dc, r.pool, r.client.chunk)
 	for {
+		if err := r.client.paceOut(); err != nil {
+			return r.finish(err, r.client.conn)
+		}
 		b, rerr := p.read()
 		if len(b) > 0 {
 			if !r.answered {

@@ -26,6 +26,9 @@ type Upstream interface {
 type Session struct {
 	// Transport is the MTProto framing inside the stream.
 	Transport framing.Transport
+	// AdTag is the user's own ad tag for middle mode (Options.Users), or
+	// nil: the middle layer's own.
+	AdTag *[16]byte
 	// DC is the DC id from the client's header (negative: media; 0: default).
 	DC int
 	// Client reads and writes the client's plaintext MTProto stream, or

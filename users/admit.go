@@ -72,6 +72,10 @@ type Lease struct {
 	done     chan struct{}
 	doneOnce sync.Once
 	released atomic.Bool
+
+	mu       sync.Mutex
+	revoked  bool
+	onRevoke func()
 }
 
 // Name returns the user's name.
@@ -110,10 +114,47 @@ func (l *Lease) Release() {
 	delete(l.e.leases, l)
 	l.e.mu.Unlock()
 	l.r.o.Ledger.Close(l.e.name, l.from)
-	l.revoke()
+	l.doneOnce.Do(func() { close(l.done) })
 }
 
-func (l *Lease) revoke() { l.doneOnce.Do(func() { close(l.done) }) }
+// OnRevoke registers f to be called once when the lease is revoked (its
+// user removed, disabled, rotated or expired, and the grace period over),
+// or at once if it was already.
+func (l *Lease) OnRevoke(f func()) {
+	l.mu.Lock()
+	if !l.revoked {
+		l.onRevoke = f
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	f()
+}
+
+// AdTag returns the user's ad tag, or nil.
+func (l *Lease) AdTag() *[16]byte {
+	t := l.e.spec.Load().Tag
+	if t == "" {
+		return nil
+	}
+	k, err := ParseKey(t)
+	if err != nil {
+		return nil
+	}
+	return &k
+}
+
+func (l *Lease) revoke() {
+	l.mu.Lock()
+	f := l.onRevoke
+	first := !l.revoked
+	l.revoked, l.onRevoke = true, nil
+	l.mu.Unlock()
+	l.doneOnce.Do(func() { close(l.done) })
+	if first && f != nil {
+		f()
+	}
+}
 
 // Tick does what time alone changes: it starts quota periods over at
 // their boundaries and drains the connections of users whose expiry has

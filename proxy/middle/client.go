@@ -38,14 +38,19 @@ type extConn struct {
 
 func newExtConn(m *Middle, p *pool, s *proxy.Session) *extConn {
 	id := m.nextConnID()
+	tag := m.o.AdTag
+	if s.AdTag != nil { // the user's own tag
+		t := rpc.AdTag(*s.AdTag)
+		tag = &t
+	}
 	return &extConn{
 		m: m, p: p, s: s, id: id, q: newQueue(m.o.ClientQueueBytes, &m.bufs, &m.cnt),
 		req: rpc.ProxyReq{
-			Flags:      rpc.RequestFlags(s.Transport, false, m.o.AdTag != nil, false),
+			Flags:      rpc.RequestFlags(s.Transport, false, tag != nil, false),
 			ConnID:     id,
 			ClientAddr: s.Remote,
 			ProxyAddr:  m.nat.publicAddrPort(s.Local),
-			AdTag:      m.o.AdTag,
+			AdTag:      tag,
 		},
 	}
 }
