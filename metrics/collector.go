@@ -6,6 +6,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/users"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -100,13 +101,22 @@ func (c *collector) client(e emitter, s *Snapshot) {
 	for _, dcs := range s.DCs {
 		e.bytes(d.clientTraffic, dcs.Traffic, dcs.Label)
 	}
-	for _, sec := range s.Secrets {
+	for i, sec := range s.Secrets {
 		e.gauge(d.secretActive, float64(sec.Active), sec.Label)
 		e.counter(d.secretTotal, sec.Total, sec.Label)
 		e.bytes(d.secretTraffic, sec.Traffic, sec.Label)
 		for st, v := range sec.Stalls {
 			e.counter(d.secretStalls, v, sec.Label, (proxy.StageAuthenticated + proxy.Stage(st)).String())
 		}
+		if i < len(s.Users.Quota) {
+			e.gauge(d.secretQuota, float64(s.Users.Quota[i]), sec.Label)
+		}
+	}
+	for r := users.Reason(1); int(r) < users.NumReasons; r++ {
+		e.counter(d.usersRejections, s.Users.Rejected[r], r.String())
+	}
+	for i, st := range UserStates {
+		e.gauge(d.usersStates, float64(s.Users.States[i]), string(st))
 	}
 	for r := range s.Fronting.Results {
 		if !proxy.HandshakeResult(r).Frontable() {

@@ -10,6 +10,7 @@ type descs struct {
 	clientHandshakes, clientTraffic                           *prometheus.Desc
 	clientStages, clientStalls, secretStalls, clientHellos    *prometheus.Desc
 	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
+	secretQuota, usersRejections, usersStates                 *prometheus.Desc
 	frontingConns, frontingTraffic                            *prometheus.Desc
 	upUp, upProbes, upProbeConnect, upProbeRTT, upDials       *prometheus.Desc
 	upActive                                                  *prometheus.Desc
@@ -43,6 +44,10 @@ func newDescs() *descs {
 		secretActive:  d("secret_connections_active", "Authenticated client connections open now, by secret.", "secret"),
 		secretTotal:   d("secret_connections_total", "Authenticated client connections, by secret.", "secret"),
 		secretTraffic: d("secret_traffic_bytes_total", "Bytes relayed for authenticated clients, by secret and direction.", "secret", "direction"),
+		secretQuota:   d("secret_quota_used_bytes", "Bytes of the current quota period, by user (USERS_FILE).", "secret"),
+
+		usersRejections: d("users_rejections_total", "Clients of a user refused after authenticating, by reason.", "reason"),
+		usersStates:     d("users", "Users of USERS_FILE and SECRET, by state.", "state"),
 
 		frontingConns:   d("fronting_connections_total", "Failed handshakes spliced to the fronting host (or drained), by cause and outcome.", "reason", "result"),
 		frontingTraffic: d("fronting_traffic_bytes_total", "Bytes spliced between failed clients and the fronting host, by direction.", "direction"),
@@ -93,7 +98,8 @@ func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
 		d.clientStages, d.clientStalls, d.secretStalls, d.clientHellos,
-		d.secretActive, d.secretTotal, d.secretTraffic, d.frontingConns, d.frontingTraffic,
+		d.secretActive, d.secretTotal, d.secretTraffic, d.secretQuota, d.usersRejections, d.usersStates,
+		d.frontingConns, d.frontingTraffic,
 		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive, d.upMode, d.upPath, d.upPathSwitches,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
 		d.midConns, d.midPingRTT, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,

@@ -66,6 +66,7 @@ type Metrics struct {
 	mid middleCounters
 	web webCounters
 
+	users     atomic.Pointer[usersSource]
 	proxy     atomic.Pointer[proxySource]
 	prober    atomic.Pointer[proberSource]
 	nat       atomic.Pointer[netinfo.Result]

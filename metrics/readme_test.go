@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"github.com/mtproxy/mtproxy/users"
+
 	"os"
 	"regexp"
 	"sort"
@@ -26,7 +28,10 @@ func TestREADMEListsEveryMetric(t *testing.T) {
 		documented[m[1]] = [2]string{m[2], normLabels(m[3])}
 	}
 	registered := map[string]bool{}
-	for name, f := range families(t, New(Options{Secrets: []string{"0"}})) {
+	// With a users registry, so that the users-only series exist too.
+	m := New(Options{Secrets: []string{"0"}})
+	m.SetUsers(users.New(users.Options{}), 5)
+	for name, f := range families(t, m) {
 		if !strings.HasPrefix(name, "mtproxy_") {
 			continue
 		}

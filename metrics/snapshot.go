@@ -30,6 +30,7 @@ func (m *Metrics) Snapshot() *Snapshot {
 	}
 	m.fillClient(s)
 	m.fillTraffic(s)
+	m.fillUsers(s)
 	m.fillMiddle(s)
 	m.fillDCs(s)
 	m.fillPaths(s)

@@ -36,6 +36,7 @@ type Snapshot struct {
 
 	Client   ClientStats
 	Secrets  []SecretStats
+	Users    UsersStats
 	Fronting FrontingStats
 	// DCs has one entry per dc label, in label order; the last is "other".
 	DCs []DCStats
@@ -83,7 +84,8 @@ type ClientStats struct {
 	Traffic Bytes
 }
 
-// SecretStats describes the clients of one secret.
+// SecretStats describes the clients of one secret (or, with a users
+// registry, of one of the top users, or of the "other" users).
 type SecretStats struct {
 	Label string
 	// Active is the number of authenticated connections now; Total counts

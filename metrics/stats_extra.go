@@ -7,6 +7,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/users"
 )
 
 // extras writes this proxy's own keys after the official ones (old scripts
@@ -45,12 +46,23 @@ func extras(t *tsv, s *Snapshot) {
 	t.u("fronting_bytes_to_client", s.Fronting.Traffic.ToClient)
 	t.u("traffic_bytes_from_client", s.Client.Traffic.FromClient)
 	t.u("traffic_bytes_to_client", s.Client.Traffic.ToClient)
-	for _, sec := range s.Secrets {
+	for i, sec := range s.Secrets {
 		k := "secret_" + keyPart(sec.Label) + "_"
 		t.i(k+"connections_active", sec.Active)
 		t.u(k+"connections_total", sec.Total)
 		t.u(k+"bytes_from_client", sec.Traffic.FromClient)
 		t.u(k+"bytes_to_client", sec.Traffic.ToClient)
+		if i < len(s.Users.Quota) {
+			t.u(k+"quota_used_bytes", s.Users.Quota[i])
+		}
+	}
+	if s.Users.Enabled {
+		for r := users.Reason(1); int(r) < users.NumReasons; r++ {
+			t.u("users_rejected_"+r.String(), s.Users.Rejected[r])
+		}
+		for i, st := range UserStates {
+			t.i("users_"+string(st), int64(s.Users.States[i]))
+		}
 	}
 	for _, d := range s.DCs {
 		k := "dc_" + d.Label + "_"

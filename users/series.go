@@ -18,6 +18,8 @@ type SeriesRow struct {
 	// Opened, In and Out are counters: connections admitted, bytes from
 	// and to clients.
 	Opened, In, Out uint64
+	// Used is the bytes of the current quota period (a gauge).
+	Used uint64
 }
 
 // series keeps the per-user metric series bounded: the top N users by
@@ -52,12 +54,13 @@ func (r *Registry) Series(n int) []SeriesRow {
 		name   string
 		t      totals
 		active int
+		used   uint64
 	}
 	r.mu.Lock()
 	now := make([]cur, 0, len(r.byName))
 	for name, e := range r.byName {
 		in, out, opened := e.meter.Totals()
-		now = append(now, cur{name: name, t: totals{in, out, opened}})
+		now = append(now, cur{name: name, t: totals{in, out, opened}, used: e.meter.used.Load()})
 	}
 	r.mu.Unlock()
 	for i := range now {
@@ -79,7 +82,7 @@ func (r *Registry) Series(n int) []SeriesRow {
 	other := totals{s.other.In, s.other.Out, s.other.Opened}
 	seen := make(map[string]bool, len(now))
 	var rows []SeriesRow
-	otherActive := 0
+	otherActive, otherUsed := 0, uint64(0)
 	for i, c := range now {
 		seen[c.name] = true
 		u := s.users[c.name]
@@ -106,9 +109,10 @@ func (r *Registry) Series(n int) []SeriesRow {
 		u.last, u.reported = c.t, true
 		if u.own {
 			v := u.acc.add(c.t.sub(u.mark))
-			rows = append(rows, SeriesRow{Label: c.name, Active: c.active, Opened: v.opened, In: v.in, Out: v.out})
+			rows = append(rows, SeriesRow{Label: c.name, Active: c.active, Opened: v.opened, In: v.in, Out: v.out, Used: c.used})
 		} else {
 			otherActive += c.active
+			otherUsed += c.used
 		}
 	}
 	for name, u := range s.users {
@@ -128,5 +132,5 @@ func (r *Registry) Series(n int) []SeriesRow {
 		}
 	}
 	slices.SortFunc(rows, func(a, b SeriesRow) int { return cmp.Compare(a.Label, b.Label) })
-	return append(rows, SeriesRow{Label: OtherLabel, Active: otherActive, Opened: live.opened, In: live.in, Out: live.out})
+	return append(rows, SeriesRow{Label: OtherLabel, Active: otherActive, Opened: live.opened, In: live.in, Out: live.out, Used: otherUsed})
 }

@@ -97,3 +97,12 @@ func (r *Registry) ResetQuota(name string) bool {
 	e.meter.Reset(sp.QuotaPeriod, r.o.Now())
 	return true
 }
+
+// States counts the users by state.
+func (r *Registry) States() map[State]int {
+	out := map[State]int{StateActive: 0, StateDisabled: 0, StateExpired: 0, StateOverQuota: 0}
+	for _, st := range r.Users() {
+		out[st.State]++
+	}
+	return out
+}

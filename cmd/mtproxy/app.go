@@ -44,6 +44,10 @@ type app struct {
 	http      *status.Server
 	web       *webProxy // nil unless WEBPROXY_LISTEN is set
 	listening atomic.Bool
+
+	users     *usersApp       // nil without USERS_FILE and ADMIN_TOKEN
+	usersDone <-chan struct{} // closed when the users' final save is written
+	stopUsers context.CancelFunc
 }
 
 // newApp builds every component and opens both listeners, so that a port
@@ -101,11 +105,22 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 	}
 	a.metrics.SetProber(a.prober)
 
-	a.proxy, err = proxy.New(proxy.Options{
+	if a.users, err = a.newUsers(secrets); err != nil {
+		return nil, err
+	}
+	po := proxy.Options{
 		Secrets: secrets, TLSDomain: cfg.TLSDomain, TLSOnly: cfg.TLSOnly, FrontingAddr: cfg.FrontingAddr,
 		TimeSkew: cfg.TimeSkew, Upstream: upstream, MaxConnections: cfg.MaxConnections,
 		HandshakeTimeout: cfg.HandshakeTimeout, Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
-	})
+	}
+	if a.users != nil {
+		po.Secrets, po.Users = nil, a.users.reg.Engine()
+		a.metrics.SetUsers(a.users.reg, cfg.UsersMetricsTop)
+		if err := a.newAdmin(); err != nil {
+			return nil, err
+		}
+	}
+	a.proxy, err = proxy.New(po)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +138,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		a.httpLn.Close()
 		return nil, err
 	}
+	a.mountAdmin()
 	return a, nil
 }
 
@@ -184,6 +200,9 @@ func (a *app) start(ctx context.Context) <-chan error {
 	if a.auto != nil {
 		go a.auto.Run(ctx)
 	}
+	uctx, cancel := context.WithCancel(ctx)
+	a.stopUsers = cancel
+	a.usersDone = a.runUsers(uctx)
 	return failed
 }
 
@@ -198,6 +217,10 @@ func (a *app) shutdown() int {
 		a.log.Warn("connections did not drain in time, closed them", zap.Int("open", a.proxy.ActiveConnections()))
 	}
 	a.closeUpstream()
+	if a.stopUsers != nil { // the last quota counts are saved
+		a.stopUsers()
+		<-a.usersDone
+	}
 	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
 	if a.web != nil {

@@ -136,8 +136,11 @@ func directTargets(t *dc.Table, prefer dc.Preference) map[int][]netip.AddrPort {
 // (the refresh validates them and swaps them in without dropping clients;
 // in auto mode without files yet, it is one more try to get them).
 func (a *app) reload(ctx context.Context) {
+	a.reloadUsers()
 	if a.middle == nil {
-		a.log.Info("SIGHUP: nothing to reload in direct mode")
+		if a.users == nil {
+			a.log.Info("SIGHUP: nothing to reload in direct mode")
+		}
 		return
 	}
 	a.log.Info("SIGHUP: refreshing Telegram's proxy config")

@@ -193,6 +193,19 @@ type Config struct {
 	// WebProxy is the WEB proxy carrier (WEBPROXY_*); off unless
 	// WebProxy.Listen is set.
 	WebProxy WebProxy
+	// UsersFile is the TOML users file (USERS_FILE); "" means none.
+	UsersFile string
+	// UsersStateFile keeps the users' quota usage (USERS_STATE_FILE).
+	UsersStateFile string
+	// UsersDrainGrace bounds a revoked user's connections (USERS_DRAIN_GRACE).
+	UsersDrainGrace time.Duration
+	// UsersMetricsTop is how many users get their own metric series
+	// (USERS_METRICS_TOP).
+	UsersMetricsTop int
+	// AdminToken turns the admin API and page on (ADMIN_TOKEN); "" means off.
+	AdminToken string
+	// AdminAllow are the networks that may use them (ADMIN_ALLOW).
+	AdminAllow []netip.Prefix
 }
 
 // WebProxy configures the WEB proxy carrier: a plain HTTP listener behind

@@ -102,6 +102,12 @@ func (l *loader) resolve() (*Config, error) {
 		DCProbeInterval:       v.DCProbeInterval.d,
 		LogFormat:             LogFormat(v.LogFormat.s),
 		LogLevel:              LogLevel(v.LogLevel.s),
+		UsersFile:             v.UsersFile.s,
+		UsersStateFile:        v.UsersStateFile.s,
+		UsersDrainGrace:       v.UsersDrainGrace.d,
+		UsersMetricsTop:       v.UsersMetricsTop.n,
+		AdminToken:            v.AdminToken.s,
+		AdminAllow:            v.AdminAllow.items,
 	}
 	if c.Port == c.InternalPort {
 		return nil, newError("PORT", fmt.Sprintf("%d is also INTERNAL_PORT; the client port and the stats port must differ", c.Port), "PORT=443 INTERNAL_PORT=2398", ErrConflict)

@@ -43,6 +43,10 @@ func TestDefaults(t *testing.T) {
 		LogLevel:        LevelInfo,
 		WebProxy: WebProxy{Mode: "https",
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
+		UsersStateFile:  "/data/users.usage.json",
+		UsersDrainGrace: 30 * time.Second,
+		UsersMetricsTop: 50,
+		AdminAllow:      []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	}
 	if !strings.HasSuffix(c.SecretFile, "/data/secret") {
 		t.Errorf("SecretFile = %q", c.SecretFile)
@@ -132,6 +136,14 @@ func settingCases() []settingCase {
 			return reflect.DeepEqual(c.WebProxy.TrustedProxies, []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("fd00::/8")})
 		}},
 		{"WEBPROXY_MODE", "WebSocket", func(c *Config) bool { return c.WebProxy.Mode == "websocket" }},
+		{"USERS_FILE", "/etc/mtproxy/users.toml", func(c *Config) bool { return c.UsersFile == "/etc/mtproxy/users.toml" }},
+		{"USERS_STATE_FILE", "/var/lib/mtproxy/usage.json", func(c *Config) bool { return c.UsersStateFile == "/var/lib/mtproxy/usage.json" }},
+		{"USERS_DRAIN_GRACE", "5s", func(c *Config) bool { return c.UsersDrainGrace == 5*time.Second }},
+		{"USERS_METRICS_TOP", "7", func(c *Config) bool { return c.UsersMetricsTop == 7 }},
+		{"ADMIN_TOKEN", "0123456789abcdefXYZ", func(c *Config) bool { return c.AdminToken == "0123456789abcdefXYZ" }},
+		{"ADMIN_ALLOW", "10.0.0.0/8", func(c *Config) bool {
+			return reflect.DeepEqual(c.AdminAllow, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
+		}},
 	}
 }
 

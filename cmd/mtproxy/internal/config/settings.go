@@ -62,6 +62,13 @@ type values struct {
 	WebProxyTrusted  listValue[netip.Prefix] `envconfig:"WEBPROXY_TRUSTED_PROXIES"`
 	WebProxyMode     textValue               `envconfig:"WEBPROXY_MODE"`
 
+	UsersFile       textValue               `envconfig:"USERS_FILE"`
+	UsersStateFile  textValue               `envconfig:"USERS_STATE_FILE"`
+	UsersDrainGrace durationValue           `envconfig:"USERS_DRAIN_GRACE"`
+	UsersMetricsTop intValue                `envconfig:"USERS_METRICS_TOP"`
+	AdminToken      textValue               `envconfig:"ADMIN_TOKEN"`
+	AdminAllow      listValue[netip.Prefix] `envconfig:"ADMIN_ALLOW"`
+
 	// Args holds the extra flags of the seed image (ARGS), split like a shell.
 	Args rawValue `envconfig:"ARGS"`
 
@@ -157,6 +164,12 @@ func newValues() *values {
 		LogFormat: textValue{check: logFormat},
 		LogLevel:  textValue{s: string(LevelInfo), check: logLevel},
 
+		UsersStateFile:  textValue{s: "/data/users.usage.json"},
+		UsersDrainGrace: secs(30 * time.Second),
+		UsersMetricsTop: intValue{n: 50, min: 0, max: 10_000, what: "a number of users"},
+		AdminToken:      textValue{check: checkAdminToken},
+		AdminAllow:      listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
+
 		PerWorker: intValue{min: 0, max: 10_000_000, what: "a connection limit per worker"},
 
 		WebProxyListen:   textValue{check: checkListen},
@@ -202,4 +215,12 @@ type alias struct {
 	// wrap adapts the option's old meaning; nil uses the field itself.
 	wrap     func(l *loader, inner flag.Value) flag.Value
 	noRepeat bool // the official option repeats, we support one value
+}
+
+// checkAdminToken refuses a guessable ADMIN_TOKEN.
+func checkAdminToken(s string) (string, error) {
+	if len(s) < 16 {
+		return "", invalid("is too short: use at least 16 random characters")
+	}
+	return s, nil
 }

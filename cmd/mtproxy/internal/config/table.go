@@ -59,6 +59,12 @@ func settingTable() []setting {
 		{"WEBPROXY_SITE", "webproxy-site", "http://127.0.0.1:8081", "public site for everything else: an http(s) URL or a directory", func(v *values) flag.Value { return &v.WebProxySite }},
 		{"WEBPROXY_TRUSTED_PROXIES", "webproxy-trusted-proxies", "127.0.0.1/32,::1/128", "peers whose X-Forwarded-For is believed (CIDRs)", func(v *values) flag.Value { return &v.WebProxyTrusted }},
 		{"WEBPROXY_MODE", "webproxy-mode", "websocket", "WEB proxy carrier mode: https or websocket", func(v *values) flag.Value { return &v.WebProxyMode }},
+		{"USERS_FILE", "users-file", "/data/users.toml", "TOML file of users with their own secrets and limits", func(v *values) flag.Value { return &v.UsersFile }},
+		{"USERS_STATE_FILE", "users-state-file", "/data/users.usage.json", "where the users' quota usage persists", func(v *values) flag.Value { return &v.UsersStateFile }},
+		{"USERS_DRAIN_GRACE", "users-drain-grace", "30s", "how long a revoked user's connections may go on", func(v *values) flag.Value { return &v.UsersDrainGrace }},
+		{"USERS_METRICS_TOP", "users-metrics-top", "50", "users with their own metric series (the rest are other)", func(v *values) flag.Value { return &v.UsersMetricsTop }},
+		{"ADMIN_TOKEN", "admin-token", "a-long-random-string", "turns the users admin API and page on (at least 16 characters)", func(v *values) flag.Value { return &v.AdminToken }},
+		{"ADMIN_ALLOW", "admin-allow", "127.0.0.0/8,::1/128", "who may use the admin API and page (CIDRs)", func(v *values) flag.Value { return &v.AdminAllow }},
 		// Flag-only official options: their key is their flag.
 		{"-C", "", perWorkerText, "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
 		{"-u", "", "nobody", "ignored", func(v *values) flag.Value { return &v.User }},
