@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"crypto/rand"
-	"io"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/mtproxy/mtproxy/proxy/faketls"
