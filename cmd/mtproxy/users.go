@@ -54,7 +54,7 @@ func (a *app) newAdmin() error {
 		host = ip.String()
 	}
 	h, err := admin.New(admin.Options{
-		Manager: a.users.mgr, Registry: a.users.reg, Token: a.cfg.AdminToken, Allow: a.cfg.AdminAllow,
+		Manager: a.users.mgr, Registry: a.users.reg, Token: a.cfg.AdminToken,
 		Host: host, Port: a.cfg.Port, TLSDomain: a.cfg.TLSDomain, TLSOnly: a.cfg.TLSOnly,
 		Logger: a.log.Named("admin"),
 	})

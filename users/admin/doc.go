@@ -18,7 +18,9 @@
 //     sig is a MAC over the user's name and secret, so rotating the secret
 //     (or the admin token) revokes the share link.
 //
-// Every request passes the ADMIN_ALLOW network check and is logged by
+// The handler does no network check of its own: the binary mounts it on
+// the status.Server of INTERNAL_PORT with status.Server.Handle, behind
+// ADMIN_ALLOW (an empty list lets nobody in). Every request is logged by
 // route pattern, never with a token, a cookie, a share signature or a
 // secret.
 package admin
