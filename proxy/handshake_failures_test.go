@@ -211,6 +211,11 @@ func failCases() []failCase {
 				return f.afterFlight(h.Hello, secretKeys[0], h.ClientRandom, []byte{faketls.TypeAlert, 3, 3, 0, 2, 2, 40}, true)
 			}},
 
+		{name: "abridged, user refused", proto: proxy.ProtoAbridged, res: proxy.HandshakeUserRefused, opts: []option{refusingUsers},
+			run: probeWith(func(f *fixture) client.Options { return f.clientOpts(client.Abridged, 0, 2) })},
+		{name: "faketls, user refused", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeUserRefused, opts: []option{refusingUsers},
+			run: probeWith(helloWith(func(*fixture, *client.Options) {}))},
+
 		{name: "silent client", proto: proxy.ProtoUnknown, res: proxy.HandshakeTimeout, opts: []option{shortTimeout},
 			run: func(f *fixture) (sent, reply []byte) { return nil, readToEnd(f.t, f.connect()) }},
 		{name: "half an obfuscated2 header", proto: proxy.ProtoUnknown, res: proxy.HandshakeTimeout, opts: []option{shortTimeout},
