@@ -48,4 +48,15 @@
 // bytes are there to move, transformed in place (TLS record stripping,
 // decryption, re-encryption), written with blocking writes so a slow reader
 // applies backpressure to its sender instead of growing memory.
+//
+// Users. With [Options.Users] (package users implements it) the keys come
+// from a live snapshot instead of Options.Secrets: the handshake tries the
+// key the snapshot names for the client's address first (a returning
+// client), then all of them, and asks Users.Admit once one authenticates;
+// a refusal is [HandshakeUserRefused], fronted like a bad secret. An
+// admitted client's [Lease] is told every read and write (no allocation),
+// may ask for a pause before the next transfer (a rate limit, waited with
+// no buffer held), may end the connection (a quota), and closes it when the
+// user is revoked; the upstream reads the user's ad tag from
+// [Session.AdTag].
 package proxy
