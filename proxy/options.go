@@ -56,11 +56,12 @@ func (s Secret) Label(i int) string {
 // Upstream is a usable default, documented on the field.
 type Options struct {
 	// Secrets clients authenticate with: 1..16 of them. Required unless
-	// Users is set.
+	// Users is set; not allowed with it.
 	Secrets []Secret
 	// Users, when set, is the live set of secrets clients authenticate
-	// with, with per-user admission, instead of Secrets; its size is not
-	// capped. Default nil: Secrets.
+	// with, with per-user admission, instead of Secrets (the caller makes
+	// static secrets users of it); its size is not capped. Default nil:
+	// Secrets.
 	Users Users
 
 	// TLSDomain enables FakeTLS ("ee" secrets): the SNI clients must present
@@ -130,8 +131,9 @@ type Options struct {
 
 // ErrNoSecrets and friends are the configuration errors New returns.
 var (
-	ErrNoSecrets      = errors.New("proxy: at least one secret is required")
-	ErrTooManySecrets = fmt.Errorf("proxy: at most %d secrets are accepted", MaxSecrets)
-	ErrTLSOnly        = errors.New("proxy: TLSOnly needs TLSDomain")
-	ErrNoUpstream     = errors.New("proxy: an Upstream is required (proxy/direct or proxy/middle)")
+	ErrNoSecrets       = errors.New("proxy: at least one secret is required")
+	ErrTooManySecrets  = fmt.Errorf("proxy: at most %d secrets are accepted", MaxSecrets)
+	ErrTLSOnly         = errors.New("proxy: TLSOnly needs TLSDomain")
+	ErrNoUpstream      = errors.New("proxy: an Upstream is required (proxy/direct or proxy/middle)")
+	ErrSecretsAndUsers = errors.New("proxy: Secrets and Users exclude each other (static secrets go into Users)")
 )

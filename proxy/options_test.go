@@ -3,12 +3,18 @@ package proxy
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"testing"
 )
 
 type nopUpstream struct{}
 
 func (nopUpstream) Serve(context.Context, *Session) error { return nil }
+
+type noUsers struct{}
+
+func (noUsers) Keys(netip.Addr) (KeySnapshot, int)               { return nil, -1 }
+func (noUsers) Admit(KeySnapshot, int, netip.Addr) (Lease, bool) { return nil, false }
 
 func TestNewValidates(t *testing.T) {
 	one := []Secret{{Key: [16]byte{1}}}
@@ -21,10 +27,14 @@ func TestNewValidates(t *testing.T) {
 		{"too many secrets", Options{Secrets: make([]Secret, MaxSecrets+1), Upstream: nopUpstream{}}, ErrTooManySecrets},
 		{"TLSOnly without a domain", Options{Secrets: one, TLSOnly: true, Upstream: nopUpstream{}}, ErrTLSOnly},
 		{"no upstream", Options{Secrets: one}, ErrNoUpstream},
+		{"secrets and users", Options{Secrets: one, Users: noUsers{}, Upstream: nopUpstream{}}, ErrSecretsAndUsers},
 	} {
 		if _, err := New(c.o); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
+	}
+	if _, err := New(Options{Users: noUsers{}, Upstream: nopUpstream{}}); err != nil {
+		t.Errorf("users without secrets: %v", err)
 	}
 }
 

@@ -60,6 +60,8 @@ func New(o Options) (*Proxy, error) {
 	switch {
 	case len(o.Secrets) == 0 && o.Users == nil:
 		return nil, ErrNoSecrets
+	case len(o.Secrets) > 0 && o.Users != nil:
+		return nil, ErrSecretsAndUsers
 	case len(o.Secrets) > MaxSecrets:
 		return nil, ErrTooManySecrets
 	case o.TLSOnly && o.TLSDomain == "":
