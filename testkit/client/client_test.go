@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -153,5 +155,19 @@ func TestRecordAndReplay(t *testing.T) {
 				t.Fatal("the replayed hello is not the original")
 			}
 		})
+	}
+}
+
+// LocalAddr picks the address a client connects from: two clients look
+// like two hosts on loopback.
+func TestDialFromLocalAddr(t *testing.T) {
+	a := startAcceptor(t, domain, secret)
+	from := netip.MustParseAddr("127.0.0.2")
+	c := dialT(t, a.addr(), Options{Secret: secret, Mode: Padded, DC: 2, LocalAddr: from})
+	if got := c.NetConn().LocalAddr().(*net.TCPAddr).AddrPort().Addr(); got != from {
+		t.Fatalf("connected from %v, want %v", got, from)
+	}
+	if _, err := c.ReqPQ(ctx(t)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
@@ -100,6 +101,10 @@ type Options struct {
 	Record bool
 	// MaxPacket bounds packets read; 0 means framing.MaxPacketSize.
 	MaxPacket int
+	// LocalAddr is the address Dial connects from, such as a loopback
+	// alias (127.0.0.2) to look like another client. Default: the
+	// system's choice.
+	LocalAddr netip.Addr
 }
 
 // withDefaults validates o and fills in defaults.
