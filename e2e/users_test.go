@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,7 +95,8 @@ func waitReqDH(ctx context.Context, d *fakedc.DC) <-chan fakedc.ConnInfo {
 }
 
 // Disabled, expired, over-quota and over-limit users are refused like a
-// bad secret (drained: no fronting host here) and counted by reason.
+// bad secret (drained: no fronting host here) and counted by reason, each
+// refusal under one reason only.
 func TestUsersRefusedByReason(t *testing.T) {
 	dir := t.TempDir()
 	usersFile(t, dir, 0, fmt.Sprintf(`
@@ -118,7 +120,12 @@ quota_period = "day"
 name = "one"
 secret = "%s"
 max_connections = 1
-`, userHex(1), userHex(2), userHex(3), userHex(4)))
+
+[[user]]
+name = "home"
+secret = "%s"
+max_ips = 1
+`, userHex(1), userHex(2), userHex(3), userHex(4), userHex(5)))
 	r := startUsersRig(t, dir, nil)
 	refused := func(reason string, n float64) {
 		t.Helper()
@@ -133,8 +140,11 @@ max_connections = 1
 		}
 		refused(c.reason, 1)
 	}
-	// The quota: one connection moves more than 100 bytes, the next is refused.
+	// The quota: one connection moves more than 100 bytes, the next is
+	// refused. (The engine counts an answer once it is written: the client
+	// may read it first, so the test waits for the count.)
 	reqPQ(t, dial(t, r.p.addr(), opts(t, client.Padded, userHex(3), 2)))
+	waitMetric(t, r.p, "mtproxy_secret_quota_used_bytes", map[string]string{"secret": "small"}, 100)
 	cl, err := client.Dial(bounded(t), r.p.addr(), opts(t, client.Padded, userHex(3), 2))
 	if err == nil {
 		cl.Close()
@@ -150,10 +160,24 @@ max_connections = 1
 	}
 	refused("max_connections", 1)
 	reqPQ(t, first)
-	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("padded", "user_refused"), 4)
-	for _, reason := range []string{"max_ips"} {
-		if v, _ := metric(t, r.p, "mtproxy_users_rejections_total", map[string]string{"reason": reason}); v != 0 {
-			t.Errorf("%s counted %v", reason, v)
+	// max_ips: while a client at 127.0.0.1 is connected, one at 127.0.0.2
+	// is refused; another connection from 127.0.0.1 is not.
+	home := dial(t, r.p.addr(), opts(t, client.Padded, userHex(5), 2))
+	reqPQ(t, home)
+	away := opts(t, client.Padded, userHex(5), 2)
+	away.LocalAddr = netip.MustParseAddr("127.0.0.2")
+	cl, err = client.Dial(bounded(t), r.p.addr(), away)
+	if err == nil {
+		cl.Close()
+	}
+	refused("max_ips", 1)
+	reqPQ(t, dial(t, r.p.addr(), opts(t, client.Padded, userHex(5), 2)))
+	reqPQ(t, home)
+
+	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("padded", "user_refused"), 5)
+	for _, reason := range []string{"disabled", "expired", "quota", "max_connections", "max_ips"} {
+		if v, _ := metric(t, r.p, "mtproxy_users_rejections_total", map[string]string{"reason": reason}); v != 1 {
+			t.Errorf("%s counted %v times, want once", reason, v)
 		}
 	}
 }
@@ -264,5 +288,38 @@ func TestUsersReloadAndQuotaAcrossRestart(t *testing.T) {
 	}
 	if u.Usage.Used != uint64(used) {
 		t.Fatalf("after a restart u0 used %d bytes, want the %d it had", u.Usage.Used, uint64(used))
+	}
+}
+
+// The admin API and page are served only to ADMIN_ALLOW, checked on the
+// TCP peer before the token: from loopback, outside the list, even the
+// right token gets 403, while the probes stay open to everyone.
+func TestUsersAdminAllow(t *testing.T) {
+	dir := t.TempDir()
+	usersFile(t, dir, 1, "")
+	const token = "e2e-admin-token-0123456789"
+	r := startUsersRig(t, dir, func(env map[string]string) {
+		env["ADMIN_TOKEN"] = token
+		env["ADMIN_ALLOW"] = "192.0.2.0/24"
+	})
+	for _, path := range []string{"/api/v1/users", "/admin/", "/api/v1/openapi.json"} {
+		req, _ := http.NewRequest("GET", r.p.internal()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("GET %s from outside ADMIN_ALLOW: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Get(r.p.internal() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %d", resp.StatusCode)
 	}
 }
