@@ -2,8 +2,9 @@
 # The whole test suite, as the README gives it. It installs the Debian
 # packages the tests need when they are missing (real Prometheus, promtool,
 # Alertmanager's amtool, the real Telethon client, headless Chromium for the
-# WEB proxy's bridge page), then checks formatting, vet and staticcheck, and
-# runs every test with the race detector.
+# WEB proxy's bridge page and the users admin page, zbarimg for the admin
+# page's QR codes), then checks formatting, vet and staticcheck, and runs
+# every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 /usr/bin/python3 -c 'import telethon' >/dev/null 2>&1 || need+=(python3-telethon)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 if ((${#need[@]})); then
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"

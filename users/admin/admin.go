@@ -117,7 +117,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	sw.Header().Set("Cache-Control", "no-store")
 	sw.Header().Set("X-Content-Type-Options", "nosniff")
-	sw.Header().Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: Chromium sends "Origin: null" on a
+	// form POST from a no-referrer page, which sameOrigin must refuse;
+	// other sites still get no referrer (no share link leaks).
+	sw.Header().Set("Referrer-Policy", "same-origin")
 	h.mux.ServeHTTP(sw, r)
 	_, pattern := h.mux.Handler(r)
 	if pattern == "" {
