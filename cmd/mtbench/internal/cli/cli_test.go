@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +62,27 @@ func TestFlagsToConfig(t *testing.T) {
 	c, err = configFor(t, "-secret", eeSecret, "-domain", "other.org", "-handshakes")
 	if err != nil || c.Secret.Domain != "other.org" {
 		t.Errorf("-domain: %+v %v", c, err)
+	}
+}
+
+func TestSecretsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secrets")
+	if err := os.WriteFile(path, []byte(eeSecret+"\nee0f0e0d0c0b0a0908070605040302010"+"06578616d706c652e636f6d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := configFor(t, "-secrets-file", path, "-handshakes")
+	if err != nil || len(c.Secrets) != 2 || c.Secret != c.Secrets[0] || c.Mode != client.FakeTLS || c.Secrets[1].Key[0] != 0x0f {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	c, err = configFor(t, "-secrets-file", path, "-handshakes", "-domain", "other.org")
+	if err != nil || c.Secret.Domain != "other.org" || c.Secrets[1].Domain != "other.org" {
+		t.Fatalf("-domain: %+v, %v", c, err)
+	}
+	if _, err := configFor(t, "-secrets-file", path, "-secret", eeSecret, "-handshakes"); !errors.Is(err, load.ErrConfig) {
+		t.Errorf("both -secret and -secrets-file: %v", err)
+	}
+	if _, err := configFor(t, "-secrets-file", filepath.Join(t.TempDir(), "none"), "-handshakes"); err == nil {
+		t.Error("a missing file accepted")
 	}
 }
 

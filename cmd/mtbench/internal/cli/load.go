@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/load"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/procfs"
@@ -17,6 +18,7 @@ import (
 type loadFlags struct {
 	cfg        load.Config
 	secret     string
+	secrets    string
 	mode       string
 	domain     string
 	dc         int
@@ -35,6 +37,7 @@ func (f *loadFlags) register(fs *flag.FlagSet) {
 	c := &f.cfg
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:443", "proxy address (loopback unless -allow-remote)")
 	fs.StringVar(&f.secret, "secret", "", "client secret: 32 hex, dd+32 hex or ee+32 hex+hex(domain)")
+	fs.StringVar(&f.secrets, "secrets-file", "", "instead of -secret, for -handshakes: a file of secrets, one per line, all of one kind; each handshake takes the next (a proxy's many users, each the least recently used)")
 	fs.StringVar(&f.mode, "mode", "auto", "abridged, intermediate, padded or faketls; auto: faketls for ee secrets, padded for dd, else intermediate")
 	fs.StringVar(&f.domain, "domain", "", "FakeTLS SNI (default: the ee secret's domain)")
 	fs.IntVar(&f.dc, "dc", load.DefaultDC, "DC to ask for")
@@ -72,11 +75,14 @@ func (f *loadFlags) register(fs *flag.FlagSet) {
 func (f *loadFlags) config(proc procfs.FS) (load.Config, error) {
 	c := f.cfg
 	var err error
-	if c.Secret, err = secret.Parse(f.secret); err != nil {
+	if c.Secret, c.Secrets, err = f.readSecrets(); err != nil {
 		return c, err
 	}
 	if f.domain != "" {
 		c.Secret.Domain = f.domain
+		for i := range c.Secrets {
+			c.Secrets[i].Domain = f.domain
+		}
 	}
 	if c.Mode, err = modeFor(f.mode, c.Secret.Kind); err != nil {
 		return c, err
@@ -120,6 +126,28 @@ func (f *loadFlags) config(proc procfs.FS) (load.Config, error) {
 	}
 	c.Proc = proc
 	return c, nil
+}
+
+// readSecrets reads -secret, or the list of -secrets-file (whose first
+// secret also sets the mode).
+func (f *loadFlags) readSecrets() (secret.Secret, []secret.Secret, error) {
+	switch {
+	case f.secrets == "":
+		s, err := secret.Parse(f.secret)
+		return s, nil, err
+	case f.secret != "":
+		return secret.Secret{}, nil, fmt.Errorf("%w: -secret and -secrets-file exclude each other", load.ErrConfig)
+	}
+	file, err := os.Open(f.secrets)
+	if err != nil {
+		return secret.Secret{}, nil, err
+	}
+	defer file.Close()
+	list, err := secret.ParseList(file)
+	if err != nil {
+		return secret.Secret{}, nil, fmt.Errorf("-secrets-file %s: %w", f.secrets, err)
+	}
+	return list[0], list, nil
 }
 
 func countTrue(bs ...bool) int {

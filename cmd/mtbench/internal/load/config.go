@@ -139,8 +139,13 @@ var (
 // Config describes one run. Addr, Secret, Mode and Workload are required;
 // zero values elsewhere take the defaults above.
 type Config struct {
-	Addr     string
-	Secret   secret.Secret
+	Addr   string
+	Secret secret.Secret
+	// Secrets, for Handshakes only, are cycled through one per handshake
+	// instead of Secret: the users of a proxy with USERS_FILE, each
+	// handshake's user the least recently used one. They share Secret's
+	// kind and domain.
+	Secrets  []secret.Secret
 	Mode     client.Mode
 	DC       int16 // the DC asked for in the header; 0 means DefaultDC
 	Workload Workload
@@ -230,6 +235,13 @@ func (c Config) validate() error {
 		return bad("chunk %d outside 1 KiB..1 MiB", c.Chunk)
 	case c.Probe.String() == enum.Unknown:
 		return bad("unknown probe")
+	case len(c.Secrets) > 0 && c.Workload != Handshakes:
+		return bad("a list of secrets is for -handshakes only")
+	}
+	for _, s := range c.Secrets {
+		if s.Kind != c.Secret.Kind || s.Domain != c.Secret.Domain {
+			return bad("the secrets of a list differ in kind or domain")
+		}
 	}
 	switch c.Workload {
 	case Transfer:

@@ -35,28 +35,34 @@ func TestConfigRejects(t *testing.T) {
 		t.Fatalf("valid config rejected: %v", err)
 	}
 	for name, mut := range map[string]func(*Config){
-		"no addr":          func(c *Config) { c.Addr = "" },
-		"no secret":        func(c *Config) { c.Secret = secret.Secret{} },
-		"no mode":          func(c *Config) { c.Mode = 0 },
-		"faketls no sni":   func(c *Config) { c.Secret.Domain = "" },
-		"no workload":      func(c *Config) { c.Workload = 0 },
-		"zero conns":       func(c *Config) { c.Conns = 0 },
-		"too many conns":   func(c *Config) { c.Conns = MaxConns + 1 },
-		"too long":         func(c *Config) { c.Duration = MaxDuration + 1 },
-		"ramp > duration":  func(c *Config) { c.Duration, c.Ramp = time.Second, 2*time.Second },
-		"negative ramp":    func(c *Config) { c.Ramp = -1 },
-		"no direction":     func(c *Config) { c.Direction = 0 },
-		"zero bytes":       func(c *Config) { c.Bytes = 0 },
-		"too many bytes":   func(c *Config) { c.Bytes = MaxBytes + 1 },
-		"tiny chunk":       func(c *Config) { c.Chunk = 100 },
-		"huge chunk":       func(c *Config) { c.Chunk = 2 << 20 },
-		"negative count":   func(c *Config) { c.Count = -1 },
-		"hold too long":    func(c *Config) { c.Hold = MaxDuration + 1 },
-		"unknown probe":    func(c *Config) { c.Probe = 99 },
-		"echo odd packet":  func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, 6, 100 },
-		"echo big packet":  func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, MaxPacket+4, MaxPacket+4 },
-		"echo bytes small": func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, 1024, 1000 },
-		"echo window":      func(c *Config) { c.Workload, c.Packet, c.Bytes, c.Window = Echo, 4, 4, MaxWindow+1 },
+		"no addr":                func(c *Config) { c.Addr = "" },
+		"no secret":              func(c *Config) { c.Secret = secret.Secret{} },
+		"no mode":                func(c *Config) { c.Mode = 0 },
+		"faketls no sni":         func(c *Config) { c.Secret.Domain = "" },
+		"no workload":            func(c *Config) { c.Workload = 0 },
+		"zero conns":             func(c *Config) { c.Conns = 0 },
+		"too many conns":         func(c *Config) { c.Conns = MaxConns + 1 },
+		"too long":               func(c *Config) { c.Duration = MaxDuration + 1 },
+		"ramp > duration":        func(c *Config) { c.Duration, c.Ramp = time.Second, 2*time.Second },
+		"negative ramp":          func(c *Config) { c.Ramp = -1 },
+		"no direction":           func(c *Config) { c.Direction = 0 },
+		"zero bytes":             func(c *Config) { c.Bytes = 0 },
+		"too many bytes":         func(c *Config) { c.Bytes = MaxBytes + 1 },
+		"tiny chunk":             func(c *Config) { c.Chunk = 100 },
+		"huge chunk":             func(c *Config) { c.Chunk = 2 << 20 },
+		"negative count":         func(c *Config) { c.Count = -1 },
+		"hold too long":          func(c *Config) { c.Hold = MaxDuration + 1 },
+		"unknown probe":          func(c *Config) { c.Probe = 99 },
+		"echo odd packet":        func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, 6, 100 },
+		"echo big packet":        func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, MaxPacket+4, MaxPacket+4 },
+		"echo bytes small":       func(c *Config) { c.Workload, c.Packet, c.Bytes = Echo, 1024, 1000 },
+		"echo window":            func(c *Config) { c.Workload, c.Packet, c.Bytes, c.Window = Echo, 4, 4, MaxWindow+1 },
+		"secrets not handshakes": func(c *Config) { c.Secrets = []secret.Secret{testSecret} },
+		"secrets of another domain": func(c *Config) {
+			other := testSecret
+			other.Domain = "other.org"
+			c.Workload, c.Secrets = Handshakes, []secret.Secret{testSecret, other}
+		},
 	} {
 		c := ok
 		mut(&c)

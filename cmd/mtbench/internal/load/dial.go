@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/mtproxy/mtproxy/testkit/client"
@@ -18,6 +19,8 @@ type dialer struct {
 	cfg  Config
 	opts client.Options
 	pat  pattern // for the echo probe
+	// next picks the secret of the next dial from cfg.Secrets.
+	next atomic.Uint64
 }
 
 func newDialer(cfg Config) *dialer {
@@ -38,8 +41,13 @@ func newDialer(cfg Config) *dialer {
 func (d *dialer) dial(ctx context.Context, probe Probe) (*client.Conn, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
+	opts := d.opts
+	if n := uint64(len(d.cfg.Secrets)); n > 0 {
+		s := d.cfg.Secrets[(d.next.Add(1)-1)%n]
+		opts.Secret, opts.Domain = s.Key, s.Domain
+	}
 	t0 := time.Now()
-	c, err := client.Dial(ctx, d.cfg.Addr, d.opts)
+	c, err := client.Dial(ctx, d.cfg.Addr, opts)
 	if err != nil {
 		return nil, 0, err
 	}

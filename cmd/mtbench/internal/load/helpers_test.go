@@ -46,11 +46,22 @@ func startProxy(t *testing.T, mode fakedc.Mode) string {
 
 // startProxyDC is startProxy also returning the DC.
 func startProxyDC(t *testing.T, mode fakedc.Mode) (string, *fakedc.DC) {
+	return startProxyWith(t, mode, proxy.NopObserver{}, testSecret)
+}
+
+// startProxyWith is startProxyDC with the proxy's observer and secrets
+// (of testSecret's domain).
+func startProxyWith(t *testing.T, mode fakedc.Mode, obs proxy.Observer, secrets ...secret.Secret) (string, *fakedc.DC) {
 	t.Helper()
 	d := fakedc.Start(t, fakedc.Options{Mode: mode, ForgetClosed: true})
 	dcAddr := netip.MustParseAddrPort(d.Addr())
+	var keys []proxy.Secret
+	for _, s := range secrets {
+		keys = append(keys, proxy.Secret{Key: s.Key})
+	}
 	p, err := proxy.New(proxy.Options{
-		Secrets:      []proxy.Secret{{Key: testSecret.Key}},
+		Secrets:      keys,
+		Observer:     obs,
 		TLSDomain:    testSecret.Domain,
 		FrontingAddr: closedAddr(t),
 		DrainTimeout: time.Second,

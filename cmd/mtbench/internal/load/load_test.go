@@ -2,10 +2,13 @@ package load
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/report"
+	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/secret"
+	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -126,6 +129,46 @@ func TestHandshakesThroughProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A list of secrets is cycled through, one per handshake: with 9
+// handshakes over 3 secrets, each authenticates exactly 3 times.
+func TestHandshakesCycleThroughSecrets(t *testing.T) {
+	list := []secret.Secret{testSecret, testSecret, testSecret}
+	list[1].Key[0], list[2].Key[0] = 0xa1, 0xa2
+	var seen handshakesBySecret
+	addr, _ := startProxyWith(t, fakedc.Packets, &seen, list...)
+	cfg := baseConfig(addr, Handshakes)
+	cfg.Secrets, cfg.Count, cfg.Conns = list, 9, 2
+	r, err := Run(ctxT(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClean(t, r, 9)
+	if got := seen.counts(); got != [3]int{3, 3, 3} {
+		t.Fatalf("handshakes per secret %v, want 3 each", got)
+	}
+}
+
+// handshakesBySecret counts the proxy's successful handshakes per secret.
+type handshakesBySecret struct {
+	proxy.NopObserver
+	mu sync.Mutex
+	n  [3]int
+}
+
+func (h *handshakesBySecret) Handshake(_ context.Context, ev proxy.HandshakeEvent) {
+	if ev.Result == proxy.HandshakeOK && ev.Secret >= 0 && ev.Secret < len(h.n) {
+		h.mu.Lock()
+		h.n[ev.Secret]++
+		h.mu.Unlock()
+	}
+}
+
+func (h *handshakesBySecret) counts() [3]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n
 }
 
 // The wrong probe for the DC's mode fails loudly instead of passing: a

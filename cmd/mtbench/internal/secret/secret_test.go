@@ -77,3 +77,30 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseList(t *testing.T) {
+	in := "# users\n\nee000102030405060708090a0b0c0d0e0f6578616d706c652e636f6d\n" +
+		"  EE0f0e0d0c0b0a09080706050403020100" + "6578616d706c652e636f6d  \n"
+	got, err := ParseList(strings.NewReader(in))
+	if err != nil || len(got) != 2 || got[1].Key[0] != 0x0f || got[0].Domain != "example.com" || got[1].Kind != FakeTLS {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	for name, in := range map[string]string{
+		"empty":          "# nothing\n\n",
+		"mixed kinds":    "000102030405060708090a0b0c0d0e0f\ndd000102030405060708090a0b0c0d0e0f\n",
+		"mixed domains":  "ee000102030405060708090a0b0c0d0e0f6162\nee000102030405060708090a0b0c0d0e0f6163\n",
+		"a bad line":     "000102030405060708090a0b0c0d0e0f\nnot-a-secret\n",
+		"a short secret": "000102030405060708090a0b0c0d0e\n",
+	} {
+		_, err := ParseList(strings.NewReader(in))
+		if !errors.Is(err, ErrList) && !errors.Is(err, ErrSecret) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "0102030405") {
+			t.Errorf("%s: the error shows a secret: %v", name, err)
+		}
+	}
+	if _, err := ParseList(strings.NewReader("000102030405060708090a0b0c0d0e0f\nnope\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("the error does not name the line: %v", err)
+	}
+}
