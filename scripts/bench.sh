@@ -22,7 +22,10 @@
 # Variants: ours (FakeTLS, direct to the fake DC), mtg (FakeTLS, via SOCKS5
 # to the same DC), ours-dd (the same proxy, obfuscated2 padded clients),
 # ours-direct / ours-middle (packet echo direct vs through the fake middle
-# proxy).
+# proxy), users-N (ours with a USERS_FILE of N users besides SECRET: in
+# hs-users every handshake is the last user's, a returning client whose
+# address hints its key; in hs-users-cold the client cycles through all N
+# users, so each handshake's user is the least recently used one).
 #
 # Everything stays on 127.0.0.1, every run is bounded by mtbench's
 # -duration. Results (JSON per run, tables, machine info) go to OUT.
@@ -41,7 +44,7 @@ IDLE_CONNS=${IDLE_CONNS:-9900}
 # With the 20000-descriptor limit one server caps near 3300 sessions, so mtg
 # gets several servers and spreads its dials over them (at random).
 SOCKS_SERVERS=${SOCKS_SERVERS:-4}
-ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle"
+ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle hs-users hs-users-cold"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 
 KEY=000102030405060708090a0b0c0d0e0f
@@ -146,11 +149,15 @@ start_proxy() {
 		EOF
 		taskset -c "$PROXY_CPU" "$BIN/mtg-$MTG_VERSION" run "$data/mtg.toml" >"$data/log" 2>&1 &
 		;;
-	ours | ours-dd | ours-direct | ours-middle)
+	ours | ours-dd | ours-direct | ours-middle | users-*)
 		local mode=direct extra=()
 		if [[ $variant == ours-middle ]]; then
 			mode=middle
 			extra=("TAG=$TAG" "PROXY_SECRET_URL=$(envval middle PROXY_SECRET_URL)" "PROXY_CONFIG_URL=$(envval middle PROXY_CONFIG_URL)")
+		fi
+		if [[ $variant == users-* ]]; then
+			users_file "${variant#users-}" "$data"
+			extra=("USERS_FILE=$data/users.toml" "USERS_STATE_FILE=$data/usage.json")
 		fi
 		taskset -c "$PROXY_CPU" env -i PATH="$PATH" \
 			SECRET=$KEY PORT="$PROXY_PORT" INTERNAL_PORT="$internal_port" BIND=127.0.0.1 \
@@ -168,6 +175,20 @@ start_proxy() {
 	if ! "$MTBENCH" waitport -port "$PROXY_PORT" -pid "$PROXY_PID" -timeout 20s; then
 		log "$variant did not start:"; cat "$data/log" >&2; return 1
 	fi
+}
+
+# users_file N DIR: DIR/users.toml with N users u0..u(N-1), and their ee
+# secrets, one per line, last user first, in DIR/secrets.txt. The proxy
+# tries users never seen in the file's order, so a client cycling through
+# the list in this order has each handshake's user last from the start.
+users_file() {
+	local n=$1 dir=$2 i
+	for ((i = 0; i < n; i++)); do
+		printf '[[user]]\nname = "u%d"\nsecret = "%032x"\n' "$i" $((0x5eed0000 + i))
+	done >"$dir/users.toml"
+	for ((i = n - 1; i >= 0; i--)); do
+		printf 'ee%032x%s\n' $((0x5eed0000 + i)) "$DOMAIN_HEX"
+	done >"$dir/secrets.txt"
 }
 
 stop_proxy() {
@@ -193,6 +214,7 @@ scenario() {
 	echo-8) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
 	echo-rtt) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 4 -bytes 2MiB -packet 1024 -window 1 -probe reqpq" ;;
 	hs-16-middle) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	hs-users | hs-users-cold) DCKIND=packets VARIANTS="ours users-1 users-16 users-1000 users-10000" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
 	*) log "unknown scenario $1"; exit 1 ;;
 	esac
 }
@@ -208,18 +230,24 @@ rotate() {
 
 run_one() {
 	local name=$1 variant=$2 rep=$3
-	local secret=$EE_SECRET mode=faketls probe_warm=reqpq
-	[[ $variant == ours-dd ]] && secret=$DD_SECRET mode=padded
+	local mode=faketls probe_warm=reqpq
+	local secret=(-secret "$EE_SECRET")
+	[[ $variant == ours-dd ]] && secret=(-secret "$DD_SECRET") mode=padded
 	[[ $DCKIND == raw ]] && probe_warm="echo"
 	start_proxy "$variant" "$DCKIND" || return 0
+	if [[ $variant == users-* && $name == hs-users-cold ]]; then
+		secret=(-secrets-file "$PROXY_DATA/secrets.txt")
+	elif [[ $variant == users-* ]]; then
+		secret=(-secret "$(head -n 1 "$PROXY_DATA/secrets.txt")") # the last user
+	fi
 	# Warm-up: a few handshakes so first-connection costs (the middle
 	# proxy's RPC pool, lazy initialisation) stay out of the measurement.
-	taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
+	taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" "${secret[@]}" -mode "$mode" \
 		-handshakes -conns 2 -count 8 -probe "$probe_warm" >/dev/null 2>&1 || true
 	local out=$OUT/$name.$variant.$rep.json
 	echo "$name/$variant #$rep load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/loadavg.log"
 	# shellcheck disable=SC2086 # ARGS is a word list
-	if taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" -secret "$secret" -mode "$mode" \
+	if taskset -c "$LOAD_CPU" "$MTBENCH" -addr "127.0.0.1:$PROXY_PORT" "${secret[@]}" -mode "$mode" \
 		-pid "$PROXY_PID" -label "$name/$variant" -json -duration "${DURATION:-3m}" $ARGS >"$out.tmp" 2>"$OUT/$name.$variant.$rep.err"; then
 		mv "$out.tmp" "$out"
 		log "  $name/$variant #$rep: $(summary "$out")"
@@ -253,6 +281,20 @@ compare_variants() {
 	for name in $SCENARIOS; do
 		local fa=("$OUT/$name.$a".*.json) fb=("$OUT/$name.$b".*.json)
 		((${#fa[@]} && ${#fb[@]})) && files+=("${fa[@]}" "${fb[@]}")
+	done
+	shopt -u nullglob
+	((${#files[@]})) && "$MTBENCH" compare -base "$base" "${files[@]}"
+	return 0
+}
+
+# compare_scenarios BASE NAME...: the tables of the named scenarios, all
+# variants against BASE.
+compare_scenarios() {
+	local base=$1 name files=()
+	shift
+	shopt -s nullglob
+	for name in "$@"; do
+		[[ " $SCENARIOS " == *" $name "* ]] && files+=("$OUT/$name".*.json)
 	done
 	shopt -u nullglob
 	((${#files[@]})) && "$MTBENCH" compare -base "$base" "${files[@]}"
@@ -307,6 +349,8 @@ tables() {
 		compare_variants ours ours ours-dd
 		echo "## Middle vs direct, our proxy (ratio: middle / direct)"; echo
 		compare_variants ours-direct ours-direct ours-middle
+		echo "## Handshakes with USERS_FILE, by number of users (ratio: users-N / ours, SECRET only)"; echo
+		compare_scenarios ours hs-users hs-users-cold
 	} | tee "$OUT/results.md"
 }
 
