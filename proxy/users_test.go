@@ -263,3 +263,50 @@ func closedByEngine(t *testing.T, c *client.Conn) {
 		t.Fatalf("the revoked connection is still open (%v)", err)
 	}
 }
+
+// A carried stream (the WEB proxy) is served as its secret's user: admitted
+// from the real client's address, with a lease; a secret no user has is
+// refused with ErrCarriedSecret, and a refused user is closed, not fronted.
+func TestUsersCarried(t *testing.T) {
+	u := newTestUsers(secretKeys...)
+	f := newFixture(t, withFront, withUsers(u))
+	remote := netip.MustParseAddrPort("198.51.100.9:40000")
+	nc, done := serveCarried(f, proxy.Carried{Remote: remote, Key: secretKeys[1]})
+	c, err := client.Over(bounded(t), nc, client.Options{Secret: secretKeys[1], Mode: client.Padded, DC: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ReqPQ(bounded(t)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("ServeCarried: %v", err)
+	}
+	u.waitLeases(f, 1)[0].waitReleased(f)
+	if _, admits := u.admissions(); len(admits) != 1 || admits[0] != (admission{1, remote.Addr()}) {
+		t.Fatalf("admissions %+v, want key 1 from %v", admits, remote.Addr())
+	}
+	if _, done := serveCarried(f, proxy.Carried{Key: unknownKey}); !errors.Is(<-done, proxy.ErrCarriedSecret) {
+		t.Fatal("a secret no user has was not refused")
+	}
+
+	u.mu.Lock()
+	u.refuse = true
+	u.mu.Unlock()
+	nc, done = serveCarried(f, proxy.Carried{Remote: remote, Key: secretKeys[0]})
+	go func() {
+		if c, err := client.Over(bounded(t), nc, client.Options{Secret: secretKeys[0], Mode: client.Padded, DC: 2}); err == nil {
+			_, _ = c.ReqPQ(bounded(t))
+			_ = c.Close()
+		}
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("ServeCarried: %v", err)
+	}
+	_ = nc.Close()
+	ev := f.rec.wait(t, "two handshakes", func(e events) bool { return len(e.Handshakes) == 2 && len(e.Closed) == 2 })
+	if h := ev.Handshakes[1]; h.Result != proxy.HandshakeUserRefused || len(ev.Fronting) != 0 {
+		t.Fatalf("handshake %+v, fronting %+v: want a refused user, closed", h, ev.Fronting)
+	}
+}
