@@ -286,8 +286,8 @@ func TestModeAndTag(t *testing.T) {
 		t.Errorf("middle without tag: Mode=%s warnings %q", c.Mode, w)
 	}
 	c, w = mustLoad(t, map[string]string{"MODE": "middle", "DIRECT_FALLBACK_AFTER": "1m"})
-	if !hasWarning(w, "DIRECT_FALLBACK_AFTER is ignored with MODE=middle") {
-		t.Errorf("fallback setting with MODE=middle: warnings %q", w)
+	if c.Mode != ModeMiddle || !hasWarning(w, "DIRECT_FALLBACK_AFTER is ignored with MODE=middle") {
+		t.Errorf("fallback setting with MODE=middle: Mode=%s warnings %q", c.Mode, w)
 	}
 	// Auto with or without a tag: the middle proxies whenever they can
 	// serve (the tag no longer decides).
