@@ -54,6 +54,7 @@ type Registry struct {
 	hints   []atomic.Pointer[entry]
 	dirty   atomic.Bool // a user was seen since the last Reorder
 	rejects [NumReasons]atomic.Uint64
+	applied atomic.Uint64 // counts Apply calls: the users' generation
 
 	series series
 }
@@ -169,6 +170,7 @@ func (r *Registry) Apply(specs []Spec) error {
 	}
 	r.byName = next
 	r.specs = slices.Clone(specs)
+	r.applied.Add(1)
 	r.publish()
 	r.o.Logger.Info("users applied", zap.Int("users", len(specs)), zap.Int("revoked", len(retire)+len(drain)))
 	return nil
@@ -179,6 +181,14 @@ func (r *Registry) Specs() []Spec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.specs)
+}
+
+// specsGen returns the applied users and their generation, which changes
+// with every Apply.
+func (r *Registry) specsGen() ([]Spec, uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.specs), r.applied.Load()
 }
 
 // drain closes e's current connections once the grace period is over.

@@ -42,12 +42,8 @@ func (a *app) newWebProxy() (*webProxy, error) {
 		}
 		site = webproxy.ProxySite(u, log)
 	}
-	secrets := make([]webproxy.Secret, len(a.cfg.Secrets))
-	for i, s := range a.cfg.Secrets {
-		secrets[i] = webproxy.Secret{Name: s.Name, Key: s.Key}
-	}
 	c, err := webproxy.New(webproxy.Options{
-		Host: w.Host, BasePath: w.BasePath, Mode: mode, Secrets: webproxy.StaticSecrets(secrets),
+		Host: w.Host, BasePath: w.BasePath, Mode: mode, Secrets: a.webProxySecrets(),
 		Engine: a.proxy, Site: site, TrustedProxies: w.TrustedProxies,
 		Logger: log, Observer: a.metrics.WebProxyObserver(),
 	})
@@ -66,6 +62,21 @@ func (a *app) newWebProxy() (*webProxy, error) {
 		Handler: c, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10, ErrorLog: errLog,
 	}}, nil
+}
+
+// webProxySecrets are the secrets whose capabilities open the bridge
+// page: with users (USERS_FILE or ADMIN_TOKEN), the registry's live ones,
+// SECRET's included, so a user added, rotated or removed gains or loses
+// the page without a restart; else SECRET's, fixed.
+func (a *app) webProxySecrets() webproxy.SecretSource {
+	if a.users != nil {
+		return a.users.reg.WebProxySecrets()
+	}
+	secrets := make([]webproxy.Secret, len(a.cfg.Secrets))
+	for i, s := range a.cfg.Secrets {
+		secrets[i] = webproxy.Secret{Name: s.Name, Key: s.Key}
+	}
+	return webproxy.StaticSecrets(secrets)
 }
 
 // webProxyFields are the start-up log line's fields of the carrier.
