@@ -53,11 +53,15 @@ func (a *app) newAdmin() error {
 	if ip := a.externalIP(); ip.IsValid() {
 		host = ip.String()
 	}
-	h, err := admin.New(admin.Options{
+	o := admin.Options{
 		Manager: a.users.mgr, Registry: a.users.reg, Token: a.cfg.AdminToken,
 		Host: host, Port: a.cfg.Port, TLSDomain: a.cfg.TLSDomain, TLSOnly: a.cfg.TLSOnly,
 		Logger: a.log.Named("admin"),
-	})
+	}
+	if w := a.cfg.WebProxy; w.Enabled() {
+		o.WebProxyHost, o.WebProxyBasePath = w.Host, w.BasePath
+	}
+	h, err := admin.New(o)
 	if err != nil {
 		return err
 	}

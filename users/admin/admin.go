@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/links"
+	"github.com/mtproxy/mtproxy/proxy/webproxy/wire"
 	"github.com/mtproxy/mtproxy/users"
 	"go.uber.org/zap"
 )
@@ -35,6 +36,12 @@ type Options struct {
 	Port      int
 	TLSDomain string
 	TLSOnly   bool
+	// WebProxyHost and WebProxyBasePath are the WEB proxy carrier's public
+	// host and base path (WEBPROXY_HOST, WEBPROXY_BASE_PATH): when the
+	// host is set, every user's links start with the tg://webproxy and
+	// https://t.me/webproxy pair (form "webproxy"). "": the carrier is off.
+	WebProxyHost     string
+	WebProxyBasePath string
 	// Logger receives one line per request. Default: none.
 	Logger *zap.Logger
 	// Rand makes new secrets. Default crypto/rand.
@@ -172,17 +179,23 @@ func macEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), [
 
 func validName(s string) bool { return users.ValidName(s) }
 
-// links returns every link of a key the proxy accepts.
+// formWebProxy is the form of the WEB proxy link in the API and the page.
+const formWebProxy links.Form = "webproxy"
+
+// links returns every link of a key the proxy accepts: the WEB proxy one
+// first when the carrier is on, then the classic ones from the weakest to
+// the strongest (the last is the default QR code).
 func (h *Handler) links(key [16]byte) []links.Link {
-	all := links.All(h.o.Host, h.o.Port, key, h.o.TLSDomain)
-	if h.o.TLSOnly {
-		out := all[:0]
-		for _, l := range all {
-			if l.FakeTLS {
-				out = append(out, l)
-			}
+	var all []links.Link
+	if h.o.WebProxyHost != "" {
+		// The dd form, as startup.WebLink prints it: padded intermediate.
+		w := wire.Links(h.o.WebProxyHost, h.o.WebProxyBasePath, key, wire.DD)
+		all = append(all, links.Link{Form: formWebProxy, Secret: w.Secret, TG: w.TG, TMe: w.TMe})
+	}
+	for _, l := range links.All(h.o.Host, h.o.Port, key, h.o.TLSDomain) {
+		if l.FakeTLS || !h.o.TLSOnly {
+			all = append(all, l)
 		}
-		all = out
 	}
 	return all
 }

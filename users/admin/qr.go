@@ -19,7 +19,7 @@ func qrSVG(text string) ([]byte, error) {
 }
 
 // pickLink chooses the link a QR code carries: the form asked for
-// (?form=plain|dd|ee), else the strongest one the proxy accepts (ee when
+// (?form=plain|dd|ee|webproxy), else the strongest one the proxy accepts (ee when
 // FakeTLS is on, else dd), as a tg:// link (?kind=tme for t.me).
 func (h *Handler) pickLink(r *http.Request, key [16]byte) (links.Link, bool) {
 	all := h.links(key)
@@ -38,7 +38,7 @@ func (h *Handler) pickLink(r *http.Request, key [16]byte) (links.Link, bool) {
 func (h *Handler) serveQR(w http.ResponseWriter, r *http.Request, st users.Status) {
 	l, ok := h.pickLink(r, st.Key)
 	if !ok {
-		writeError(w, http.StatusBadRequest, "form: want plain, dd or ee (ee needs TLS_DOMAIN)")
+		writeError(w, http.StatusBadRequest, "form: want plain, dd, ee (needs TLS_DOMAIN) or webproxy (needs WEBPROXY_HOST)")
 		return
 	}
 	text := l.TG
