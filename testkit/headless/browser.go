@@ -24,9 +24,10 @@ const Binary = "chromium"
 
 // Browser is a running chromium and a DevTools session on its first page.
 type Browser struct {
-	t   testing.TB
-	cmd *exec.Cmd
-	ws  *websocket.Conn
+	t    testing.TB
+	cmd  *exec.Cmd
+	port string // the DevTools port
+	ws   *websocket.Conn
 
 	mu      sync.Mutex
 	next    int64
@@ -72,11 +73,7 @@ func Start(t testing.TB, flags ...string) *Browser {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
-	b := &Browser{t: t, cmd: cmd, waiting: map[int64]chan reply{}, evSig: make(chan struct{}, 1)}
 	t.Cleanup(func() {
-		if b.ws != nil {
-			_ = b.ws.CloseNow()
-		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
@@ -86,13 +83,38 @@ func Start(t testing.TB, flags ...string) *Browser {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	url, err := pageTarget(ctx, port)
+	url, err := pageTarget(ctx, port, http.MethodGet, "/json/list")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.ws, _, err = websocket.Dial(ctx, url, nil); err != nil {
+	return attach(t, cmd, port, url)
+}
+
+// NewTab opens another tab of the same browser (same profile: cookies
+// are shared) and a DevTools session on it; it closes with the test.
+func (b *Browser) NewTab() *Browser {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url, err := pageTarget(ctx, b.port, http.MethodPut, "/json/new?about:blank")
+	if err != nil {
+		b.t.Fatalf("a new tab: %v", err)
+	}
+	return attach(b.t, b.cmd, b.port, url)
+}
+
+// attach opens a DevTools session on the page target at url.
+func attach(t testing.TB, cmd *exec.Cmd, port, url string) *Browser {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := &Browser{t: t, cmd: cmd, port: port, waiting: map[int64]chan reply{}, evSig: make(chan struct{}, 1)}
+	ws, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
 		t.Fatalf("DevTools: %v", err)
 	}
+	b.ws = ws
+	t.Cleanup(func() { _ = ws.CloseNow() })
 	b.ws.SetReadLimit(64 << 20)
 	go b.read()
 	return b
@@ -115,20 +137,32 @@ func waitPort(path string, within time.Duration) (string, error) {
 	}
 }
 
-// pageTarget returns the DevTools URL of the browser's page.
-func pageTarget(ctx context.Context, port string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/json/list", nil)
+// pageTarget returns the DevTools URL of the browser's first page
+// (GET /json/list) or of a new one (PUT /json/new).
+func pageTarget(ctx context.Context, port, method, path string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, method, "http://127.0.0.1:"+port+path, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
-	var targets []struct {
+	type target struct {
 		Type string `json:"type"`
 		URL  string `json:"webSocketDebuggerUrl"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&targets); err != nil {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
 		return "", err
+	}
+	var targets []target
+	if method == http.MethodPut { // one target
+		targets = make([]target, 1)
+		err = json.Unmarshal(body, &targets[0])
+	} else {
+		err = json.Unmarshal(body, &targets)
+	}
+	if err != nil {
+		return "", fmt.Errorf("headless: %s %s: %v", method, path, err)
 	}
 	for _, tg := range targets {
 		if tg.Type == "page" {
