@@ -1,7 +1,6 @@
-package browsertest
+package admin_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,13 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/mtproxy/mtproxy/metrics"
 	"github.com/mtproxy/mtproxy/status"
+	"github.com/mtproxy/mtproxy/testkit/headless"
 	"github.com/mtproxy/mtproxy/users"
 	"github.com/mtproxy/mtproxy/users/admin"
 	"go.uber.org/zap/zaptest"
@@ -36,7 +34,9 @@ const (
 var envKey = [16]byte{0x5e, 0xc7, 0xe7}
 
 // adminServer is the admin handler on a status server, as the binary
-// mounts it, over a users file of one user ("alice").
+// mounts it on INTERNAL_PORT, over a users file of one user ("alice").
+// The browser reaches it at http://localhost, which Chromium treats as a
+// secure context, so the page's Secure session cookie is kept.
 type adminServer struct {
 	url  string // http://localhost:port
 	reg  *users.Registry
@@ -91,75 +91,6 @@ func (s *adminServer) user(t *testing.T, name string) users.Status {
 	return st
 }
 
-// browser starts headless Chromium with a fresh profile and returns a
-// context for one tab; the browser ends with the test. The test is skipped
-// when Debian's chromium is not installed.
-func browser(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed (apt-get install chromium): the admin page's browser test needs it")
-	}
-	var out syncBuffer
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root in CI containers
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&out),
-	)
-	tab, cancelTab := chromedp.NewContext(alloc, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		if t.Failed() {
-			t.Logf("chromium's output (without its D-Bus complaints):\n%s", withoutDBus(out.String()))
-		}
-	})
-	// Start the browser now, so a broken installation fails here.
-	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting chromium: %v\n%s", err, out.String())
-	}
-	return tab
-}
-
-// withoutDBus drops the lines about the D-Bus a container lacks.
-func withoutDBus(s string) string {
-	var keep []string
-	for _, l := range strings.Split(s, "\n") {
-		if !strings.Contains(l, "dbus") {
-			keep = append(keep, l)
-		}
-	}
-	return strings.Join(keep, "\n")
-}
-
-// syncBuffer collects the browser's output from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // artefacts is where a test keeps its screenshots: MTPROXY_ARTIFACTS/<test>
 // when the variable is set, else a temporary directory.
 type artefacts struct {
@@ -194,9 +125,9 @@ func (a *artefacts) save(name string, data []byte) string {
 }
 
 // page screenshots the whole page (PNG).
-func (a *artefacts) page(ctx context.Context, name string) {
+func (a *artefacts) page(ctx context.Context, b *headless.Browser, name string) {
 	a.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := b.Screenshot(ctx)
 	if err != nil {
 		a.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -205,13 +136,13 @@ func (a *artefacts) page(ctx context.Context, name string) {
 
 // decodeQR renders the element sel (a QR code) to PNG at four times its
 // size, keeps the image, and decodes it with zbarimg.
-func (a *artefacts) decodeQR(ctx context.Context, sel chromedp.CSS, name string) string {
+func (a *artefacts) decodeQR(ctx context.Context, b *headless.Browser, sel, name string) string {
 	a.t.Helper()
 	zbar, err := exec.LookPath("zbarimg")
 	if err != nil {
 		a.t.Fatal("zbarimg is not installed (apt-get install zbar-tools): it decodes the QR codes the page shows")
 	}
-	png, err := chromedp.Run(ctx, chromedp.ScreenshotScale(sel, 4))
+	png, err := b.ScreenshotElement(ctx, sel, 4)
 	if err != nil {
 		a.t.Fatalf("screenshot of %s: %v", sel, err)
 	}
@@ -225,19 +156,19 @@ func (a *artefacts) decodeQR(ctx context.Context, sel chromedp.CSS, name string)
 
 // submit clicks sel, a form's submit button, and waits for the page the
 // form's answer (a redirect) leads to; it returns that page's status.
-func submit(t *testing.T, ctx context.Context, sel chromedp.CSS) int64 {
+func submit(t *testing.T, ctx context.Context, b *headless.Browser, sel string) int {
 	t.Helper()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
+	code, err := b.Submit(ctx, sel)
 	if err != nil {
 		t.Fatalf("clicking %s: %v", sel, err)
 	}
-	return resp.Status
+	return code
 }
 
 // text returns the text of sel on the current page.
-func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
+func text(t *testing.T, ctx context.Context, b *headless.Browser, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	s, err := b.Text(ctx, sel)
 	if err != nil {
 		t.Fatalf("reading %s: %v", sel, err)
 	}
@@ -245,40 +176,11 @@ func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
 }
 
 // attr returns the attribute of sel on the current page ("" without it).
-func attr(t *testing.T, ctx context.Context, sel chromedp.CSS, name string) string {
+func attr(t *testing.T, ctx context.Context, b *headless.Browser, sel, name string) string {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.AttributeValue(sel, name))
+	v, err := b.Attr(ctx, sel, name)
 	if err != nil {
 		t.Fatalf("reading %s's %s: %v", sel, name, err)
 	}
-	return v.Value
-}
-
-// consoleLog keeps every console message of a tab.
-type consoleLog struct {
-	mu   sync.Mutex
-	msgs []chromedp.ConsoleMessage
-}
-
-// watchConsole collects the tab's console messages until the tab ends.
-func watchConsole(tab context.Context) *consoleLog {
-	l := &consoleLog{}
-	msgs := chromedp.Console(tab)
-	go func() {
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			l.mu.Lock()
-			l.msgs = append(l.msgs, m)
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-func (l *consoleLog) messages() []chromedp.ConsoleMessage {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]chromedp.ConsoleMessage(nil), l.msgs...)
+	return v
 }
