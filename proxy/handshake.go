@@ -2,12 +2,10 @@ package proxy
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -167,12 +165,12 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 		return h.fail(HandshakeUserRefused, errUserRefused)
 	}
 
-	flight, err := faketls.ServerFlight(p.o.Rand, keys.one(idx)[0], hello, p.certLen())
+	flight, err := faketls.ServerFlight(p.o.Rand, keys.one(idx)[0], hello, p.profile)
 	if err != nil {
 		return h.fail(HandshakeClosed, err)
 	}
 	h.answered = true
-	if _, err := conn.Write(flight); err != nil {
+	if _, err := flight.WriteTo(conn); err != nil {
 		return h.ioFailure(err)
 	}
 	hdr, err := readTLSHeader(conn, &h.unwrap)
@@ -198,17 +196,6 @@ func isTLSFormatError(err error) bool {
 	return errors.Is(err, faketls.ErrNotTLS) || errors.Is(err, faketls.ErrBadHello) ||
 		errors.Is(err, faketls.ErrHelloTooLarge) || errors.Is(err, faketls.ErrUnexpectedRecord) ||
 		errors.Is(err, faketls.ErrRecordTooLarge)
-}
-
-// certLen picks the size of the fake certificate record of the server's
-// first flight, in the range real certificate chains have (peers use
-// 1024..4700 bytes).
-func (p *Proxy) certLen() int {
-	n, err := rand.Int(p.o.Rand, big.NewInt(4700-1024+1))
-	if err != nil {
-		return 2048
-	}
-	return 1024 + int(n.Int64())
 }
 
 // readTLSHeader reads the client's records after our first flight up to

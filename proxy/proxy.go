@@ -35,6 +35,7 @@ type Proxy struct {
 	hello    sync.Pool // *[]byte, ClientHello scratch
 	bufs     *bufferPool
 	chunk    int // relay payload per read
+	profile  *faketls.ServerProfile
 
 	active  atomic.Int64
 	nextID  atomic.Uint64
@@ -105,6 +106,11 @@ func New(o Options) (*Proxy, error) {
 	for _, s := range o.Secrets {
 		p.keys = append(p.keys, s.Key)
 	}
+	profile, err := faketls.FallbackProfile(o.Rand)
+	if err != nil {
+		return nil, err
+	}
+	p.profile = &profile
 	p.hello.New = func() any {
 		b := make([]byte, faketls.HelloBufferSize)
 		return &b

@@ -48,10 +48,29 @@ func BenchmarkVerify16SecretsNoMatch(b *testing.B) { benchmarkVerify(b, false) }
 
 func BenchmarkServerFlight(b *testing.B) {
 	h := &ClientHello{SessionID: make([]byte, 32), CipherSuite: 0x1301}
+	benchmarkServerFlight(b, h, legacyProfile(2500))
+}
+
+// The shape a modern client gets from a modern origin: an X25519MLKEM768
+// share, noise, the origin's extension order.
+func BenchmarkServerFlightMLKEM(b *testing.B) {
+	raw, _ := buildHello(b, 1, HelloOptions{Domain: testDomain})
+	h, err := ParseClientHello(joinRecords(b, raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := FallbackProfile(testRand(2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkServerFlight(b, h, &p)
+}
+
+func benchmarkServerFlight(b *testing.B, h *ClientHello, p *ServerProfile) {
 	r := testRand(1)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ServerFlight(r, testSecret, h, 2500); err != nil {
+		if _, err := ServerFlight(r, testSecret, h, p); err != nil {
 			b.Fatal(err)
 		}
 	}

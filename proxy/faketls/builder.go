@@ -16,6 +16,7 @@ type builder struct {
 }
 
 func (w *builder) str(s string) { w.b = append(w.b, s...) }
+func (w *builder) raw(p []byte) { w.b = append(w.b, p...) }
 func (w *builder) u8(v byte)    { w.b = append(w.b, v) }
 func (w *builder) u16(v uint16) { w.b = binary.BigEndian.AppendUint16(w.b, v) }
 func (w *builder) zeros(n int)  { w.b = append(w.b, make([]byte, n)...) }

@@ -6,8 +6,9 @@ import (
 )
 
 const (
-	mlkemQ      = 3329 // the ML-KEM modulus
-	mlkemCoeffs = 768  // ML-KEM-768: 3 polynomials of 256 coefficients
+	mlkemQ              = 3329 // the ML-KEM modulus
+	mlkemCoeffs         = 768  // ML-KEM-768: 3 polynomials of 256 coefficients
+	mlkemClientShareLen = 1184 + x25519Len
 )
 
 // keyShares writes a key_share extension body as TDLib does: a 1-byte share

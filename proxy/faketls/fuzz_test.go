@@ -63,11 +63,12 @@ func checkParsed(t *testing.T, rec []byte, secrets [][16]byte) {
 	if _, _, err := Verify(rec, secrets); err != nil && !errors.Is(err, ErrBadDigest) {
 		t.Fatalf("Verify: %v", err)
 	}
-	f, err := ServerFlight(testRand(0), secrets[0], h, 100)
+	fb, _ := FallbackProfile(testRand(0))
+	f, err := ServerFlight(testRand(0), secrets[0], h, &fb)
 	if err != nil {
 		t.Fatalf("ServerFlight: %v", err)
 	}
-	if err := VerifyServerFlight(secrets[0], h.Random, f); err != nil {
+	if err := VerifyServerFlight(secrets[0], h.Random, f.Bytes); err != nil {
 		t.Fatalf("VerifyServerFlight: %v", err)
 	}
 }
@@ -93,6 +94,37 @@ func FuzzUnwrap(f *testing.F) {
 		switch {
 		case wantErr == nil && err != nil, wantErr != nil && !errors.Is(err, wantErr):
 			t.Fatalf("cuts %v: error %v, want %v", cuts, err, wantErr)
+		}
+	})
+}
+
+func FuzzServerHello(f *testing.F) {
+	h := &ClientHello{SessionID: make([]byte, 32)}
+	h.shares = shareX25519 | shareX25519MLKEM768
+	fb, _ := FallbackProfile(testRand(1))
+	for _, p := range []*ServerProfile{legacyProfile(100), &fb} {
+		fl, err := ServerFlight(testRand(2), testSecret, h, p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(fl.Bytes[:RecordHeaderLen+recordLen(fl.Bytes)])
+	}
+	f.Add([]byte("\x16\x03\x03\x00\x04\x02\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		sh, err := ParseServerHello(rec)
+		if err != nil {
+			if !errors.Is(err, ErrBadServerHello) {
+				t.Fatalf("parse error %v is not ErrBadServerHello", err)
+			}
+			return
+		}
+		if !bytes.Equal(sh.Random[:], rec[11:43]) || sh.SessionIDLen > 32 {
+			t.Fatalf("parsed fields do not match the record")
+		}
+		for i, e := range sh.Extensions {
+			if !bytes.Contains(rec, e.Data) {
+				t.Fatalf("extension %d data not in the record", i)
+			}
 		}
 	})
 }

@@ -1,26 +1,18 @@
 package faketls
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/binary"
 	"io"
 	"math/big"
 	"slices"
 	"testing"
 	"time"
 )
-
-// helloRetryRandom is the server_random marking a HelloRetryRequest (RFC 8446 4.1.3).
-var helloRetryRandom = []byte{
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-}
 
 func selfSigned(t *testing.T) tls.Certificate {
 	t.Helper()
@@ -73,16 +65,16 @@ func TestGoTLSAcceptsBuiltHello(t *testing.T) {
 			if o.PadTo > 0 && !slices.Contains(info.Extensions, 0x0015) {
 				t.Fatalf("%s/%d: padding extension missing", name, seed)
 			}
-			// 16 03 03 <len> 02 <len24> 03 03 <server_random>
-			if len(first) < 43 || first[0] != 0x16 || first[5] != 0x02 {
-				t.Fatalf("%s/%d: Go answered %x, want a ServerHello", name, seed, first[:min(len(first), 16)])
+			sh, err := ParseServerHello(first)
+			if err != nil {
+				t.Fatalf("%s/%d: Go answered %x: %v", name, seed, first[:min(len(first), 16)], err)
 			}
-			if bytes.Equal(first[11:43], helloRetryRandom) {
+			if sh.RetryRequest {
 				t.Fatalf("%s/%d: Go asked for another key share", name, seed)
 			}
 			// Go took the hybrid share: the ML-KEM key has a valid encoding.
-			if g := serverKeyShareGroup(t, first); g != uint16(tls.X25519MLKEM768) {
-				t.Fatalf("%s/%d: Go chose group %#04x", name, seed, g)
+			if sh.Group != GroupX25519MLKEM768 || sh.KeyShareLen != 1120 || sh.Version != 0x0304 {
+				t.Fatalf("%s/%d: Go chose group %#04x with a %d-byte share, version %#04x", name, seed, sh.Group, sh.KeyShareLen, sh.Version)
 			}
 		}
 	}
@@ -126,19 +118,4 @@ func tlsServerSees(t *testing.T, cert tls.Certificate, hello []byte) (*tls.Clien
 	default:
 		return nil, first
 	}
-}
-
-// serverKeyShareGroup returns the group of a ServerHello record's key_share.
-func serverKeyShareGroup(t *testing.T, rec []byte) uint16 {
-	t.Helper()
-	p := 5 + 4 + 2 + 32
-	p += 1 + int(rec[p]) + 2 + 1 // session id, suite, compression
-	end := p + 2 + int(binary.BigEndian.Uint16(rec[p:]))
-	for p += 2; p+4 <= end; p += 4 + int(binary.BigEndian.Uint16(rec[p+2:])) {
-		if binary.BigEndian.Uint16(rec[p:]) == 0x0033 {
-			return binary.BigEndian.Uint16(rec[p+4:])
-		}
-	}
-	t.Fatalf("no key_share in %x", rec)
-	return 0
 }

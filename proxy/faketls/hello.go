@@ -10,6 +10,13 @@ const (
 	sniHostName    = 0x00
 	suiteTLS13Low  = 0x1301 // TLS_AES_128_GCM_SHA256
 	suiteTLS13High = 0x1303 // TLS_CHACHA20_POLY1305_SHA256
+	suiteTLS13Max  = 0x1305 // TLS_AES_128_CCM_8_SHA256, the last TLS 1.3 suite
+)
+
+// Key shares a ClientHello can carry that the server side answers.
+const (
+	shareX25519 = 1 << iota
+	shareX25519MLKEM768
 )
 
 // ClientHello holds the fields of a ClientHello the proxy needs.
@@ -25,7 +32,27 @@ type ClientHello struct {
 	// ServerName is the first host_name of the server_name extension, "" when absent.
 	ServerName string
 
-	sid [maxSessionIDLen]byte
+	sid    [maxSessionIDLen]byte
+	suites uint8 // bit i: TLS 1.3 suite 0x1301+i offered
+	shares uint8 // shareX25519 | shareX25519MLKEM768: well-sized key shares sent
+}
+
+// OffersSuite reports whether the hello offers the TLS 1.3 cipher suite s.
+func (h *ClientHello) OffersSuite(s uint16) bool {
+	return s >= suiteTLS13Low && s <= suiteTLS13Max && h.suites&(1<<(s-suiteTLS13Low)) != 0
+}
+
+// OffersKeyShare reports whether the hello's key_share carries a share of
+// the right size for group: [GroupX25519] (32 bytes) or
+// [GroupX25519MLKEM768] (1216 bytes).
+func (h *ClientHello) OffersKeyShare(group uint16) bool {
+	switch group {
+	case GroupX25519:
+		return h.shares&shareX25519 != 0
+	case GroupX25519MLKEM768:
+		return h.shares&shareX25519MLKEM768 != 0
+	}
+	return false
 }
 
 // ParseClientHello parses a ClientHello framed as one record (the record
@@ -73,9 +100,12 @@ func (h *ClientHello) parseBody(c cursor) error {
 	copy(h.Random[:], random)
 	h.SessionID = h.sid[:copy(h.sid[:], sid)]
 	for ; len(suites) > 0; suites = suites[2:] {
-		if s := binary.BigEndian.Uint16(suites); s >= suiteTLS13Low && s <= suiteTLS13High {
+		s := binary.BigEndian.Uint16(suites)
+		if s >= suiteTLS13Low && s <= suiteTLS13High && h.CipherSuite == 0 {
 			h.CipherSuite = s
-			break
+		}
+		if s >= suiteTLS13Low && s <= suiteTLS13Max {
+			h.suites |= 1 << (s - suiteTLS13Low)
 		}
 	}
 	if len(c) == 0 {
@@ -89,12 +119,22 @@ func (h *ClientHello) parseBody(c cursor) error {
 }
 
 func (h *ClientHello) parseExtensions(exts cursor) error {
-	sniSeen := false
+	sniSeen, sharesSeen := false, false
 	for len(exts) > 0 {
 		typ, ok := exts.u16()
 		data, ok2 := exts.vec16()
 		if !ok || !ok2 {
 			return fmt.Errorf("%w: extension framing", ErrBadHello)
+		}
+		if typ == extKeyShare {
+			if sharesSeen {
+				return fmt.Errorf("%w: duplicate key_share", ErrBadHello)
+			}
+			sharesSeen = true
+			if err := h.parseKeyShares(data); err != nil {
+				return err
+			}
+			continue
 		}
 		if typ != extServerName {
 			continue
@@ -108,6 +148,29 @@ func (h *ClientHello) parseExtensions(exts cursor) error {
 			return err
 		}
 		h.ServerName = name
+	}
+	return nil
+}
+
+// parseKeyShares notes which answerable groups the key_share extension
+// (RFC 8446 section 4.2.8) carries a share of the right size for.
+func (h *ClientHello) parseKeyShares(data cursor) error {
+	list, ok := data.vec16()
+	if !ok || len(data) != 0 {
+		return fmt.Errorf("%w: key_share list", ErrBadHello)
+	}
+	for len(list) > 0 {
+		group, ok := list.u16()
+		key, ok2 := list.vec16()
+		if !ok || !ok2 {
+			return fmt.Errorf("%w: key_share entry", ErrBadHello)
+		}
+		switch {
+		case group == GroupX25519 && len(key) == x25519Len:
+			h.shares |= shareX25519
+		case group == GroupX25519MLKEM768 && len(key) == mlkemClientShareLen:
+			h.shares |= shareX25519MLKEM768
+		}
 	}
 	return nil
 }

@@ -94,3 +94,14 @@ func mustEqual(t testing.TB, what string, got, want []byte) {
 		t.Fatalf("%s:\n got %x\nwant %x", what, got, want)
 	}
 }
+
+// legacyProfile is the fixed shape Telegram's official proxy answers with:
+// key_share x25519 then supported_versions, the client's suite, one
+// application-data record of n bytes.
+func legacyProfile(n int) *ServerProfile {
+	return &ServerProfile{
+		Group:      GroupX25519,
+		Extensions: []Extension{{Type: 0x0033}, {Type: 0x002b}},
+		Records:    []int{n},
+	}
+}

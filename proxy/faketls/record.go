@@ -58,6 +58,10 @@ var (
 	ErrUnexpectedRecord = errors.New("faketls: unexpected TLS record")
 	// ErrRecordTooLarge means a record's length field exceeds the allowed payload.
 	ErrRecordTooLarge = errors.New("faketls: TLS record too large")
+	// ErrBadServerHello means a ServerHello is malformed.
+	ErrBadServerHello = errors.New("faketls: malformed ServerHello")
+	// ErrBadProfile means a ServerProfile cannot shape a flight.
+	ErrBadProfile = errors.New("faketls: unusable server profile")
 	// ErrBadLength means a length argument is out of range.
 	ErrBadLength = errors.New("faketls: length out of range")
 )

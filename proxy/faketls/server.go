@@ -1,86 +1,132 @@
 package faketls
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 )
 
-// ServerHello extensions, in the order Telegram's official proxy writes
-// them: key_share x25519 (its 32-byte key follows), then supported_versions
-// TLS 1.3.
-const (
-	serverKeyShareHead   = "\x00\x33\x00\x24\x00\x1d\x00\x20"
-	serverSupportedVers  = "\x00\x2b\x00\x02\x03\x04"
-	serverExtensionsLen  = len(serverKeyShareHead) + x25519Len + len(serverSupportedVers) // 0x2e
-	serverHelloFixedBody = 2 + randomLen + 1 + 2 + 1 + 2 + serverExtensionsLen            // without the session id
-	ccsRecordLen         = RecordHeaderLen + 1
-)
+const ccsRecordLen = RecordHeaderLen + 1
+
+// Flight is the server's first flight and how to put it on the wire.
+type Flight struct {
+	// Bytes are the three records.
+	Bytes []byte
+	// splits are the profile's write boundaries.
+	splits []int
+}
+
+// WriteTo writes the flight to w in the profile's pieces, and returns
+// the bytes written.
+func (f Flight) WriteTo(w io.Writer) (int64, error) {
+	var done int64
+	prev := 0
+	for _, s := range f.splits {
+		if s >= len(f.Bytes) {
+			break
+		}
+		n, err := w.Write(f.Bytes[prev:s])
+		done += int64(n)
+		if err != nil {
+			return done, err
+		}
+		prev = s
+	}
+	n, err := w.Write(f.Bytes[prev:])
+	return done + int64(n), err
+}
 
 // ServerFlight returns the server's first flight for an authenticated
-// hello, exactly three records:
+// hello, shaped by p, exactly three records:
 //
-//	16 03 03 00 7a  02 00 00 76  03 03  server_random[32]  20 session_id[32]
-//	    suite[2]  00  00 2e  00 33 00 24 00 1d 00 20 key[32]  00 2b 00 02 03 04
+//	16 03 03 <len>  02 <len24>  03 03  server_random[32]  <sid len> session_id
+//	    suite[2]  00  <exts len>  extensions in p's order
 //	14 03 03 00 01 01
-//	17 03 03 <appDataLen>  random[appDataLen]
+//	17 03 03 <n>  random[n]
 //
-// The suite is hello.CipherSuite (0x1301 when 0), the session id is echoed
-// (the lengths shown are for the 32-byte ids Telegram clients send; other
-// lengths shift them), the key is a genuine X25519 public key so it is no
-// statistical tell, and server_random = HMAC-SHA256(secret, client_random ||
-// the flight with server_random zeroed), which Telegram clients check. The
-// application-data record stands in for the encrypted certificate chain:
-// choose appDataLen like one (peers use 1024..4700); it must be in
-// [1, MaxRecordPayload].
+// The session id is echoed. The suite is p.CipherSuite when the client
+// offers it, else the client's first TLS 1.3 suite (0x1301 when none). The
+// extensions are p's: supported_versions 00 2b 00 02 03 04, key_share for
+// the group p and the client's shares pick (see [ServerProfile]) with a
+// well-formed key (x25519: a genuine public key of 32 bytes, so it is no
+// statistical tell; X25519MLKEM768: 1088 random bytes standing for the
+// ML-KEM ciphertext, whose compressed coefficients look uniform, then such
+// an x25519 key), and the others verbatim. The application-data record
+// stands in for the origin's encrypted records: n is p.StandInLen with
+// p's noise. server_random = HMAC-SHA256(secret, client_random || the
+// flight with server_random zeroed), which Telegram clients check.
 //
-// rand supplies the key and the record's bytes; its errors are returned.
-func ServerFlight(rand io.Reader, secret [16]byte, hello *ClientHello, appDataLen int) ([]byte, error) {
-	if appDataLen < 1 || appDataLen > MaxRecordPayload {
-		return nil, fmt.Errorf("%w: application data of %d bytes", ErrBadLength, appDataLen)
+// rand supplies the keys, the noise and the record's bytes; its errors are
+// returned, and so are p's (ErrBadProfile) and a session id over 32 bytes
+// (ErrBadHello).
+func ServerFlight(rand io.Reader, secret [16]byte, hello *ClientHello, p *ServerProfile) (Flight, error) {
+	if err := p.Validate(); err != nil {
+		return Flight{}, err
 	}
 	if len(hello.SessionID) > maxSessionIDLen {
-		return nil, fmt.Errorf("%w: session id of %d bytes", ErrBadHello, len(hello.SessionID))
+		return Flight{}, fmt.Errorf("%w: session id of %d bytes", ErrBadHello, len(hello.SessionID))
 	}
-	suite := hello.CipherSuite
-	if suite == 0 {
-		suite = suiteTLS13Low
-	}
-	key, err := x25519PublicKey(rand)
+	appDataLen, err := p.appDataLen(rand)
 	if err != nil {
-		return nil, err
+		return Flight{}, err
 	}
-	bodyLen := serverHelloFixedBody + len(hello.SessionID)
-	f := make([]byte, 0, RecordHeaderLen+handshakeHeaderLen+bodyLen+ccsRecordLen+RecordHeaderLen+appDataLen)
+	group := p.groupFor(hello)
+	w := &builder{b: make([]byte, 0, serverHelloCap+ccsRecordLen+RecordHeaderLen+appDataLen), rand: rand}
+	w.u8(TypeHandshake)
+	w.str("\x03\x03")
+	w.open()
+	w.u8(typeServerHello)
+	w.zeros(3) // uint24 length, set below
+	w.str("\x03\x03")
+	w.zeros(randomLen) // server_random, filled in last
+	w.u8(byte(len(hello.SessionID)))
+	w.raw(hello.SessionID)
+	w.u16(p.suiteFor(hello))
+	w.u8(0) // compression: null
+	w.open()
+	for _, e := range p.Extensions {
+		switch e.Type {
+		case extSupportedVersions:
+			w.ext(extSupportedVersions, func() { w.u16(versionTLS13) })
+		case extKeyShare:
+			w.ext(extKeyShare, func() { serverKeyShare(w, group) })
+		default:
+			w.ext(e.Type, func() { w.raw(e.Data) })
+		}
+	}
+	w.close()
+	w.close()
+	msgLen := len(w.b) - RecordHeaderLen - handshakeHeaderLen
+	w.b[RecordHeaderLen+1], w.b[RecordHeaderLen+2], w.b[RecordHeaderLen+3] = byte(msgLen>>16), byte(msgLen>>8), byte(msgLen)
 
-	f = append(f, TypeHandshake, 3, 3)
-	f = binary.BigEndian.AppendUint16(f, uint16(handshakeHeaderLen+bodyLen))
-	f = append(f, typeServerHello, 0, byte(bodyLen>>8), byte(bodyLen))
-	f = append(f, 3, 3)
-	f = append(f, make([]byte, randomLen)...) // server_random, filled in last
-	f = append(f, byte(len(hello.SessionID)))
-	f = append(f, hello.SessionID...)
-	f = binary.BigEndian.AppendUint16(f, suite)
-	f = append(f, 0) // compression: null
-	f = binary.BigEndian.AppendUint16(f, uint16(serverExtensionsLen))
-	f = append(f, serverKeyShareHead...)
-	f = append(f, key[:]...)
-	f = append(f, serverSupportedVers...)
-
-	f = AppendChangeCipherSpec(f)
-
-	f = append(f, TypeApplicationData, 3, 3)
-	f = binary.BigEndian.AppendUint16(f, uint16(appDataLen))
-	n := len(f)
-	f = f[:n+appDataLen]
-	if _, err := io.ReadFull(rand, f[n:]); err != nil {
-		return nil, err
+	w.b = AppendChangeCipherSpec(w.b)
+	w.u8(TypeApplicationData)
+	w.str("\x03\x03")
+	w.u16(uint16(appDataLen))
+	w.random(appDataLen)
+	if w.err != nil {
+		return Flight{}, w.err
 	}
 
 	m := newMAC()
 	m.reset(&secret)
 	m.write(hello.Random[:])
-	m.write(f)
-	copy(f[randomOffset:randomOffset+randomLen], m.finish()[:])
-	return f, nil
+	m.write(w.b)
+	copy(w.b[randomOffset:randomOffset+randomLen], m.finish()[:])
+	return Flight{Bytes: w.b, splits: p.Splits}, nil
+}
+
+// serverHelloCap is room for a ServerHello with an X25519MLKEM768 share
+// and the largest copied extensions.
+const serverHelloCap = RecordHeaderLen + handshakeHeaderLen + 2 + randomLen + 1 + maxSessionIDLen + 2 + 1 + 2 +
+	6 + 8 + mlkemCiphertextLen + x25519Len + maxCopiedExtensions
+
+// serverKeyShare writes a server key_share body for group.
+func serverKeyShare(w *builder, group uint16) {
+	w.u16(group)
+	w.open()
+	if group == GroupX25519MLKEM768 {
+		w.random(mlkemCiphertextLen)
+	}
+	x25519Share(w)
+	w.close()
 }

@@ -13,10 +13,11 @@ func TestServerFlightLayout(t *testing.T) {
 	testRand(10).Read(hello.Random[:])
 	hello.SessionID = bytes.Repeat([]byte{0xab}, 32)
 	const n = 2345
-	f, err := ServerFlight(testRand(11), testSecret, hello, n)
+	fl, err := ServerFlight(testRand(11), testSecret, hello, legacyProfile(n))
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := fl.Bytes
 	// The same random stream, read independently: first the X25519 private
 	// key, then the application data.
 	src := testRand(11)
@@ -62,22 +63,23 @@ func TestServerFlightLayout(t *testing.T) {
 
 func TestServerFlightChoices(t *testing.T) {
 	hello := &ClientHello{SessionID: []byte{1, 2, 3}}
-	f, err := ServerFlight(testRand(12), testSecret, hello, 1)
+	fl, err := ServerFlight(testRand(12), testSecret, hello, legacyProfile(1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := fl.Bytes
 	// A 3-byte session id shortens everything by 29 bytes.
 	mustEqual(t, "headers", f[:9], []byte{0x16, 0x03, 0x03, 0x00, 0x7a - 29, 0x02, 0x00, 0x00, 0x76 - 29})
 	mustEqual(t, "session id and default suite", f[43:49], []byte{3, 1, 2, 3, 0x13, 0x01})
-	for _, n := range []int{0, -1, MaxRecordPayload + 1} {
-		if _, err := ServerFlight(testRand(12), testSecret, hello, n); !errors.Is(err, ErrBadLength) {
-			t.Errorf("appDataLen %d: %v, want ErrBadLength", n, err)
+	for _, n := range []int{0, -1, MaxReadPayload + 1} {
+		if _, err := ServerFlight(testRand(12), testSecret, hello, legacyProfile(n)); !errors.Is(err, ErrBadProfile) {
+			t.Errorf("record of %d bytes: %v, want ErrBadProfile", n, err)
 		}
 	}
-	if _, err := ServerFlight(testRand(12), testSecret, &ClientHello{SessionID: make([]byte, 33)}, 1); !errors.Is(err, ErrBadHello) {
+	if _, err := ServerFlight(testRand(12), testSecret, &ClientHello{SessionID: make([]byte, 33)}, legacyProfile(1)); !errors.Is(err, ErrBadHello) {
 		t.Errorf("33-byte session id: %v", err)
 	}
-	if _, err := ServerFlight(bytes.NewReader(make([]byte, 40)), testSecret, hello, 100); !errors.Is(err, io.ErrUnexpectedEOF) {
+	if _, err := ServerFlight(bytes.NewReader(make([]byte, 40)), testSecret, hello, legacyProfile(100)); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("short random source: %v", err)
 	}
 }
@@ -93,10 +95,11 @@ func TestHandshakeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := ServerFlight(testRand(14), testSecret, h, MaxRecordPayload)
+	fl, err := ServerFlight(testRand(14), testSecret, h, legacyProfile(MaxRecordPayload))
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := fl.Bytes
 	stream := append(bytes.Clone(f), 0x17, 0x03, 0x03, 0x00, 0x01, 0xff)
 	r := bytes.NewReader(stream)
 	got, err := ReadServerFlight(r)
@@ -128,10 +131,11 @@ func TestHandshakeRoundTrip(t *testing.T) {
 }
 
 func TestReadServerFlightRejects(t *testing.T) {
-	f, err := ServerFlight(testRand(15), testSecret, &ClientHello{}, 100)
+	fl, err := ServerFlight(testRand(15), testSecret, &ClientHello{}, legacyProfile(100))
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := fl.Bytes
 	ccs := 127 - 32 // the flight of an empty session id has a 95-byte first record
 	mod := func(i int, v byte) []byte { b := bytes.Clone(f); b[i] = v; return b }
 	cases := []struct {

@@ -183,11 +183,16 @@ func (a *acceptor) fakeTLS(src io.Reader, nc net.Conn, s *session) (io.ReadWrite
 	default:
 		secret = a.secrets[idx]
 	}
-	flight, err := faketls.ServerFlight(rand.Reader, secret, hello, 2500)
+	profile, err := faketls.FallbackProfile(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := nc.Write(flight); err != nil {
+	profile.Splits = []int{100} // the client reassembles a flight cut anywhere
+	flight, err := faketls.ServerFlight(rand.Reader, secret, hello, &profile)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := flight.WriteTo(nc); err != nil {
 		return nil, err
 	}
 	if s.tlsErr != nil {
