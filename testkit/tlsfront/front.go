@@ -25,7 +25,9 @@ type ConnInfo struct {
 	Remote       string
 	SNI          string   // server_name of the ClientHello; "" when absent or no hello
 	FirstBytes   []byte   // the first bytes read so far, up to MaxFirstBytes
+	Written      []byte   // the first bytes written so far, up to MaxFirstBytes
 	HandshakeErr error    // nil when the TLS handshake completed
+	Plain        bool     // the first byte was no TLS record: answered as nginx does
 	Requests     []string // "METHOD /path" of each HTTP request served
 	Closed       bool
 }
@@ -115,7 +117,7 @@ func (f *Front) Conns() []ConnInfo {
 	out := make([]ConnInfo, len(f.conns))
 	for i, r := range f.conns {
 		out[i] = r.info
-		out[i].FirstBytes = r.rc.first()
+		out[i].FirstBytes, out[i].Written = r.rc.first()
 		out[i].Requests = append([]string(nil), r.info.Requests...)
 	}
 	return out

@@ -100,11 +100,18 @@ func TestNonTLSBytesRecorded(t *testing.T) {
 	}
 	probe := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	c.Write(probe)
+	// The answer comes while the connection is open: the site does not
+	// wait for the client to leave.
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	_, _ = io.ReadAll(c)
+	reply, err := io.ReadAll(c)
 	c.Close()
+	if err != nil || !bytes.HasPrefix(reply, []byte("HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n")) ||
+		!bytes.Contains(reply, []byte("The plain HTTP request was sent to HTTPS port")) {
+		t.Fatalf("answer %q %v", reply, err)
+	}
 	conns, err := f.WaitConns(ctx(t), 1)
-	if err != nil || conns[0].HandshakeErr == nil || !bytes.Equal(conns[0].FirstBytes, probe) {
+	if err != nil || !conns[0].Plain || conns[0].HandshakeErr == nil || !bytes.Equal(conns[0].FirstBytes, probe) ||
+		!bytes.Equal(conns[0].Written, reply) {
 		t.Fatalf("%+v %v", conns, err)
 	}
 }
