@@ -40,6 +40,7 @@ type Front struct {
 	leaf   *x509.Certificate
 	ln     net.Listener
 	body   []byte
+	opts   Options
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
@@ -56,9 +57,22 @@ type record struct {
 	rc   *recordingConn
 }
 
+// Options vary the front's TLS server, to stand in for other sites.
+type Options struct {
+	// MaxVersion caps the TLS version (tls.VersionTLS12 for a site without
+	// TLS 1.3). Default: crypto/tls's.
+	MaxVersion uint16
+	// CurvePreferences are the groups the server accepts, in its order.
+	// Default: crypto/tls's (X25519MLKEM768 first).
+	CurvePreferences []tls.CurveID
+}
+
 // New starts a front for domain on 127.0.0.1:0 with a fresh self-signed
 // certificate. Close stops it.
-func New(domain string) (*Front, error) {
+func New(domain string) (*Front, error) { return NewWith(domain, Options{}) }
+
+// NewWith is New with options.
+func NewWith(domain string, o Options) (*Front, error) {
 	cert, leaf, err := selfSigned(domain)
 	if err != nil {
 		return nil, err
@@ -68,7 +82,7 @@ func New(domain string) (*Front, error) {
 		return nil, fmt.Errorf("tlsfront: %w", err)
 	}
 	f := &Front{
-		domain: domain, cert: cert, leaf: leaf, ln: ln,
+		domain: domain, cert: cert, leaf: leaf, ln: ln, opts: o,
 		body:    []byte("<!doctype html><title>" + domain + "</title><p>Welcome to " + domain + "\n"),
 		open:    make(map[net.Conn]struct{}),
 		changed: make(chan struct{}),
@@ -83,6 +97,17 @@ func New(domain string) (*Front, error) {
 func Start(tb testing.TB, domain string) *Front {
 	tb.Helper()
 	f, err := New(domain)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = f.Close() })
+	return f
+}
+
+// StartWith is NewWith for tests, as Start.
+func StartWith(tb testing.TB, domain string, o Options) *Front {
+	tb.Helper()
+	f, err := NewWith(domain, o)
 	if err != nil {
 		tb.Fatal(err)
 	}

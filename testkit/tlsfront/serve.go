@@ -26,8 +26,10 @@ func (f *Front) serve(c net.Conn, r *record) {
 		})
 	}()
 	cfg := &tls.Config{
-		Certificates: []tls.Certificate{f.cert},
-		NextProtos:   []string{"http/1.1"},
+		Certificates:     []tls.Certificate{f.cert},
+		NextProtos:       []string{"http/1.1"},
+		MaxVersion:       f.opts.MaxVersion,
+		CurvePreferences: f.opts.CurvePreferences,
 		GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
 			f.update(func() { r.info.SNI = h.ServerName })
 			return nil, nil
