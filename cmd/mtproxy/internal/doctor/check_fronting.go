@@ -11,6 +11,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/dcprobe"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/fronthost"
 )
 
 // checkFronting checks the site that clients failing the FakeTLS
@@ -37,8 +38,9 @@ func (s *session) checkFronting(ctx context.Context) Result {
 	if err != nil {
 		return warnf("%s %s does not resolve: %s; probes of the proxy get no site", via, host, oneLine(err))
 	}
+	self := s.self()
 	for _, a := range addrs {
-		if s.isSelf(a, port) {
+		if self.Is(netip.AddrPortFrom(a, uint16(port))) {
 			return failf("%s %s is this proxy (%s): a probe would be fronted to the proxy itself, in a loop; set FRONTING_ADDR to the real site", via, target, netip.AddrPortFrom(a, uint16(port)))
 		}
 	}
@@ -92,30 +94,17 @@ func (s *session) resolve(ctx context.Context, host string) ([]netip.Addr, error
 	return addrs, nil
 }
 
-// isSelf tells whether a:port is where this proxy listens for clients:
-// its port on an address it listens on (BIND when one address, else any of
-// this host's: loopback, the internal address) or on the external address,
-// which a NAT forwards to it.
-func (s *session) isSelf(a netip.Addr, port int) bool {
-	if port != s.cfg.Port {
-		return false
-	}
+// self describes where this proxy listens for clients: its port on an
+// address it listens on (BIND when one address, else any of this host's:
+// loopback, the internal address) or on the external address, which a NAT
+// forwards to it.
+func (s *session) self() fronthost.Self {
 	r := s.addrs().res
-	own := []netip.Addr{s.cfg.IP, r.External, r.External6}
-	if b := s.cfg.Bind; b.IsValid() && !b.IsUnspecified() {
-		own = append(own, b)
-	} else {
-		if a.IsLoopback() || a.IsUnspecified() {
-			return true
-		}
-		own = append(own, s.cfg.InternalIP, r.Internal, r.Internal6)
+	return fronthost.Self{
+		Port: s.cfg.Port, Bind: s.cfg.Bind,
+		External: []netip.Addr{s.cfg.IP, r.External, r.External6},
+		Local:    []netip.Addr{s.cfg.InternalIP, r.Internal, r.Internal6},
 	}
-	for _, o := range own {
-		if o.IsValid() && o.Unmap() == a {
-			return true
-		}
-	}
-	return false
 }
 
 // tlsFailure words a failed TLS handshake.
