@@ -1,0 +1,92 @@
+package proxyheader
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/pires/go-proxyproto"
+)
+
+// Version is a PROXY protocol version to send: a closed set.
+type Version uint8
+
+// Versions.
+const (
+	Off Version = iota // send no header
+	V1                 // the text header
+	V2                 // the binary header
+)
+
+func (v Version) String() string {
+	switch v {
+	case V1:
+		return "v1"
+	case V2:
+		return "v2"
+	}
+	return "off"
+}
+
+// ParseVersion parses "off" (or ""), "v1" or "v2".
+func ParseVersion(s string) (Version, error) {
+	switch s {
+	case "", "off":
+		return Off, nil
+	case "v1":
+		return V1, nil
+	case "v2":
+		return V2, nil
+	}
+	return Off, fmt.Errorf("proxyheader: version %q is not off, v1 or v2", s)
+}
+
+// Listen wraps ln so that connections from trusted networks must carry a
+// PROXY header (v1 or v2), read within timeout of the first use of the
+// connection; their RemoteAddr and LocalAddr are the header's. Connections
+// from elsewhere are returned as accepted. With no trusted network ln is
+// returned unchanged.
+func Listen(ln net.Listener, trusted []netip.Prefix, timeout time.Duration) net.Listener {
+	if len(trusted) == 0 {
+		return ln
+	}
+	return &proxyproto.Listener{
+		Listener:          ln,
+		ReadHeaderTimeout: timeout,
+		ConnPolicy: func(o proxyproto.ConnPolicyOptions) (proxyproto.Policy, error) {
+			if ta, ok := o.Upstream.(*net.TCPAddr); ok {
+				a := ta.AddrPort().Addr().Unmap()
+				for _, p := range trusted {
+					if p.Contains(a) {
+						return proxyproto.REQUIRE, nil
+					}
+				}
+			}
+			return proxyproto.SKIP, nil
+		},
+	}
+}
+
+// TCPConn returns the TCP connection under c (c itself, or the one a
+// PROXY-protocol connection wraps), for socket options and half-closes.
+func TCPConn(c net.Conn) (*net.TCPConn, bool) {
+	switch c := c.(type) {
+	case *net.TCPConn:
+		return c, true
+	case interface{ TCPConn() (*net.TCPConn, bool) }:
+		return c.TCPConn()
+	}
+	return nil, false
+}
+
+// Write writes a PROXY header of version v for a connection from src to
+// dst to w; Off writes nothing.
+func Write(w io.Writer, v Version, src, dst net.Addr) error {
+	if v == Off {
+		return nil
+	}
+	_, err := proxyproto.HeaderProxyFromAddrs(byte(v), src, dst).WriteTo(w)
+	return err
+}
