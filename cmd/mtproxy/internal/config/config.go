@@ -75,6 +75,16 @@ const (
 // WantsIPv6 reports whether IPv6 is preferred or required.
 func (p PreferIP) WantsIPv6() bool { return p == PreferIPv6 || p == OnlyIPv6 }
 
+// SNIPolicy is what a FakeTLS hello for a name other than TLS_DOMAIN gets.
+type SNIPolicy string
+
+// The UNKNOWN_SNI values.
+const (
+	SNIFront  SNIPolicy = "front"  // spliced to the fronting host, like any failed handshake
+	SNIDrop   SNIPolicy = "drop"   // closed at once
+	SNIReject SNIPolicy = "reject" // an unrecognized_name alert, then closed
+)
+
 // LogFormat is the log encoding; LogAuto picks console on a terminal, JSON
 // otherwise (the caller decides).
 type LogFormat string
@@ -156,6 +166,27 @@ type Config struct {
 	// FrontingAddr is where failed handshakes are spliced (FRONTING_ADDR);
 	// "" means TLSDomain:443 when FakeTLS is on.
 	FrontingAddr string
+	// FrontingLifetime bounds a fronted connection's life (FRONTING_LIFETIME).
+	FrontingLifetime time.Duration
+	// FrontingMaxBytes bounds its bytes each way (FRONTING_MAX_BYTES).
+	FrontingMaxBytes int64
+	// FrontingProxyProtocol is the PROXY header sent to the fronting host
+	// (FRONTING_PROXY_PROTOCOL): "off", "v1" or "v2".
+	FrontingProxyProtocol string
+	// UnknownSNI is what a FakeTLS hello for another name gets (UNKNOWN_SNI).
+	UnknownSNI SNIPolicy
+	// MaxUnauth and MaxUnauthPerIP limit connections not yet authenticated
+	// (MAX_UNAUTH_CONNECTIONS, MAX_UNAUTH_PER_IP).
+	MaxUnauth, MaxUnauthPerIP int
+	// ProxyProtocolTrusted are the load balancers whose PROXY headers are
+	// required and used (PROXY_PROTOCOL_TRUSTED); empty: none.
+	ProxyProtocolTrusted []netip.Prefix
+	// TLSRecordInitial and TLSRecordRamp shape the first FakeTLS records
+	// to clients (TLS_RECORD_INITIAL, 0: off; TLS_RECORD_RAMP).
+	TLSRecordInitial, TLSRecordRamp int
+	// TLSProfileInterval is how often the fronting site's TLS answer is
+	// recorded (TLS_PROFILE_INTERVAL).
+	TLSProfileInterval time.Duration
 
 	// DCAddrs overrides Telegram DC addresses by DC id (DC_ADDRS).
 	DCAddrs map[int][]netip.AddrPort

@@ -83,6 +83,11 @@ func TestBadInput(t *testing.T) {
 		{"bad name", map[string]string{"SECRET_NAMES": "Alice"}, nil, "SECRET_NAMES", ErrInvalid, nil},
 		{"more names than secrets", map[string]string{"SECRET_NAMES": "a,b"}, nil, "SECRET_NAMES", ErrConflict, nil},
 		{"repeated name", map[string]string{"SECRET": good + ",11111111111111111111111111111111", "SECRET_NAMES": "a,a"}, nil, "SECRET_NAMES", ErrInvalid, nil},
+		{"bad UNKNOWN_SNI", map[string]string{"UNKNOWN_SNI": "alert"}, nil, "UNKNOWN_SNI", ErrInvalid, nil},
+		{"bad FRONTING_PROXY_PROTOCOL", map[string]string{"FRONTING_PROXY_PROTOCOL": "v3"}, nil, "FRONTING_PROXY_PROTOCOL", ErrInvalid, nil},
+		{"MAX_UNAUTH_PER_IP above the total", map[string]string{"MAX_UNAUTH_CONNECTIONS": "10", "MAX_UNAUTH_PER_IP": "11"}, nil, "MAX_UNAUTH_PER_IP", ErrConflict, nil},
+		{"TLS_RECORD_INITIAL too large", map[string]string{"TLS_RECORD_INITIAL": "20000"}, nil, "TLS_RECORD_INITIAL", ErrInvalid, nil},
+		{"bad PROXY_PROTOCOL_TRUSTED", map[string]string{"PROXY_PROTOCOL_TRUSTED": "lb.local"}, nil, "PROXY_PROTOCOL_TRUSTED", ErrInvalid, nil},
 		{"MAX_CONNECTIONS=0", map[string]string{"MAX_CONNECTIONS": "0"}, nil, "MAX_CONNECTIONS", ErrInvalid, nil},
 		{"unterminated quote in ARGS", map[string]string{"ARGS": `--tls-domain "example.com`}, nil, "ARGS", ErrUsage, nil},
 	}

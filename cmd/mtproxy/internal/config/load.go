@@ -86,6 +86,16 @@ func (l *loader) resolve() (*Config, error) {
 		TLSDomain:             v.TLSDomain.s,
 		TLSOnly:               v.TLSOnly.b,
 		FrontingAddr:          v.FrontingAddr.s,
+		FrontingLifetime:      v.FrontingLifetime.d,
+		FrontingMaxBytes:      int64(v.FrontingMaxBytes.n),
+		FrontingProxyProtocol: v.FrontingProxyProtocol.s,
+		UnknownSNI:            SNIPolicy(v.UnknownSNI.s),
+		MaxUnauth:             v.MaxUnauth.n,
+		MaxUnauthPerIP:        v.MaxUnauthPerIP.n,
+		ProxyProtocolTrusted:  v.ProxyProtocolTrusted.items,
+		TLSRecordInitial:      v.TLSRecordInitial.n,
+		TLSRecordRamp:         v.TLSRecordRamp.n,
+		TLSProfileInterval:    v.TLSProfileInterval.d,
 		PreferIP:              PreferIP(v.PreferIP.s),
 		DialTimeout:           v.DialTimeout.d,
 		HandshakeTimeout:      v.HandshakeTimeout.d,
@@ -111,6 +121,9 @@ func (l *loader) resolve() (*Config, error) {
 	}
 	if c.Port == c.InternalPort {
 		return nil, newError("PORT", fmt.Sprintf("%d is also INTERNAL_PORT; the client port and the stats port must differ", c.Port), "PORT=443 INTERNAL_PORT=2398", ErrConflict)
+	}
+	if c.MaxUnauthPerIP > c.MaxUnauth {
+		return nil, newError("MAX_UNAUTH_PER_IP", fmt.Sprintf("%d is above MAX_UNAUTH_CONNECTIONS (%d)", c.MaxUnauthPerIP, c.MaxUnauth), "MAX_UNAUTH_CONNECTIONS=4096 MAX_UNAUTH_PER_IP=64", ErrConflict)
 	}
 	if c.TLSOnly && c.TLSDomain == "" {
 		return nil, newError("TLS_ONLY", "needs TLS_DOMAIN: FakeTLS is off without a domain", "TLS_ONLY=true TLS_DOMAIN=www.example.com", ErrConflict)

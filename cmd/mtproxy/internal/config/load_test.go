@@ -32,7 +32,10 @@ func TestDefaults(t *testing.T) {
 		ProxySecretURL:        "https://core.telegram.org/getProxySecret",
 		ProxyConfigURL:        "https://core.telegram.org/getProxyConfig",
 		ConfigRefreshInterval: time.Hour,
-		StatsAllow:            []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		FrontingLifetime:      2 * time.Minute, FrontingMaxBytes: 16 << 20, FrontingProxyProtocol: "off",
+		UnknownSNI: SNIFront, MaxUnauth: 4096, MaxUnauthPerIP: 64,
+		TLSRecordInitial: 1369, TLSRecordRamp: 8, TLSProfileInterval: time.Hour,
+		StatsAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		MetricsAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
 			netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
 			netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")},
@@ -92,6 +95,18 @@ func settingCases() []settingCase {
 		{"BIND", "::1", func(c *Config) bool { return c.Bind == netip.MustParseAddr("::1") }},
 		{"TLS_DOMAIN", "WWW.Example.com", func(c *Config) bool { return c.TLSDomain == "www.example.com" }},
 		{"FRONTING_ADDR", "127.0.0.1:8443", func(c *Config) bool { return c.FrontingAddr == "127.0.0.1:8443" }},
+		{"FRONTING_LIFETIME", "90s", func(c *Config) bool { return c.FrontingLifetime == 90*time.Second }},
+		{"FRONTING_MAX_BYTES", "1048576", func(c *Config) bool { return c.FrontingMaxBytes == 1<<20 }},
+		{"FRONTING_PROXY_PROTOCOL", "V2", func(c *Config) bool { return c.FrontingProxyProtocol == "v2" }},
+		{"UNKNOWN_SNI", "reject", func(c *Config) bool { return c.UnknownSNI == SNIReject }},
+		{"MAX_UNAUTH_CONNECTIONS", "100", func(c *Config) bool { return c.MaxUnauth == 100 }},
+		{"MAX_UNAUTH_PER_IP", "8", func(c *Config) bool { return c.MaxUnauthPerIP == 8 }},
+		{"PROXY_PROTOCOL_TRUSTED", "10.0.0.0/8,fd00::/8", func(c *Config) bool {
+			return reflect.DeepEqual(c.ProxyProtocolTrusted, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")})
+		}},
+		{"TLS_RECORD_INITIAL", "0", func(c *Config) bool { return c.TLSRecordInitial == 0 }},
+		{"TLS_RECORD_RAMP", "3", func(c *Config) bool { return c.TLSRecordRamp == 3 }},
+		{"TLS_PROFILE_INTERVAL", "6h", func(c *Config) bool { return c.TLSProfileInterval == 6*time.Hour }},
 		{"DC_ADDRS", "2=127.0.0.1:4002,-2=127.0.0.1:4002,4=[::1]:4004,2=127.0.0.2:4003", func(c *Config) bool {
 			return reflect.DeepEqual(c.DCAddrs, map[int][]netip.AddrPort{
 				2: {ap("127.0.0.1:4002"), ap("127.0.0.2:4003")}, -2: {ap("127.0.0.1:4002")}, 4: {ap("[::1]:4004")}})

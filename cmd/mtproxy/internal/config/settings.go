@@ -30,8 +30,20 @@ type values struct {
 	TLSDomain       textValue            `envconfig:"TLS_DOMAIN"`
 	TLSOnly         boolValue            `envconfig:"TLS_ONLY"`
 	FrontingAddr    textValue            `envconfig:"FRONTING_ADDR"`
-	DCAddrs         listValue[dcAddr]    `envconfig:"DC_ADDRS"`
-	PreferIP        textValue            `envconfig:"PREFER_IP"`
+
+	FrontingLifetime      durationValue           `envconfig:"FRONTING_LIFETIME"`
+	FrontingMaxBytes      intValue                `envconfig:"FRONTING_MAX_BYTES"`
+	FrontingProxyProtocol textValue               `envconfig:"FRONTING_PROXY_PROTOCOL"`
+	UnknownSNI            textValue               `envconfig:"UNKNOWN_SNI"`
+	MaxUnauth             intValue                `envconfig:"MAX_UNAUTH_CONNECTIONS"`
+	MaxUnauthPerIP        intValue                `envconfig:"MAX_UNAUTH_PER_IP"`
+	ProxyProtocolTrusted  listValue[netip.Prefix] `envconfig:"PROXY_PROTOCOL_TRUSTED"`
+	TLSRecordInitial      intValue                `envconfig:"TLS_RECORD_INITIAL"`
+	TLSRecordRamp         intValue                `envconfig:"TLS_RECORD_RAMP"`
+	TLSProfileInterval    durationValue           `envconfig:"TLS_PROFILE_INTERVAL"`
+
+	DCAddrs  listValue[dcAddr] `envconfig:"DC_ADDRS"`
+	PreferIP textValue         `envconfig:"PREFER_IP"`
 
 	DialTimeout      durationValue `envconfig:"DIAL_TIMEOUT"`
 	HandshakeTimeout durationValue `envconfig:"HANDSHAKE_TIMEOUT"`
@@ -139,8 +151,19 @@ func newValues() *values {
 		Bind:            oneValue[netip.Addr]{parse: parseAddr},
 		TLSDomain:       textValue{check: checkHostname},
 		FrontingAddr:    textValue{check: checkHostPort},
-		DCAddrs:         listValue[dcAddr]{parse: parseDCAddr},
-		PreferIP:        textValue{s: string(PreferIPv4), check: oneOf(string(PreferIPv4), string(PreferIPv6), string(OnlyIPv4), string(OnlyIPv6))},
+
+		FrontingLifetime:      secs(2 * time.Minute),
+		FrontingMaxBytes:      intValue{n: 16 << 20, min: 1024, max: 1 << 40, what: "a byte count"},
+		FrontingProxyProtocol: textValue{s: "off", check: oneOf("off", "v1", "v2")},
+		UnknownSNI:            textValue{s: string(SNIFront), check: oneOf(string(SNIFront), string(SNIDrop), string(SNIReject))},
+		MaxUnauth:             intValue{n: 4096, min: 1, max: 10_000_000, what: "a connection limit"},
+		MaxUnauthPerIP:        intValue{n: 64, min: 1, max: 10_000_000, what: "a connection limit"},
+		ProxyProtocolTrusted:  listValue[netip.Prefix]{parse: parsePrefix},
+		TLSRecordInitial:      intValue{n: 1369, min: 0, max: 16384, what: "a record size"},
+		TLSRecordRamp:         intValue{n: 8, min: 0, max: 1000, what: "a record count"},
+		TLSProfileInterval:    secs(time.Hour),
+		DCAddrs:               listValue[dcAddr]{parse: parseDCAddr},
+		PreferIP:              textValue{s: string(PreferIPv4), check: oneOf(string(PreferIPv4), string(PreferIPv6), string(OnlyIPv4), string(OnlyIPv6))},
 
 		DialTimeout:      secs(10 * time.Second),
 		HandshakeTimeout: secs(10 * time.Second),
