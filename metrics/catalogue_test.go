@@ -16,22 +16,26 @@ func catalogue() map[string]int {
 		"mtproxy_client_connections_active":                1,
 		"mtproxy_client_connections_limit":                 1,
 		"mtproxy_client_connections_accepted_total":        1,
-		"mtproxy_client_connections_rejected_total":        2,       // limit, shutdown
-		"mtproxy_client_handshakes_total":                  5 * 10,  // transports x results
-		"mtproxy_client_handshake_duration_seconds":        5,       // transports
-		"mtproxy_client_stage_total":                       7 * 5,   // stages x transports
-		"mtproxy_client_stalls_total":                      7 * 5,   //
-		"mtproxy_secret_stalls_total":                      2 * 4,   // secrets x stages from authenticated on
-		"mtproxy_client_hello_fingerprints_total":          1 * 10,  // "other" x handshake results
-		"mtproxy_client_connection_duration_seconds":       1,       //
-		"mtproxy_client_traffic_bytes_total":               13 * 2,  // dc x direction
-		"mtproxy_secret_connections_active":                2,       // secrets
-		"mtproxy_secret_connections_total":                 2,       //
-		"mtproxy_secret_traffic_bytes_total":               2 * 2,   // secret x direction
-		"mtproxy_fronting_connections_total":               7 * 4,   // frontable failures x results
-		"mtproxy_users_rejections_total":                   5,       // disabled, expired, quota, max_connections, max_ips
-		"mtproxy_users":                                    4,       // active, disabled, expired, over_quota
-		"mtproxy_fronting_traffic_bytes_total":             2,       // direction
+		"mtproxy_client_connections_rejected_total":        2,      // limit, shutdown
+		"mtproxy_client_handshakes_total":                  5 * 10, // transports x results
+		"mtproxy_client_handshake_duration_seconds":        5,      // transports
+		"mtproxy_client_stage_total":                       7 * 5,  // stages x transports
+		"mtproxy_client_stalls_total":                      7 * 5,  //
+		"mtproxy_secret_stalls_total":                      2 * 4,  // secrets x stages from authenticated on
+		"mtproxy_client_hello_fingerprints_total":          1 * 10, // "other" x handshake results
+		"mtproxy_client_connection_duration_seconds":       1,      //
+		"mtproxy_client_traffic_bytes_total":               13 * 2, // dc x direction
+		"mtproxy_secret_connections_active":                2,      // secrets
+		"mtproxy_secret_connections_total":                 2,      //
+		"mtproxy_secret_traffic_bytes_total":               2 * 2,  // secret x direction
+		"mtproxy_fronting_connections_total":               7 * 4,  // frontable failures x results
+		"mtproxy_users_rejections_total":                   5,      // disabled, expired, quota, max_connections, max_ips
+		"mtproxy_users":                                    4,      // active, disabled, expired, over_quota
+		"mtproxy_fronting_traffic_bytes_total":             2,      // direction
+		"mtproxy_fronting_dns_lookups_total":               3,      // ok, failed, self
+		"mtproxy_fronting_profile_probes_total":            6,      // ok, dial_failed, timeout, not_tls13, retry_request, bad_answer
+		"mtproxy_fronting_profile_fallback":                1,
+		"mtproxy_fronting_profile_flight_bytes":            1,
 		"mtproxy_upstream_up":                              13,      // dc
 		"mtproxy_upstream_probes_total":                    13 * 8,  // dc x results
 		"mtproxy_upstream_probe_connect_seconds":           13,      //

@@ -5,7 +5,9 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/fronthost"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"github.com/mtproxy/mtproxy/users"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -127,6 +129,15 @@ func (c *collector) client(e emitter, s *Snapshot) {
 		}
 	}
 	e.bytes(d.frontingTraffic, s.Fronting.Traffic)
+	h := &s.Fronting.Host
+	for r, v := range h.Lookups {
+		e.counter(d.frontingLookups, v, fronthost.LookupResult(r).String())
+	}
+	for r, v := range h.Probes {
+		e.counter(d.profileProbes, v, tlsprofile.Result(r).String())
+	}
+	e.gauge(d.profileFallback, b2f(h.ProfileKnown && h.Fallback))
+	e.gauge(d.profileFlight, float64(h.FlightBytes))
 }
 
 func (c *collector) upstream(e emitter, s *Snapshot) {

@@ -12,6 +12,8 @@ type descs struct {
 	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
 	secretQuota, usersRejections, usersStates                 *prometheus.Desc
 	frontingConns, frontingTraffic                            *prometheus.Desc
+	frontingLookups, profileProbes, profileFallback           *prometheus.Desc
+	profileFlight                                             *prometheus.Desc
 	upUp, upProbes, upProbeConnect, upProbeRTT, upDials       *prometheus.Desc
 	upActive                                                  *prometheus.Desc
 	upMode, upPath, upPathSwitches                            *prometheus.Desc
@@ -51,6 +53,10 @@ func newDescs() *descs {
 
 		frontingConns:   d("fronting_connections_total", "Failed handshakes spliced to the fronting host (or drained), by cause and outcome.", "reason", "result"),
 		frontingTraffic: d("fronting_traffic_bytes_total", "Bytes spliced between failed clients and the fronting host, by direction.", "direction"),
+		frontingLookups: d("fronting_dns_lookups_total", "Look-ups of the fronting host's addresses, by result.", "result"),
+		profileProbes:   d("fronting_profile_probes_total", "Recordings of the fronting site's TLS answer, by result.", "result"),
+		profileFallback: d("fronting_profile_fallback", "1 while FakeTLS answers with the fallback profile (the site was never recorded)."),
+		profileFlight:   d("fronting_profile_flight_bytes", "Size of the record standing in for the site's encrypted flight in FakeTLS answers (0 without FakeTLS)."),
 
 		upUp:           d("upstream_up", "1 when an address of the DC answered the last probe round at the protocol level (MTProto resPQ, or the middle proxy's RPC handshake).", "dc"),
 		upProbes:       d("upstream_probes_total", "Probes of DC addresses, by outcome.", "dc", "result"),
@@ -101,6 +107,7 @@ func (d *descs) all() []*prometheus.Desc {
 		d.secretActive, d.secretTotal, d.secretTraffic, d.secretQuota, d.usersRejections, d.usersStates,
 		d.frontingConns, d.frontingTraffic,
 		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive, d.upMode, d.upPath, d.upPathSwitches,
+		d.frontingLookups, d.profileProbes, d.profileFallback, d.profileFlight,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
 		d.midConns, d.midPingRTT, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
 		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,

@@ -63,8 +63,9 @@ type Metrics struct {
 	skew    [numSkewSources]skewState
 	lookups [numLookupResults]atomic.Uint64
 
-	mid middleCounters
-	web webCounters
+	mid   middleCounters
+	web   webCounters
+	front frontCounters
 
 	users     atomic.Pointer[usersSource]
 	proxy     atomic.Pointer[proxySource]

@@ -74,6 +74,7 @@ func (m *Metrics) fillClient(s *Snapshot) {
 		}
 	}
 	f.Traffic = Bytes{m.frontIn.Load(), m.frontOut.Load()}
+	m.fillFrontHost(&f.Host)
 }
 
 // fillTraffic sums the traffic matrix per secret and per DC.

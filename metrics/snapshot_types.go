@@ -108,6 +108,8 @@ type FrontingStats struct {
 	// how they ended.
 	Results [proxy.NumHandshakeResults][proxy.NumFrontingResults]uint64
 	Traffic Bytes
+	// Host is the fronting host's look-ups and TLS profile.
+	Host FrontHostStats
 }
 
 // DCStats describes one dc label.

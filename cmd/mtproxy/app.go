@@ -20,7 +20,9 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/fronthost"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"github.com/mtproxy/mtproxy/status"
 	"github.com/mtproxy/mtproxy/tracing"
 	"go.opentelemetry.io/otel"
@@ -39,6 +41,8 @@ type app struct {
 	proxy     *proxy.Proxy
 	prober    *dcprobe.Prober
 	clock     *clockskew.Monitor
+	front     *fronthost.Resolver // nil without a fronting host
+	profile   *tlsprofile.Watcher // nil without FakeTLS
 	ln        net.Listener
 	httpLn    net.Listener
 	http      *status.Server
@@ -84,6 +88,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		return nil, err
 	}
 	a.metrics.SetDateSink(a.clock)
+	if err = a.newFronting(ctx); err != nil {
+		return nil, err
+	}
+	if a.profile != nil {
+		a.metrics.SetTLSProfile(a.profile)
+	}
 	prefer, err := dc.ParsePreference(string(cfg.PreferIP))
 	if err != nil {
 		return nil, err
@@ -197,6 +207,12 @@ func (a *app) start(ctx context.Context) <-chan error {
 	}
 	go a.prober.Run(ctx)
 	go a.clock.Run(ctx)
+	if a.front != nil {
+		go a.front.Run(ctx)
+	}
+	if a.profile != nil {
+		go a.profile.Run(ctx)
+	}
 	if a.auto != nil {
 		go a.auto.Run(ctx)
 	}

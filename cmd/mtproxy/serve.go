@@ -41,6 +41,9 @@ func serve(args []string) int {
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
+		if errors.Is(err, config.ErrConflict) {
+			return exitConfig // settings that cannot work together, found once the network was known
+		}
 		return exitFailure
 	}
 	in := startup.FromConfig(cfg, a.externalIP(), warnings)

@@ -18,8 +18,19 @@ const (
 	DefaultTimeout    = 5 * time.Second
 )
 
-// ErrSelf means the fronting host resolves to this proxy.
+// ErrSelf means the fronting host resolves to this proxy; the error is a
+// *SelfError.
 var ErrSelf = errors.New("fronthost: the fronting address is this proxy")
+
+// SelfError names the fronting address and which of its addresses is this
+// proxy.
+type SelfError struct {
+	Addr string         // the fronting address as configured
+	Self netip.AddrPort // the address that is this proxy
+}
+
+func (e *SelfError) Error() string { return fmt.Sprintf("%v: %s is %s", ErrSelf, e.Addr, e.Self) }
+func (e *SelfError) Unwrap() error { return ErrSelf }
 
 // Options configure a Resolver. Addr is required.
 type Options struct {
@@ -281,7 +292,7 @@ func (r *Resolver) checkSelf(addrs []netip.AddrPort) error {
 	}
 	for _, a := range addrs {
 		if r.o.Self(a) {
-			return fmt.Errorf("%w: %s is %s", ErrSelf, r.o.Addr, a)
+			return &SelfError{Addr: r.o.Addr, Self: a}
 		}
 	}
 	return nil

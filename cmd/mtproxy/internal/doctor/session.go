@@ -54,6 +54,7 @@ func (s *session) checks() []Check {
 		Check{"path", s.checkPath},
 		Check{"tag", s.checkTag},
 		Check{"fronting", s.checkFronting},
+		Check{"tls profile", s.checkTLSProfile},
 		Check{"links", s.checkLinks},
 	)
 }
