@@ -34,15 +34,28 @@ const (
 // use as a generated header: byte 0 is 0xef (abridged marker), the first
 // four bytes spell another protocol, or bytes 4..7 are all zero (the
 // unobfuscated "full" transport's sequence number).
-func Forbidden(hdr *[HeaderLen]byte) bool {
-	if hdr[0] == 0xef {
+func Forbidden(hdr *[HeaderLen]byte) bool { return ImpossiblePrefix(hdr[:]) }
+
+// ImpossiblePrefix reports whether the first bytes of a stream cannot
+// start a client's header, applying Forbidden's rules as far as the prefix
+// reaches (one byte for the first, four for the words, eight for the zero
+// sequence number). Clients re-roll such headers, so a stream starting this
+// way is another protocol (an HTTP request, say) and can be told apart
+// without waiting for 64 bytes.
+func ImpossiblePrefix(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if p[0] == 0xef {
 		return true
 	}
-	switch binary.LittleEndian.Uint32(hdr[:4]) {
-	case wordHEAD, wordPOST, wordGET, wordOPTI, wordPVrG, wordIntermediate, wordPadded, wordTLS:
-		return true
+	if len(p) >= 4 {
+		switch binary.LittleEndian.Uint32(p[:4]) {
+		case wordHEAD, wordPOST, wordGET, wordOPTI, wordPVrG, wordIntermediate, wordPadded, wordTLS:
+			return true
+		}
 	}
-	return binary.LittleEndian.Uint32(hdr[4:8]) == 0
+	return len(p) >= 8 && binary.LittleEndian.Uint32(p[4:8]) == 0
 }
 
 // Generate builds a header to send to a peer. secret == nil means no secret

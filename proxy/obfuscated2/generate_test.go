@@ -59,6 +59,36 @@ func TestForbiddenPatterns(t *testing.T) {
 	}
 }
 
+// A prefix is impossible as soon as it breaks a rule, and only then.
+func TestImpossiblePrefix(t *testing.T) {
+	impossible := map[string]string{
+		"abridged marker": "\xef",
+		"GET":             "GET ",
+		"HTTP request":    "GET / HTTP/1.1\r\n",
+		"HEAD":            "HEAD /",
+		"POST":            "POST",
+		"padded tag":      "\xdd\xdd\xdd\xdd\x01",
+		"zero seq":        "abcd\x00\x00\x00\x00",
+	}
+	for name, p := range impossible {
+		if !ImpossiblePrefix([]byte(p)) {
+			t.Errorf("%s: %q possible", name, p)
+		}
+	}
+	possible := map[string]string{
+		"empty":          "",
+		"GET, too short": "GET",
+		"PUT":            "PUT / HTTP/1.1",
+		"seq unknown":    "abcd\x00\x00\x00",
+		"good":           string(goodRandom()),
+	}
+	for name, p := range possible {
+		if ImpossiblePrefix([]byte(p)) {
+			t.Errorf("%s: %q impossible", name, p)
+		}
+	}
+}
+
 func TestGenerateRerolls(t *testing.T) {
 	good := goodRandom()
 	stream := bytes.Join([][]byte{
