@@ -5,12 +5,12 @@
 // Its part in the pipeline of one client connection:
 //
 //	first bytes ──► LooksLikeHello ──► ReadClientHello ──► ParseClientHello
-//	                                        │ raw bytes          │ SNI, session id, suite
+//	                                        │ raw bytes          │ SNI, session id, suites, key shares
 //	                                        ▼                    ▼
 //	                                   (fronting)      Verify ──► CheckTimestamp ──► replay check (caller)
 //	                                                      │
 //	                                                      ▼
-//	                                   ServerFlight ──► write ──► relay: Unwrapper strips 17 03 03
+//	           ServerProfile ──► ServerFlight ──► write ──► relay: Unwrapper strips 17 03 03
 //	                                                              records in place; the writer
 //	                                                              frames with PutRecordHeader
 //
@@ -21,11 +21,22 @@
 // HMAC-SHA256(secret, record with client_random zeroed): bytes 0..28 of the MAC
 // verbatim, bytes 28..32 XORed with the little-endian unix time of the client.
 // The proxy tries every configured secret ([Verify]) and checks the time
-// ([CheckTimestamp]). It answers with a fixed-shape flight ([ServerFlight]):
+// ([CheckTimestamp]). It answers with a flight ([ServerFlight]) of
 // ServerHello, ChangeCipherSpec and one ApplicationData record of random
 // bytes, its server_random being HMAC-SHA256(secret, client_random || flight
-// with server_random zeroed). Telegram clients check exactly that, so the flight
-// must be exactly those three records.
+// with server_random zeroed). Telegram clients (TDLib's TlsInit, tdesktop)
+// read exactly one handshake record, the ChangeCipherSpec and one
+// application-data record and check the HMAC over them; a further record
+// would be taken for relayed data. Within that layout the flight is shaped
+// by a [ServerProfile] recorded from the fronting site (the tlsprofile
+// package): its ServerHello extensions in order, its cipher suite and
+// group (X25519MLKEM768 with a 1120-byte share when the client offers it),
+// one record as large as the site's encrypted records together, with a
+// little noise, written in the site's pieces ([Flight.WriteTo]).
+// [FallbackProfile] stands in until the site is recorded.
+//
+// An unknown server name may be refused as servers do with [AppendAlert];
+// [ReadPayload] reads the client's first records after the flight exactly.
 //
 // Modern clients (TDLib 1.8.6x, Telegram Desktop 6.3+, mtcute) send
 // ClientHellos of about 1.8 KB with GREASE, an X25519MLKEM768 key share and an
