@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"net"
 	"net/netip"
 	"strconv"
@@ -36,14 +38,15 @@ func (e *SelfError) Unwrap() error { return ErrSelf }
 type Options struct {
 	// Addr is the fronting host's host:port.
 	Addr string
-	// Network is "ip" (default), "ip4" or "ip6": the families looked up.
+	// Network is "ip4" or "ip6" to look up one family. Default "ip": both.
 	Network string
 	// Refresh is how long an answer is fresh; a stale one is still served
-	// while a background look-up replaces it. Default 1m.
+	// while a background look-up replaces it. Default: DefaultRefresh (1m).
 	Refresh time.Duration
-	// RetryAfter is how long a failed look-up is not repeated. Default 5s.
+	// RetryAfter is how long a failed look-up is not repeated. Default:
+	// DefaultRetryAfter (5s).
 	RetryAfter time.Duration
-	// Timeout bounds one look-up. Default 5s.
+	// Timeout bounds one look-up. Default: DefaultTimeout (5s).
 	Timeout time.Duration
 	// Self recognises this proxy's own addresses; nil checks nothing.
 	Self func(netip.AddrPort) bool
@@ -68,14 +71,13 @@ const (
 // NumLookupResults is the size of the LookupResult set.
 const NumLookupResults = int(numLookupResults)
 
-var lookupNames = [numLookupResults]string{"ok", "failed", "self"}
+var lookupNames = [...]string{LookupOK: "ok", LookupFailed: "failed", LookupSelf: "self"}
 
-func (r LookupResult) String() string {
-	if r < numLookupResults {
-		return lookupNames[r]
-	}
-	return "unknown"
-}
+// One name per LookupResult: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(lookupNames)-int(numLookupResults)]
+
+// String returns the LookupResult's name.
+func (r LookupResult) String() string { return enum.Name(lookupNames[:], r) }
 
 // Observer receives every look-up. It must be safe for concurrent use.
 type Observer interface {
@@ -109,18 +111,10 @@ func New(o Options, obs Observer) (*Resolver, error) {
 	if err != nil || perr != nil || host == "" || port == 0 {
 		return nil, fmt.Errorf("fronthost: %q is not host:port", o.Addr)
 	}
-	if o.Network == "" {
-		o.Network = "ip"
-	}
-	if o.Refresh <= 0 {
-		o.Refresh = DefaultRefresh
-	}
-	if o.RetryAfter <= 0 {
-		o.RetryAfter = DefaultRetryAfter
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+	defaults.Set(&o.Network, "ip")
+	defaults.SetPositive(&o.Refresh, DefaultRefresh)
+	defaults.SetPositive(&o.RetryAfter, DefaultRetryAfter)
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
 	if o.LookupNetIP == nil {
 		o.LookupNetIP = net.DefaultResolver.LookupNetIP
 	}

@@ -2,6 +2,7 @@ package proxyheader
 
 import (
 	"fmt"
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"io"
 	"net"
 	"net/netip"
@@ -20,15 +21,10 @@ const (
 	V2                 // the binary header
 )
 
-func (v Version) String() string {
-	switch v {
-	case V1:
-		return "v1"
-	case V2:
-		return "v2"
-	}
-	return "off"
-}
+var versionNames = [...]string{Off: "off", V1: "v1", V2: "v2"}
+
+// String returns the Version's name.
+func (v Version) String() string { return enum.Name(versionNames[:], v) }
 
 // ParseVersion parses "off" (or ""), "v1" or "v2".
 func ParseVersion(s string) (Version, error) {

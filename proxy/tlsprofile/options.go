@@ -3,6 +3,7 @@ package tlsprofile
 import (
 	"context"
 	"crypto/rand"
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"io"
 	"net"
 	"time"
@@ -28,23 +29,26 @@ type Options struct {
 	// Dial connects to Addr. Default: a [net.Dialer]. The proxy passes one
 	// resolving through its cache of the fronting host's addresses.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Timeout bounds one probe, the connect included. Default 10s.
+	// Timeout bounds one probe, the connect included. Default:
+	// DefaultTimeout (10s).
 	Timeout time.Duration
 	// Settle is how long the origin must stay quiet after its last
 	// encrypted record for its flight to be over. It is at least twice the
-	// time the ServerHello took. Default 300ms.
+	// time the ServerHello took. Default: DefaultSettle (300ms).
 	Settle time.Duration
 	// WriteGap: a pause at least this long between two records marks
-	// separate writes of the origin. Default 1ms.
+	// separate writes of the origin. Default: DefaultWriteGap (1ms).
 	WriteGap time.Duration
 	// Noise is the ±bytes the stand-in record varies by
-	// (faketls.ServerProfile.Noise). Default 2: what ECDSA signatures of
-	// varying length give; negative means none.
+	// (faketls.ServerProfile.Noise), at most faketls.MaxProfileNoise.
+	// Default: DefaultNoise (2, what ECDSA signatures of varying length
+	// give); negative means none.
 	Noise int
-	// Interval is the Watcher's period between probes. Default 1h.
+	// Interval is the Watcher's period between probes. Default:
+	// DefaultInterval (1h).
 	Interval time.Duration
 	// RetryInterval is the Watcher's period after a failed probe, doubling
-	// up to Interval. Default 1m.
+	// up to Interval. Default: DefaultRetryInterval (1m).
 	RetryInterval time.Duration
 	// Rand supplies the probe's hello and the fallback profile. Default
 	// crypto/rand.
@@ -57,30 +61,14 @@ func (o Options) withDefaults() Options {
 	if o.Dial == nil {
 		o.Dial = (&net.Dialer{}).DialContext
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Settle <= 0 {
-		o.Settle = DefaultSettle
-	}
-	if o.WriteGap <= 0 {
-		o.WriteGap = DefaultWriteGap
-	}
-	switch {
-	case o.Noise == 0:
-		o.Noise = DefaultNoise
-	case o.Noise < 0:
-		o.Noise = 0
-	}
-	if o.Interval <= 0 {
-		o.Interval = DefaultInterval
-	}
-	if o.RetryInterval <= 0 {
-		o.RetryInterval = DefaultRetryInterval
-	}
-	if o.Rand == nil {
-		o.Rand = rand.Reader
-	}
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
+	defaults.SetPositive(&o.Settle, DefaultSettle)
+	defaults.SetPositive(&o.WriteGap, DefaultWriteGap)
+	defaults.Set(&o.Noise, DefaultNoise)
+	o.Noise = max(o.Noise, 0) // negative: none
+	defaults.SetPositive(&o.Interval, DefaultInterval)
+	defaults.SetPositive(&o.RetryInterval, DefaultRetryInterval)
+	defaults.Set(&o.Rand, rand.Reader)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

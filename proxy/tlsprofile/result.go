@@ -3,6 +3,7 @@ package tlsprofile
 import (
 	"errors"
 	"fmt"
+	"github.com/mtproxy/mtproxy/internal/enum"
 )
 
 // Result is how a probe ended: a closed set, usable as a metric label.
@@ -22,14 +23,16 @@ const (
 // NumResults is the size of the Result set.
 const NumResults = int(numResults)
 
-var resultNames = [numResults]string{"ok", "dial_failed", "timeout", "not_tls13", "retry_request", "bad_answer"}
-
-func (r Result) String() string {
-	if r < numResults {
-		return resultNames[r]
-	}
-	return "unknown"
+var resultNames = [...]string{
+	ResultOK: "ok", ResultDialFailed: "dial_failed", ResultTimeout: "timeout",
+	ResultNotTLS13: "not_tls13", ResultRetryRequest: "retry_request", ResultBadAnswer: "bad_answer",
 }
+
+// One name per Result: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(resultNames)-int(numResults)]
+
+// String returns the Result's name.
+func (r Result) String() string { return enum.Name(resultNames[:], r) }
 
 // ProbeError is a failed probe: its Result and cause.
 type ProbeError struct {

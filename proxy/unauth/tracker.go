@@ -1,6 +1,7 @@
 package unauth
 
 import (
+	"github.com/mtproxy/mtproxy/internal/enum"
 	"net/netip"
 	"sync"
 )
@@ -19,15 +20,13 @@ const (
 // NumReasons is the size of the Reason set.
 const NumReasons = int(numReasons)
 
-func (r Reason) String() string {
-	switch r {
-	case ReasonTotal:
-		return "limit"
-	case ReasonPerIP:
-		return "per_ip"
-	}
-	return "unknown"
-}
+var reasonNames = [...]string{ReasonTotal: "limit", ReasonPerIP: "per_ip"}
+
+// One name per Reason: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(reasonNames)-int(numReasons)]
+
+// String returns the Reason's name.
+func (r Reason) String() string { return enum.Name(reasonNames[:], r) }
 
 // Entry is one tracked connection.
 type Entry struct {
