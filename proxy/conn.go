@@ -114,7 +114,7 @@ func (p *Proxy) serveConn(conn net.Conn) {
 }
 
 func (p *Proxy) setKeepAlive(conn net.Conn) {
-	tc, ok := conn.(*net.TCPConn)
+	tc, ok := netx.TCPConn(conn)
 	if !ok {
 		return
 	}

@@ -31,11 +31,28 @@ type CloseWriter interface {
 }
 
 // CloseWrite half-closes c: the peer reads the end of the stream while c
-// can still read. It returns errors.ErrUnsupported when c is not a
-// CloseWriter.
+// can still read. A connection wrapping a TCP one (a PROXY-protocol
+// connection, see TCPConn) half-closes that. It returns
+// errors.ErrUnsupported when c is neither.
 func CloseWrite(c net.Conn) error {
 	if cw, ok := c.(CloseWriter); ok {
 		return cw.CloseWrite()
 	}
+	if tc, ok := TCPConn(c); ok {
+		return tc.CloseWrite()
+	}
 	return errors.ErrUnsupported
+}
+
+// TCPConn returns the TCP connection under c: c itself, or the one a
+// wrapper exposes with a TCPConn method (github.com/pires/go-proxyproto's
+// connections from a load balancer), for socket options and half-closes.
+func TCPConn(c net.Conn) (*net.TCPConn, bool) {
+	switch c := c.(type) {
+	case *net.TCPConn:
+		return c, true
+	case interface{ TCPConn() (*net.TCPConn, bool) }:
+		return c.TCPConn()
+	}
+	return nil, false
 }

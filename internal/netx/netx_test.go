@@ -78,3 +78,39 @@ func TestCloseWrite(t *testing.T) {
 		t.Fatalf("CloseWrite of a pipe: %v, want ErrUnsupported", err)
 	}
 }
+
+// wrapped stands for a PROXY-protocol connection: a net.Conn exposing the
+// TCP connection it wraps.
+type wrapped struct{ net.Conn }
+
+func (w wrapped) TCPConn() (*net.TCPConn, bool) { tc, ok := w.Conn.(*net.TCPConn); return tc, ok }
+
+func TestTCPConnUnwraps(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if tc, ok := TCPConn(wrapped{s}); !ok || tc != s {
+		t.Fatal("the wrapped TCP connection was not found")
+	}
+	if err := CloseWrite(wrapped{s}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("after a half-close through the wrapper: %d %v", n, err)
+	}
+	if _, ok := TCPConn(struct{ net.Conn }{s}); ok {
+		t.Fatal("an opaque wrapper unwrapped")
+	}
+}

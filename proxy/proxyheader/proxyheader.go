@@ -65,18 +65,6 @@ func Listen(ln net.Listener, trusted []netip.Prefix, timeout time.Duration) net.
 	}
 }
 
-// TCPConn returns the TCP connection under c (c itself, or the one a
-// PROXY-protocol connection wraps), for socket options and half-closes.
-func TCPConn(c net.Conn) (*net.TCPConn, bool) {
-	switch c := c.(type) {
-	case *net.TCPConn:
-		return c, true
-	case interface{ TCPConn() (*net.TCPConn, bool) }:
-		return c.TCPConn()
-	}
-	return nil, false
-}
-
 // Write writes a PROXY header of version v for a connection from src to
 // dst to w; Off writes nothing.
 func Write(w io.Writer, v Version, src, dst net.Addr) error {

@@ -2,6 +2,7 @@ package proxyheader
 
 import (
 	"bytes"
+	"github.com/mtproxy/mtproxy/internal/netx"
 	"io"
 	"net"
 	"net/netip"
@@ -63,7 +64,7 @@ func TestTrustedSourcesCarryTheClientAddress(t *testing.T) {
 		if got := c.RemoteAddr().String(); got != "198.51.100.7:40000" {
 			t.Fatalf("%s: RemoteAddr %s", v, got)
 		}
-		if _, ok := TCPConn(c); !ok {
+		if _, ok := netx.TCPConn(c); !ok {
 			t.Fatalf("%s: no TCP connection under %T", v, c)
 		}
 		b := make([]byte, 5)
