@@ -28,12 +28,15 @@ func catalogue() map[string]int {
 		"mtproxy_secret_connections_active":                2,      // secrets
 		"mtproxy_secret_connections_total":                 2,      //
 		"mtproxy_secret_traffic_bytes_total":               2 * 2,  // secret x direction
-		"mtproxy_fronting_connections_total":               7 * 4,  // frontable failures x results
-		"mtproxy_users_rejections_total":                   5,      // disabled, expired, quota, max_connections, max_ips
-		"mtproxy_users":                                    4,      // active, disabled, expired, over_quota
-		"mtproxy_fronting_traffic_bytes_total":             2,      // direction
-		"mtproxy_fronting_dns_lookups_total":               3,      // ok, failed, self
-		"mtproxy_fronting_profile_probes_total":            6,      // ok, dial_failed, timeout, not_tls13, retry_request, bad_answer
+		"mtproxy_fronting_connections_total":               9 * 8,  // frontable failures x results
+		"mtproxy_unauth_connections":                       1,
+		"mtproxy_unauth_connections_limit":                 2, // total, per_ip
+		"mtproxy_unauth_evictions_total":                   2, // limit, per_ip
+		"mtproxy_users_rejections_total":                   5, // disabled, expired, quota, max_connections, max_ips
+		"mtproxy_users":                                    4, // active, disabled, expired, over_quota
+		"mtproxy_fronting_traffic_bytes_total":             2, // direction
+		"mtproxy_fronting_dns_lookups_total":               3, // ok, failed, self
+		"mtproxy_fronting_profile_probes_total":            6, // ok, dial_failed, timeout, not_tls13, retry_request, bad_answer
 		"mtproxy_fronting_profile_fallback":                1,
 		"mtproxy_fronting_profile_flight_bytes":            1,
 		"mtproxy_upstream_up":                              13,      // dc
@@ -159,7 +162,7 @@ func TestCatalogueAtStart(t *testing.T) {
 func TestCatalogueLabelValues(t *testing.T) {
 	m := New(Options{Secrets: []string{"alice", "bob"}})
 	err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(`
-# HELP mtproxy_client_connections_rejected_total Client connections closed before their handshake, by reason.
+# HELP mtproxy_client_connections_rejected_total Client connections refused, by reason: over MAX_CONNECTIONS once authenticated, or at shutdown.
 # TYPE mtproxy_client_connections_rejected_total counter
 mtproxy_client_connections_rejected_total{reason="limit"} 0
 mtproxy_client_connections_rejected_total{reason="shutdown"} 0

@@ -84,6 +84,12 @@ func (c *collector) client(e emitter, s *Snapshot) {
 	for r, v := range s.Client.Rejected {
 		e.counter(d.clientRejected, v, proxy.RejectReason(r).String())
 	}
+	e.gauge(d.unauthConns, float64(s.Client.Unauth.Open))
+	e.gauge(d.unauthLimit, float64(s.Client.Unauth.Limit), "total")
+	e.gauge(d.unauthLimit, float64(s.Client.Unauth.PerIP), "per_ip")
+	for r, v := range s.Client.Evictions {
+		e.counter(d.unauthEvictions, v, proxy.Eviction(r).String())
+	}
 	for p := range s.Client.Handshakes {
 		for r, v := range s.Client.Handshakes[p] {
 			e.counter(d.clientHandshakes, v, proxy.Protocol(p).String(), proxy.HandshakeResult(r).String())

@@ -9,6 +9,7 @@ type descs struct {
 	clientActive, clientLimit, clientAccepted, clientRejected *prometheus.Desc
 	clientHandshakes, clientTraffic                           *prometheus.Desc
 	clientStages, clientStalls, secretStalls, clientHellos    *prometheus.Desc
+	unauthConns, unauthLimit, unauthEvictions                 *prometheus.Desc
 	secretActive, secretTotal, secretTraffic                  *prometheus.Desc
 	secretQuota, usersRejections, usersStates                 *prometheus.Desc
 	frontingConns, frontingTraffic                            *prometheus.Desc
@@ -32,10 +33,13 @@ func newDescs() *descs {
 		return prometheus.NewDesc("mtproxy_"+name, help, labels, nil)
 	}
 	return &descs{
-		clientActive:     d("client_connections_active", "Client connections open now (official total_special_connections)."),
-		clientLimit:      d("client_connections_limit", "The client connection limit (official total_max_special_connections)."),
+		clientActive:     d("client_connections_active", "Authenticated client connections open now (official total_special_connections)."),
+		clientLimit:      d("client_connections_limit", "The limit of authenticated client connections, MAX_CONNECTIONS (official total_max_special_connections)."),
 		clientAccepted:   d("client_connections_accepted_total", "Accepted client TCP connections."),
-		clientRejected:   d("client_connections_rejected_total", "Client connections closed before their handshake, by reason.", "reason"),
+		clientRejected:   d("client_connections_rejected_total", "Client connections refused, by reason: over MAX_CONNECTIONS once authenticated, or at shutdown.", "reason"),
+		unauthConns:      d("unauth_connections", "Connections not yet authenticated now: handshaking, fronted or drained."),
+		unauthLimit:      d("unauth_connections_limit", "Limits of unauthenticated connections: total (MAX_UNAUTH_CONNECTIONS) and per_ip (MAX_UNAUTH_PER_IP).", "scope"),
+		unauthEvictions:  d("unauth_evictions_total", "Unauthenticated connections closed to make room for a newer one, by the limit reached.", "reason"),
 		clientHandshakes: d("client_handshakes_total", "Finished client handshakes, by transport and result.", "transport", "result"),
 		clientStages:     d("client_stage_total", "Client connections reaching each stage of the funnel, by transport as known at that stage.", "stage", "transport"),
 		clientStalls:     d("client_stalls_total", "Client connections that ended with this stage as their furthest, by transport.", "stage", "transport"),
@@ -104,6 +108,7 @@ func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
 		d.clientStages, d.clientStalls, d.secretStalls, d.clientHellos,
+		d.unauthConns, d.unauthLimit, d.unauthEvictions,
 		d.secretActive, d.secretTotal, d.secretTraffic, d.secretQuota, d.usersRejections, d.usersStates,
 		d.frontingConns, d.frontingTraffic,
 		d.upUp, d.upProbes, d.upProbeConnect, d.upProbeRTT, d.upDials, d.upActive, d.upMode, d.upPath, d.upPathSwitches,

@@ -39,6 +39,9 @@ type proxyDouble struct {
 
 func (p proxyDouble) MaxConnections() int            { return p.max }
 func (p proxyDouble) BufferStats() proxy.BufferStats { return p.bufs }
+func (p proxyDouble) Unauthenticated() proxy.UnauthStats {
+	return proxy.UnauthStats{Open: 3, Limit: 4096, PerIP: 64}
+}
 
 type proberDouble struct{ health map[int]dcprobe.Health }
 

@@ -16,6 +16,7 @@ import (
 type ProxySource interface {
 	MaxConnections() int
 	BufferStats() proxy.BufferStats
+	Unauthenticated() proxy.UnauthStats
 }
 
 // ProberSource is what the metrics pull from the DC prober at scrape time;
@@ -36,7 +37,8 @@ type Metrics struct {
 	dcs     dcLabels
 
 	accepted   atomic.Uint64
-	open       atomic.Int64
+	open       atomic.Int64 // authenticated connections
+	evictions  [proxy.NumEvictions]atomic.Uint64
 	rejected   [proxy.NumRejectReasons]atomic.Uint64
 	handshakes [proxy.NumProtocols][proxy.NumHandshakeResults]atomic.Uint64
 	fronting   [proxy.NumHandshakeResults][proxy.NumFrontingResults]atomic.Uint64

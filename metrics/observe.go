@@ -13,11 +13,9 @@ var (
 	_ direct.Observer = (*Metrics)(nil) // the direct upstream's dials
 )
 
-// ClientAccepted counts an accepted TCP connection; it is open until its
-// ClientClosed.
+// ClientAccepted counts an accepted TCP connection.
 func (m *Metrics) ClientAccepted() {
 	m.accepted.Add(1)
-	m.open.Add(1)
 	m.stages[proxy.StageAccepted][proxy.ProtoUnknown].Add(1)
 }
 
@@ -49,6 +47,7 @@ func (m *Metrics) Handshake(ctx context.Context, ev proxy.HandshakeEvent) {
 	if ev.Result != proxy.HandshakeOK {
 		return
 	}
+	m.open.Add(1)
 	if ev.Secret >= 0 && ev.Secret < len(m.secrets) {
 		m.secretActive[ev.Secret].Add(1)
 		m.secretTotal[ev.Secret].Add(1)
@@ -96,16 +95,19 @@ func (m *Metrics) Traffic(secret int, dc int) *proxy.Traffic {
 	return m.trafficAt(m.secretRow(secret), m.dcs.index(dc))
 }
 
-// ClientClosed closes a connection opened by ClientAccepted and, for an
-// authenticated one, the secret's and DC's connection, and times it.
+// ClientClosed closes an authenticated connection (and the secret's and
+// DC's), timing it, and counts an evicted unauthenticated one.
 func (m *Metrics) ClientClosed(ev proxy.CloseEvent) {
-	m.open.Add(-1)
+	if ev.Evicted && int(ev.Eviction) < len(m.evictions) {
+		m.evictions[ev.Eviction].Add(1)
+	}
 	if int(ev.Stage) < proxy.NumStages && int(ev.Protocol) < proxy.NumProtocols {
 		m.stalls[ev.Stage][ev.Protocol].Add(1)
 	}
 	if !ev.Authenticated {
 		return
 	}
+	m.open.Add(-1)
 	if ev.Secret >= 0 && ev.Secret < len(m.secrets) {
 		m.secretActive[ev.Secret].Add(-1)
 		if ev.Stage >= proxy.StageAuthenticated {

@@ -49,9 +49,13 @@ func (m *Metrics) fillClient(s *Snapshot) {
 	c.Limit = m.o.MaxConnections
 	if p := m.proxy.Load(); p != nil {
 		c.Limit = p.MaxConnections()
+		c.Unauth = p.Unauthenticated()
 		s.Buffers = p.BufferStats()
 	}
 	c.Accepted = m.accepted.Load()
+	for i := range c.Evictions {
+		c.Evictions[i] = m.evictions[i].Load()
+	}
 	for i := range c.Rejected {
 		c.Rejected[i] = m.rejected[i].Load()
 	}

@@ -65,9 +65,14 @@ type Bytes struct {
 type ClientStats struct {
 	// Listening reports the client listener accepting (see SetListening).
 	Listening bool
-	// Open is the number of client connections open now; Limit the limit.
+	// Open is the number of authenticated client connections open now;
+	// Limit their limit (MAX_CONNECTIONS).
 	Open  int64
 	Limit int
+	// Unauth is the connections not yet authenticated and their limits;
+	// Evictions counts those closed at a limit, by proxy.Eviction.
+	Unauth    proxy.UnauthStats
+	Evictions [proxy.NumEvictions]uint64
 	// Accepted counts accepted TCP connections; Rejected those closed
 	// before a handshake, by proxy.RejectReason.
 	Accepted uint64

@@ -28,6 +28,7 @@ func StatsPage(s *Snapshot) []byte {
 type derived struct {
 	outbound, outboundReady int64 // connections to Telegram, and the ready ones
 	conns                   int64 // all connections: clients and outbound
+	inbound                 int64 // client sockets, authenticated or not
 	created, failures       uint64
 	bufUsed, bufAlloc       int64 // bytes
 }
@@ -45,7 +46,8 @@ func derive(s *Snapshot) derived {
 		}
 		x.outboundReady = x.outbound
 	}
-	x.conns = s.Client.Open + x.outboundReady
+	x.inbound = s.Client.Open + int64(s.Client.Unauth.Open)
+	x.conns = x.inbound + x.outboundReady
 	for _, d := range s.DCs {
 		for r, v := range d.Dials {
 			if dc.Result(r) == dc.OK {
@@ -95,8 +97,8 @@ func engine(t *tsv, s *Snapshot, x derived) {
 		t.i("active_outbound_connections", x.outboundReady)
 		t.u("outbound_connections_created", x.created)
 		t.u("total_connect_failures", x.failures)
-		t.i("inbound_connections", s.Client.Open)
-		t.i("active_inbound_connections", s.Client.Open)
+		t.i("inbound_connections", x.inbound)
+		t.i("active_inbound_connections", x.inbound)
 		t.u("inbound_connections_accepted", s.Client.Accepted)
 		t.i("listening_connections", b2i(s.Client.Listening))
 		t.i("unused_connections_closed", 0)
@@ -114,8 +116,8 @@ func engine(t *tsv, s *Snapshot, x derived) {
 		t.i("conn_generation", 0)
 		t.i("allocated_connections", x.conns)
 		t.i("allocated_outbound_connections", x.outbound)
-		t.i("allocated_inbound_connections", s.Client.Open)
-		t.i("allocated_socket_connections", s.Client.Open+x.outbound)
+		t.i("allocated_inbound_connections", x.inbound)
+		t.i("allocated_socket_connections", x.inbound+x.outbound)
 		for _, k := range []string{"tcp_readv_calls", "tcp_readv_intr", "tcp_readv_bytes", "tcp_writev_calls",
 			"tcp_writev_intr", "tcp_writev_bytes", "free_later_size", "free_later_total",
 			"accept_calls_failed", "accept_nonblock_set_failed"} {

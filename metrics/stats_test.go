@@ -89,8 +89,10 @@ func TestStatsValues(t *testing.T) {
 	zeros16 := "0.000 0.000 0.000 0.000  0.000 0.000 0.000 0.000  0.000 0.000 0.000 0.000  0.000 0.000 0.000 0.000"
 	common := map[string]string{
 		"pid": "4242", "start_time": start, "uptime": "3600", "PID": "[10.0.0.5:2398:4242:" + start + "]",
-		// 10 accepted, 4 closed (2 rejected, 1 authenticated, 1 failed).
-		"inbound_connections": "6", "total_special_connections": "6", "active_special_connections": "6",
+		// Special connections are the authenticated ones (those
+		// MAX_CONNECTIONS limits): 3 handshakes, 1 closed; inbound ones add
+		// the 3 unauthenticated ones of the engine.
+		"inbound_connections": "5", "total_special_connections": "2", "active_special_connections": "2",
 		"inbound_connections_accepted": "10", "listening_connections": "1",
 		"total_max_special_connections": "120000", "max_special_connections": "120000",
 		"accept_connection_limit_failed": "1", "total_accept_connections_failed": "0 0 1 0 0",
@@ -119,7 +121,7 @@ func TestStatsValues(t *testing.T) {
 		"mode": "direct", "proxy_mode": "0", "proxy_tag_set": "0", "config_filename": "", "config_loaded_at": "0",
 		// 6 DCs probed, 4 up; clients of DC 2 and -2 open.
 		"ready_targets": "4", "active_targets": "6", "total_declared_targets": "6", "targets_active": "2",
-		"outbound_connections": "2", "active_connections": "8",
+		"outbound_connections": "2", "active_connections": "7",
 		"outbound_connections_created": "2", "total_connect_failures": "1",
 	}
 	mid := map[string]string{
@@ -134,8 +136,8 @@ func TestStatsValues(t *testing.T) {
 		"ready_targets": "7", "active_targets": "8", "total_ready_targets": "7", "targets_active": "3",
 		"total_rpc_targets": "8", "total_connections_in_rpc_targets": "4",
 		// Outbound: 4+1 and 0+2 RPC connections, 4 of them ready.
-		"outbound_connections": "7", "ready_outbound_connections": "4", "active_connections": "10",
-		"total_allocated_socket_connections": "13",
+		"outbound_connections": "7", "ready_outbound_connections": "4", "active_connections": "9",
+		"total_allocated_socket_connections": "12",
 		"outbound_connections_created":       "3", "total_connect_failures": "3",
 		"middle_connections_ready": "4", "middle_connections_connecting": "3",
 		"middle_handshakes_ok": "1", "middle_handshakes_closed_after_nonce": "1", "middle_disconnects_ping_timeout": "1",

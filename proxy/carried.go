@@ -8,7 +8,6 @@ import (
 	"net/netip"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
-	"github.com/mtproxy/mtproxy/proxy/obfuscated2"
 )
 
 // Carried describes a client stream that reached the proxy inside another
@@ -56,12 +55,12 @@ func (p *Proxy) ServeCarried(ctx context.Context, conn net.Conn, c Carried) erro
 		_ = conn.Close()
 		return ErrCarriedSecret
 	}
-	if err := p.admit(conn); err != nil {
+	if err := p.admit(conn, true); err != nil {
 		return err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	p.serveConn(&carriedConn{Conn: conn, remote: c.Remote, local: c.Local, key: c.Key})
+	p.serveConn(&carriedConn{Conn: conn, remote: c.Remote, local: c.Local, key: c.Key}, true)
 	return nil
 }
 
@@ -84,13 +83,12 @@ func (c *carriedConn) CloseWrite() error { return netx.CloseWrite(c.Conn) }
 // authenticated the client already, and there is no raw socket to splice.
 func (p *Proxy) handshakeCarried(conn *carriedConn, prog *progress) *handshake {
 	h := &handshake{secret: -1, answered: true, prog: prog}
-	hdr := new([obfuscated2.HeaderLen]byte)
-	n, err := io.ReadFull(conn, hdr[:])
+	n, err := io.ReadFull(conn, h.opening[:])
 	if n > 0 {
 		prog.reach(StageFirstByte)
 	}
 	if err != nil {
-		h.consumed = hdr[:n]
+		h.consumed = h.opening[:n]
 		return h.ioFailure(err)
 	}
 	prog.reach(StageHandshakeRead)
@@ -101,5 +99,5 @@ func (p *Proxy) handshakeCarried(conn *carriedConn, prog *progress) *handshake {
 		return h.fail(HandshakeBadSecret, ErrCarriedSecret)
 	}
 	one := keys.only(i)
-	return p.acceptHeader(h, hdr, &one, remote)
+	return p.acceptHeader(h, &h.opening, &one, remote)
 }

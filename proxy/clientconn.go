@@ -32,6 +32,10 @@ type ClientConn struct {
 	// are the writer's record of the last two stages.
 	prog                  *progress
 	answered, established bool
+	// rec shapes the first TLS records (dynamic record sizing); records
+	// counts those written, up to rec.ramp.
+	rec     recordSizing
+	records int
 
 	// activity counts reads and writes; the relay's idle watchdog reads it.
 	activity atomic.Uint64
@@ -158,15 +162,34 @@ func (c *ClientConn) Write(p []byte) (int, error) {
 
 // writeOwned encrypts buf[headroom:headroom+n] in place and sends it, with a
 // TLS record header written into the headroom for FakeTLS clients. n must
-// not exceed c.chunk.
+// not exceed c.chunk. While the first records are kept small (see
+// recordSizing) the payload goes out as several records, one write each:
+// the header of each next record overwrites the last bytes of the one just
+// sent, so nothing is copied.
 func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	payload := buf[headroom : headroom+n]
 	c.enc.XORKeyStream(payload, payload)
-	out := payload
-	if c.tls {
-		faketls.PutRecordHeader(buf[:headroom], n)
-		out = buf[:headroom+n]
+	if !c.tls {
+		return c.send(payload)
 	}
+	for at := headroom; ; {
+		size := min(headroom+n-at, c.rec.limit(c.records, c.chunk))
+		hdr := buf[at-faketls.RecordHeaderLen : at]
+		faketls.PutRecordHeader(hdr, size)
+		if c.records < c.rec.ramp {
+			c.records++
+		}
+		if err := c.send(buf[at-faketls.RecordHeaderLen : at+size]); err != nil {
+			return err
+		}
+		if at += size; at == headroom+n {
+			return nil
+		}
+	}
+}
+
+// send writes out, accounting for it.
+func (c *ClientConn) send(out []byte) error {
 	_, err := c.conn.Write(out)
 	c.out += int64(len(out))
 	c.traffic.ToClient.Add(uint64(len(out)))
@@ -194,6 +217,29 @@ func (c *ClientConn) progressed() {
 		c.established = true
 		c.prog.reach(StageEstablished)
 	}
+}
+
+// recordSizing is the dynamic record sizing of TLS servers: the first
+// records after the handshake fit one TCP segment, and each next one may
+// carry initial bytes more, until ramp records are out; then records are
+// full.
+type recordSizing struct {
+	initial, ramp int // ramp 0: always full records
+}
+
+func newRecordSizing(initial, ramp int) recordSizing {
+	if initial <= 0 || ramp <= 0 {
+		return recordSizing{}
+	}
+	return recordSizing{initial: initial, ramp: ramp}
+}
+
+// limit is the payload of record number k (from 0), at most full.
+func (r recordSizing) limit(k, full int) int {
+	if k >= r.ramp {
+		return full
+	}
+	return min(full, r.initial*(k+1))
 }
 
 // CloseWrite shuts the client's receiving side down (a TCP half-close):

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/proxy/unauth"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -15,10 +17,14 @@ import (
 )
 
 // serveConn is one connection's scope: its id, context, span and logger,
-// from accept to close.
-func (p *Proxy) serveConn(conn net.Conn) {
+// from accept to close. authed says the connection's carrier authenticated
+// it and admit took its MaxConnections slot already.
+func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 	defer p.conns.Done()
 	defer p.active.Add(-1)
+	if authed {
+		defer p.authed.Add(-1)
+	}
 	start := p.o.Now()
 	id := p.nextID.Add(1)
 	closed := CloseEvent{Secret: -1}
@@ -43,6 +49,22 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
 	}
 
+	// Until it authenticates the connection is one of the unauthenticated
+	// ones, which may evict it (the oldest at a limit) for a newer one.
+	var evicted atomic.Bool
+	var eviction atomic.Uint32
+	var entry *unauth.Entry
+	if !authed {
+		remote := netx.AddrPort(conn.RemoteAddr()) // a PROXY header's address, from a trusted balancer
+		entry = p.unauth.Admit(remote.Addr(), func(r unauth.Reason) {
+			eviction.Store(uint32(r))
+			evicted.Store(true)
+			_ = conn.Close()
+		})
+		defer p.unauth.Release(entry)
+		defer func() { closed.Evicted, closed.Eviction = evicted.Load(), Eviction(eviction.Load()) }()
+	}
+
 	_ = conn.SetDeadline(time.Now().Add(p.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
 	h := p.handshake(conn, prog)
 	if h.helloBuf != nil {
@@ -60,15 +82,7 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		span.End()
 		log.Info("handshake failed", zap.Stringer("reason", h.result), zap.Stringer("transport", h.proto),
 			zap.NamedError("cause", h.err))
-		_ = conn.SetDeadline(time.Time{})
-		if h.result.Frontable() && !h.answered {
-			ev := p.front(ctx, conn, h)
-			closed.BytesIn = ev.BytesIn
-			closed.BytesOut = ev.BytesOut
-			p.obs.Fronting(ev)
-			log.Debug("fronting finished", zap.Stringer("result", ev.Result),
-				zap.Int64("bytes_in", ev.BytesIn), zap.Int64("bytes_out", ev.BytesOut))
-		}
+		p.failed(ctx, conn, h, &evicted, &closed, log)
 		return
 	}
 	label := h.user
@@ -78,25 +92,41 @@ func (p *Proxy) serveConn(conn net.Conn) {
 	span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
-
+	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
 	prog.proto, prog.secret = h.proto, h.secret
 	prog.reach(StageAuthenticated)
+	if h.lease != nil {
+		defer h.lease.Release()
+	}
+	if !authed {
+		p.unauth.Release(entry)
+		if evicted.Load() {
+			return // closed while it authenticated
+		}
+		if p.authed.Add(1) > int64(p.o.MaxConnections) {
+			p.authed.Add(-1)
+			p.obs.ClientRejected(RejectLimit)
+			log.Debug("client over MaxConnections, closed")
+			return
+		}
+		defer p.authed.Add(-1)
+	}
+
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
 		lease: h.lease, closed: make(chan struct{}),
+		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
 	}
 	sess := &Session{
 		Transport: h.acc.Transport, DC: h.dc, Client: client,
 		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()),
 	}
 	if h.lease != nil {
-		defer h.lease.Release()
 		sess.AdTag = h.lease.AdTag()
 		// A revoked user's connection is closed once its grace is over.
 		h.lease.OnRevoke(func() { _ = client.Close() })
 	}
-	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
 	log = log.With(zap.String("secret", label), zap.Int("dc", h.dc), zap.Stringer("transport", h.proto))
 	sess.Logger = log
 	log.Debug("client authenticated")
@@ -111,6 +141,24 @@ func (p *Proxy) serveConn(conn net.Conn) {
 		log.Info("client relay ended", zap.Error(err), zap.Int64("bytes_in", closed.BytesIn),
 			zap.Int64("bytes_out", closed.BytesOut))
 	}
+}
+
+// failed hands a failed handshake to the fronting host, or refuses it
+// (an unknown server name under UnknownSNI drop or reject), and reports
+// what became of it.
+func (p *Proxy) failed(ctx context.Context, conn net.Conn, h *handshake, evicted *atomic.Bool, closed *CloseEvent, log *zap.Logger) {
+	_ = conn.SetDeadline(time.Time{})
+	if evicted.Load() || !h.frontable() {
+		return
+	}
+	ev, refused := p.refuse(conn, h)
+	if !refused {
+		ev = p.front(ctx, conn, h, evicted)
+	}
+	closed.BytesIn, closed.BytesOut = ev.BytesIn, ev.BytesOut
+	p.obs.Fronting(ev)
+	log.Debug("fronting finished", zap.Stringer("result", ev.Result),
+		zap.Int64("bytes_in", ev.BytesIn), zap.Int64("bytes_out", ev.BytesOut))
 }
 
 func (p *Proxy) setKeepAlive(conn net.Conn) {

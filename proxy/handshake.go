@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
@@ -31,84 +30,53 @@ type handshake struct {
 	tls    bool
 	unwrap faketls.Unwrapper // the record state after the obfuscated2 header
 
+	// opening holds the first bytes, up to a whole obfuscated2 header.
+	opening [obfuscated2.HeaderLen]byte
 	// consumed holds the bytes read before a failure, replayed to the
-	// fronting host. It may alias helloBuf.
+	// fronting host. It may alias opening or helloBuf.
 	consumed []byte
 	helloBuf *[]byte
 	// answered is set once the proxy has sent a byte: fronting is no
 	// longer possible, the connection is just closed.
 	answered bool
+	// halfClosed is set when the client ended its stream after sending
+	// bytes: it may still read an answer.
+	halfClosed bool
+	// lastByte is when the last byte arrived (the handshake's start before
+	// any), on the real clock, as socket deadlines are.
+	lastByte time.Time
 
 	// With Options.Users: the admitted user and its lease.
 	user  string
 	lease Lease
 }
 
-// protocolOf maps an obfuscated2 transport to the client protocol label.
-func protocolOf(t framing.Transport) Protocol {
-	switch t {
-	case framing.Abridged:
-		return ProtoAbridged
-	case framing.Intermediate:
-		return ProtoIntermediate
-	case framing.Padded:
-		return ProtoPadded
-	}
-	return ProtoUnknown
-}
-
-// fail records a failed handshake; a lease taken already is released.
-func (h *handshake) fail(r HandshakeResult, err error) *handshake {
-	h.result, h.err, h.secret = r, err, -1
-	if h.lease != nil {
-		h.lease.Release()
-		h.lease, h.user = nil, ""
-	}
-	return h
-}
-
-// ioFailure classifies a read error during the handshake.
-func (h *handshake) ioFailure(err error) *handshake {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return h.fail(HandshakeTimeout, err)
-	}
-	return h.fail(HandshakeClosed, err)
-}
-
 // handshake reads and authenticates the client's opening bytes: a FakeTLS
 // ClientHello followed by an obfuscated2 header inside TLS records, or a
-// bare obfuscated2 header.
+// bare obfuscated2 header. It decides as soon as the bytes allow: a prefix
+// no client sends fails at once, without waiting for a whole header.
 func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	if cc, ok := conn.(*carriedConn); ok {
 		return p.handshakeCarried(cc, prog)
 	}
-	h := &handshake{secret: -1, prog: prog}
+	h := &handshake{secret: -1, lastByte: time.Now(), prog: prog}
 	remote := netx.AddrPort(conn.RemoteAddr()).Addr()
 	keys := p.keyring(remote)
-	hdr := new([obfuscated2.HeaderLen]byte)
-	n, err := io.ReadFull(conn, hdr[:faketls.RecordHeaderLen])
-	if n > 0 {
-		prog.reach(StageFirstByte)
-	}
-	if err != nil {
-		h.consumed = hdr[:n]
+	r := &stampReader{r: conn, h: h}
+	kind, err := p.readOpening(r, h)
+	switch {
+	case err != nil:
 		return h.ioFailure(err)
-	}
-	if p.o.TLSDomain != "" && faketls.LooksLikeHello(hdr[:3]) {
+	case kind == openingTLS:
 		h.proto = ProtoFakeTLS
-		return p.handshakeTLS(conn, h, &keys, remote, hdr[:faketls.RecordHeaderLen])
-	}
-	if p.o.TLSOnly {
-		h.consumed = hdr[:faketls.RecordHeaderLen]
+		return p.handshakeTLS(conn, r, h, &keys, remote)
+	case kind == openingNotTLS:
 		return h.fail(HandshakeNotTLS, errors.New("not a TLS ClientHello"))
-	}
-	n, err = io.ReadFull(conn, hdr[faketls.RecordHeaderLen:])
-	h.consumed = hdr[:faketls.RecordHeaderLen+n]
-	if err != nil {
-		return h.ioFailure(err)
+	case kind == openingImpossible:
+		return h.fail(HandshakeBadSecret, errors.New("bytes no client starts a header with"))
 	}
 	prog.reach(StageHandshakeRead)
-	return p.acceptHeader(h, hdr, &keys, remote)
+	return p.acceptHeader(h, &h.opening, &keys, remote)
 }
 
 // acceptHeader authenticates a bare obfuscated2 header with keys, refuses
@@ -129,12 +97,17 @@ func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, key
 	return h
 }
 
-func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote netip.Addr, prefix []byte) *handshake {
+// handshakeTLS reads the ClientHello (its first bytes are in h.consumed),
+// checks it (another server name first, before any secret is tried),
+// answers with the server flight shaped by the fronting site's profile
+// and reads the obfuscated2 header from the client's first records.
+func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *keyring, remote netip.Addr) *handshake {
 	h.helloBuf = p.hello.Get().(*[]byte)
-	raw, record, err := faketls.ReadClientHello(io.MultiReader(bytes.NewReader(prefix), conn), *h.helloBuf)
-	h.consumed = raw
+	opening := &prefixReader{prefix: h.consumed, r: r}
+	raw, record, err := faketls.ReadClientHello(opening, *h.helloBuf)
+	h.consumed = append(raw, opening.unread()...)
 	if err != nil {
-		if isTLSFormatError(err) {
+		if faketls.IsMalformed(err) {
 			return h.fail(HandshakeBadTLS, err)
 		}
 		return h.ioFailure(err)
@@ -146,12 +119,12 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 	if err != nil {
 		return h.fail(HandshakeBadTLS, err)
 	}
+	if !strings.EqualFold(hello.ServerName, p.o.TLSDomain) {
+		return h.fail(HandshakeBadSNI, fmt.Errorf("SNI %q is not the configured domain", hello.ServerName))
+	}
 	idx, ts, err := keys.verify(record)
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
-	}
-	if !strings.EqualFold(hello.ServerName, p.o.TLSDomain) {
-		return h.fail(HandshakeBadSNI, fmt.Errorf("SNI %q is not the configured domain", hello.ServerName))
 	}
 	if err := faketls.CheckTimestamp(ts, p.o.Now(), p.o.TimeSkew, !p.o.DisableUptimeTimestamps); err != nil {
 		return h.fail(HandshakeStaleTimestamp, err)
@@ -165,7 +138,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 		return h.fail(HandshakeUserRefused, errUserRefused)
 	}
 
-	flight, err := faketls.ServerFlight(p.o.Rand, keys.one(idx)[0], hello, p.profile)
+	flight, err := faketls.ServerFlight(p.o.Rand, keys.one(idx)[0], hello, p.profile.Profile())
 	if err != nil {
 		return h.fail(HandshakeClosed, err)
 	}
@@ -173,14 +146,13 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 	if _, err := flight.WriteTo(conn); err != nil {
 		return h.ioFailure(err)
 	}
-	hdr, err := readTLSHeader(conn, &h.unwrap)
-	if err != nil {
-		if errors.Is(err, faketls.ErrUnexpectedRecord) || errors.Is(err, faketls.ErrRecordTooLarge) {
+	if err := faketls.ReadPayload(r, &h.unwrap, h.opening[:]); err != nil {
+		if faketls.IsMalformed(err) {
 			return h.fail(HandshakeBadTLS, err)
 		}
 		return h.ioFailure(err)
 	}
-	acc, err := obfuscated2.Accept(hdr, keys.one(idx))
+	acc, err := obfuscated2.Accept(&h.opening, keys.one(idx))
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
@@ -192,44 +164,47 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 	return h
 }
 
-func isTLSFormatError(err error) bool {
-	return errors.Is(err, faketls.ErrNotTLS) || errors.Is(err, faketls.ErrBadHello) ||
-		errors.Is(err, faketls.ErrHelloTooLarge) || errors.Is(err, faketls.ErrUnexpectedRecord) ||
-		errors.Is(err, faketls.ErrRecordTooLarge)
+// fail records a failed handshake; a lease taken already is released.
+func (h *handshake) fail(r HandshakeResult, err error) *handshake {
+	h.result, h.err, h.secret = r, err, -1
+	if h.lease != nil {
+		h.lease.Release()
+		h.lease, h.user = nil, ""
+	}
+	return h
 }
 
-// readTLSHeader reads the client's records after our first flight up to
-// the 64 bytes of the obfuscated2 header, reading exactly what the records
-// announce so nothing past the header is consumed; u keeps the record state
-// for the relay.
-func readTLSHeader(conn net.Conn, u *faketls.Unwrapper) (*[obfuscated2.HeaderLen]byte, error) {
-	hdr := new([obfuscated2.HeaderLen]byte)
-	got := 0
-	var rec [faketls.RecordHeaderLen]byte
-	var scratch [obfuscated2.HeaderLen]byte
-	for got < obfuscated2.HeaderLen {
-		if _, err := io.ReadFull(conn, rec[:]); err != nil {
-			return nil, err
-		}
-		if _, err := u.Unwrap(rec[:]); err != nil {
-			return nil, err
-		}
-		length := int(binary.BigEndian.Uint16(rec[3:]))
-		need := min(length, obfuscated2.HeaderLen-got)
-		if rec[0] != faketls.TypeApplicationData {
-			if length > len(scratch) {
-				return nil, faketls.ErrUnexpectedRecord
-			}
-			need = length
-		}
-		if _, err := io.ReadFull(conn, scratch[:need]); err != nil {
-			return nil, err
-		}
-		payload, err := u.Unwrap(scratch[:need])
-		if err != nil {
-			return nil, err
-		}
-		got += copy(hdr[got:], payload)
+// ioFailure classifies a read error during the handshake: a timeout, or
+// the client gone (after a half-close when bytes came first).
+func (h *handshake) ioFailure(err error) *handshake {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return h.fail(HandshakeTimeout, err)
 	}
-	return hdr, nil
+	h.halfClosed = len(h.consumed) > 0 && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF))
+	return h.fail(HandshakeClosed, err)
+}
+
+// frontable reports whether the failed handshake is handed to the
+// fronting host (see HandshakeResult.Frontable).
+func (h *handshake) frontable() bool {
+	switch {
+	case h.answered || !h.result.Frontable():
+		return false
+	case h.result == HandshakeClosed:
+		return h.halfClosed
+	}
+	return true
+}
+
+// protocolOf maps an obfuscated2 transport to the client protocol label.
+func protocolOf(t framing.Transport) Protocol {
+	switch t {
+	case framing.Abridged:
+		return ProtoAbridged
+	case framing.Intermediate:
+		return ProtoIntermediate
+	case framing.Padded:
+		return ProtoPadded
+	}
+	return ProtoUnknown
 }

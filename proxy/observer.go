@@ -7,6 +7,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
+	"github.com/mtproxy/mtproxy/proxy/unauth"
 )
 
 // Observer receives what the engine does. Implementations must be safe for
@@ -105,14 +106,14 @@ type HandshakeResult uint8
 // Handshake results.
 const (
 	HandshakeOK             HandshakeResult = iota // authenticated
-	HandshakeBadSecret                             // no secret matches (obfuscated2 tag or TLS digest)
-	HandshakeBadSNI                                // FakeTLS digest fine but the SNI is not TLS_DOMAIN
+	HandshakeBadSecret                             // no secret matches (obfuscated2 tag or TLS digest), or bytes no client starts with
+	HandshakeBadSNI                                // a ClientHello for another server name than TLS_DOMAIN
 	HandshakeReplay                                // a replayed ClientHello random or obfuscated2 header
 	HandshakeStaleTimestamp                        // FakeTLS timestamp outside the window
 	HandshakeNotTLS                                // non-TLS bytes while only FakeTLS is accepted
 	HandshakeBadTLS                                // TLS bytes that are not a usable ClientHello
-	HandshakeTimeout                               // the client was too slow
-	HandshakeClosed                                // the client went away or the read failed
+	HandshakeTimeout                               // the client was too slow: HandshakeTimeout passed
+	HandshakeClosed                                // the client went away (or half-closed) or the read failed
 	HandshakeUserRefused                           // a user's secret, but the user may not connect now (Options.Users)
 	numHandshakeResults
 )
@@ -139,17 +140,14 @@ var _ = [1]struct{}{}[len(handshakeResultNames)-int(numHandshakeResults)]
 // String returns the HandshakeResult's name.
 func (r HandshakeResult) String() string { return enum.Name(handshakeResultNames[:], r) }
 
-// Frontable reports whether a handshake failing this way is spliced to the
-// fronting host (when one is configured): the cases where a prober must see
-// the real site.
-func (r HandshakeResult) Frontable() bool {
-	switch r {
-	case HandshakeBadSecret, HandshakeBadSNI, HandshakeReplay, HandshakeStaleTimestamp,
-		HandshakeNotTLS, HandshakeBadTLS, HandshakeUserRefused:
-		return true
-	}
-	return false
-}
+// Frontable reports whether a handshake failing this way may be spliced
+// to the fronting host (or drained without one): every failure, since a
+// prober must see the real site whatever it sent. A closed handshake is
+// fronted only when the client sent bytes and half-closed (it still reads
+// an answer), a timed-out one with the bytes it sent, so that the site's
+// own timing shows rather than the proxy's; nothing is fronted once the
+// proxy has answered.
+func (r HandshakeResult) Frontable() bool { return r != HandshakeOK && r < numHandshakeResults }
 
 // HandshakeEvent describes a finished client handshake.
 type HandshakeEvent struct {
@@ -173,8 +171,12 @@ type FrontingResult uint8
 const (
 	FrontingDone       FrontingResult = iota // spliced until one side closed
 	FrontingDialFailed                       // the fronting host was unreachable
-	FrontingLimit                            // the byte or time bound cut it
+	FrontingLimit                            // the byte, idle or lifetime bound cut it
 	FrontingDrained                          // no fronting host: the client was drained silently
+	FrontingLoop                             // the connection carried our own fronted bytes back: dropped
+	FrontingDropped                          // an unknown server name, closed at once (UnknownSNI drop)
+	FrontingAlert                            // an unknown server name, refused with an alert (UnknownSNI reject)
+	FrontingEvicted                          // closed to make room for a newer unauthenticated connection
 	numFrontingResults
 )
 
@@ -186,6 +188,10 @@ var frontingResultNames = [...]string{
 	FrontingDialFailed: "dial_failed",
 	FrontingLimit:      "limit",
 	FrontingDrained:    "drained",
+	FrontingLoop:       "loop",
+	FrontingDropped:    "dropped",
+	FrontingAlert:      "alert",
+	FrontingEvicted:    "evicted",
 }
 
 // One name per FrontingResult: a missing or extra name does not compile.
@@ -194,7 +200,8 @@ var _ = [1]struct{}{}[len(frontingResultNames)-int(numFrontingResults)]
 // String returns the FrontingResult's name.
 func (r FrontingResult) String() string { return enum.Name(frontingResultNames[:], r) }
 
-// FrontingEvent describes a finished fronting splice (or silent drain).
+// FrontingEvent describes what became of a failed handshake: a finished
+// fronting splice, a silent drain, or a refusal.
 type FrontingEvent struct {
 	// Reason is the handshake failure that caused it.
 	Reason   HandshakeResult
@@ -215,11 +222,28 @@ type CloseEvent struct {
 	Authenticated bool
 	// Stage is the furthest stage of the funnel the connection reached:
 	// where it stalled.
-	Stage    Stage
+	Stage Stage
+	// Evicted is set for an unauthenticated connection closed to make room
+	// for a newer one, and says which limit it was.
+	Evicted  bool
+	Eviction Eviction
 	Duration time.Duration
 	BytesIn  int64
 	BytesOut int64
 }
+
+// Eviction says which limit an unauthenticated connection was closed for:
+// a closed set, used as a metric label.
+type Eviction = unauth.Reason
+
+// Evictions.
+const (
+	EvictionLimit = unauth.ReasonTotal // MaxUnauth was reached
+	EvictionPerIP = unauth.ReasonPerIP // MaxUnauthPerIP was reached for its source
+)
+
+// NumEvictions is the size of the Eviction set.
+const NumEvictions = unauth.NumReasons
 
 // NopObserver ignores everything; it is the default Observer.
 type NopObserver struct{}

@@ -1,11 +1,17 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/enum"
+	"github.com/mtproxy/mtproxy/proxy/faketls"
+	"github.com/mtproxy/mtproxy/proxy/proxyheader"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
@@ -17,9 +23,24 @@ const MaxSecrets = 16
 const (
 	DefaultFrontingTimeout  = 30 * time.Second
 	DefaultFrontingMaxBytes = 16 << 20
+	// DefaultFrontingLifetime bounds a fronted connection however active:
+	// long enough for a browser to load a page, short of what a prober
+	// trickling bytes would hold.
+	DefaultFrontingLifetime = 2 * time.Minute
 	DefaultDrainTimeout     = 30 * time.Second
-	DefaultTimeSkew         = 2 * time.Minute
-	DefaultReplayCacheSize  = 65536
+	// DefaultMaxUnauth and DefaultMaxUnauthPerIP bound the connections
+	// not yet authenticated; a pooled ClientHello buffer (16 KiB) is held
+	// by each while it handshakes.
+	DefaultMaxUnauth      = 4096
+	DefaultMaxUnauthPerIP = 64
+	// DefaultTLSRecordInitial is the first FakeTLS record's payload after
+	// the handshake: what fits a 1500-byte segment with TCP options, as
+	// TLS servers with dynamic record sizing start.
+	DefaultTLSRecordInitial = 1369
+	// DefaultTLSRecordRamp is how many records grow to full size.
+	DefaultTLSRecordRamp   = 8
+	DefaultTimeSkew        = 2 * time.Minute
+	DefaultReplayCacheSize = 65536
 	// DefaultMaxConnections is the official proxy's connection limit of
 	// one worker (its -C default); the binary's default limit is this
 	// times WORKERS.
@@ -81,10 +102,41 @@ type Options struct {
 	// FrontingMaxBytes bounds the bytes one fronting splice carries each way.
 	// Default: DefaultFrontingMaxBytes (16 MiB).
 	FrontingMaxBytes int64
-	// DrainTimeout bounds how long an unauthenticated client is read and
-	// ignored when there is no fronting host. Default: DefaultDrainTimeout
-	// (30s).
+	// FrontingLifetime bounds a fronting splice (or drain) from its start,
+	// however active. Default: DefaultFrontingLifetime (2m).
+	FrontingLifetime time.Duration
+	// FrontingDial connects to the fronting host. Default: a dial of
+	// FrontingAddr, resolving it every time; the binary passes a
+	// proxy/fronthost cache, so a scan is no DNS flood.
+	FrontingDial func(ctx context.Context) (net.Conn, error)
+	// FrontingProxyProtocol sends a PROXY header of this version to the
+	// fronting host before the client's bytes. Default proxyheader.Off.
+	FrontingProxyProtocol proxyheader.Version
+	// DrainTimeout is how long an unauthenticated client may stay silent
+	// before it is closed when there is no fronting host, counted from
+	// its last byte as a server's idle timeout is. Default:
+	// DefaultDrainTimeout (30s).
 	DrainTimeout time.Duration
+	// UnknownSNI is what a FakeTLS ClientHello for another server name
+	// gets. Default SNIFront.
+	UnknownSNI SNIPolicy
+	// OwnAddr tells this host's addresses, to recognise a connection that
+	// carries our own fronted bytes back to us. Default: loopback only.
+	OwnAddr func(netip.Addr) bool
+
+	// TLSProfile gives the shape of FakeTLS answers: the fronting site's,
+	// as probed (a proxy/tlsprofile Watcher). Default: a
+	// faketls.FallbackProfile drawn at New.
+	TLSProfile ProfileSource
+	// TLSRecordInitial is the payload of the first FakeTLS record to a
+	// client after the handshake; record sizes then grow by as much per
+	// record until TLSRecordRamp records are out, then are full (16 KiB).
+	// Default: DefaultTLSRecordInitial (1369); negative: full records from
+	// the start.
+	TLSRecordInitial int
+	// TLSRecordRamp is how many records grow to full size. Default:
+	// DefaultTLSRecordRamp (8); negative: full records from the start.
+	TLSRecordRamp int
 
 	// TimeSkew is the accepted distance between a FakeTLS client's timestamp
 	// and our clock, both ways. Default: DefaultTimeSkew (2m).
@@ -102,10 +154,17 @@ type Options struct {
 	// proxy/direct.Direct or a proxy/middle.Middle. Required.
 	Upstream Upstream
 
-	// MaxConnections limits concurrent client connections; connections over
-	// it are closed at once and counted. Default: DefaultMaxConnections
-	// (60000).
+	// MaxConnections limits concurrent authenticated client connections;
+	// a client authenticating over it is closed and counted. Default:
+	// DefaultMaxConnections (60000).
 	MaxConnections int
+	// MaxUnauth limits the connections not yet authenticated (handshaking,
+	// fronted or drained); at the limit the oldest is closed for the new
+	// one. Default: DefaultMaxUnauth (4096).
+	MaxUnauth int
+	// MaxUnauthPerIP is the same limit per client address (IPv6: per
+	// /64), at most MaxUnauth. Default: DefaultMaxUnauthPerIP (64).
+	MaxUnauthPerIP int
 	// HandshakeTimeout bounds the client handshake. Default:
 	// DefaultHandshakeTimeout (10s).
 	HandshakeTimeout time.Duration
@@ -129,6 +188,47 @@ type Options struct {
 	Now func() time.Time
 }
 
+// SNIPolicy is what a FakeTLS ClientHello for a server name other than
+// TLSDomain gets: do what the real site does with a name it does not serve.
+type SNIPolicy uint8
+
+// SNI policies.
+const (
+	SNIFront  SNIPolicy = iota // fronted like any failed handshake (nginx serves its default site)
+	SNIDrop                    // closed at once
+	SNIReject                  // an unrecognized_name alert, then closed
+	numSNIPolicies
+)
+
+var sniPolicyNames = [...]string{SNIFront: "front", SNIDrop: "drop", SNIReject: "reject"}
+
+// One name per SNIPolicy: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(sniPolicyNames)-int(numSNIPolicies)]
+
+// String returns the SNIPolicy's name.
+func (s SNIPolicy) String() string { return enum.Name(sniPolicyNames[:], s) }
+
+// ParseSNIPolicy parses "front", "drop" or "reject".
+func ParseSNIPolicy(s string) (SNIPolicy, error) {
+	for i, n := range sniPolicyNames {
+		if n == s {
+			return SNIPolicy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("proxy: unknown-SNI policy %q is not front, drop or reject", s)
+}
+
+// ProfileSource gives the profile FakeTLS answers are shaped after; it is
+// asked on every FakeTLS handshake. *tlsprofile.Watcher implements it.
+type ProfileSource interface {
+	Profile() *faketls.ServerProfile
+}
+
+// fixedProfile is a ProfileSource of one profile.
+type fixedProfile struct{ p *faketls.ServerProfile }
+
+func (f fixedProfile) Profile() *faketls.ServerProfile { return f.p }
+
 // ErrNoSecrets and friends are the configuration errors New returns.
 var (
 	ErrNoSecrets       = errors.New("proxy: at least one secret is required")
@@ -136,4 +236,5 @@ var (
 	ErrTLSOnly         = errors.New("proxy: TLSOnly needs TLSDomain")
 	ErrNoUpstream      = errors.New("proxy: an Upstream is required (proxy/direct or proxy/middle)")
 	ErrSecretsAndUsers = errors.New("proxy: Secrets and Users exclude each other (static secrets go into Users)")
+	ErrUnauthLimits    = errors.New("proxy: MaxUnauthPerIP must not exceed MaxUnauth")
 )

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/replay"
+	"github.com/mtproxy/mtproxy/proxy/unauth"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
@@ -35,9 +37,13 @@ type Proxy struct {
 	hello    sync.Pool // *[]byte, ClientHello scratch
 	bufs     *bufferPool
 	chunk    int // relay payload per read
-	profile  *faketls.ServerProfile
+	profile  ProfileSource
+	unauth   *unauth.Tracker
+	loops    loopGuard
+	dial     func(ctx context.Context) (net.Conn, error) // to the fronting host; nil: none
 
-	active  atomic.Int64
+	active  atomic.Int64 // client connections open
+	authed  atomic.Int64 // authenticated ones, limited by MaxConnections
 	nextID  atomic.Uint64
 	closing atomic.Bool
 
@@ -69,13 +75,23 @@ func New(o Options) (*Proxy, error) {
 		return nil, ErrTLSOnly
 	case o.Upstream == nil:
 		return nil, ErrNoUpstream
+	case o.MaxUnauth > 0 && o.MaxUnauthPerIP > o.MaxUnauth:
+		return nil, ErrUnauthLimits
 	}
 	if o.FrontingAddr == "" && o.TLSDomain != "" {
 		o.FrontingAddr = net.JoinHostPort(o.TLSDomain, "443")
 	}
 	defaults.Set(&o.FrontingTimeout, DefaultFrontingTimeout)
 	defaults.Set(&o.FrontingMaxBytes, DefaultFrontingMaxBytes)
+	defaults.Set(&o.FrontingLifetime, DefaultFrontingLifetime)
 	defaults.Set(&o.DrainTimeout, DefaultDrainTimeout)
+	defaults.SetPositive(&o.MaxUnauth, DefaultMaxUnauth)
+	defaults.SetPositive(&o.MaxUnauthPerIP, min(DefaultMaxUnauthPerIP, o.MaxUnauth))
+	defaults.Set(&o.TLSRecordInitial, DefaultTLSRecordInitial)
+	defaults.Set(&o.TLSRecordRamp, DefaultTLSRecordRamp)
+	if o.OwnAddr == nil {
+		o.OwnAddr = func(a netip.Addr) bool { return a.IsLoopback() }
+	}
 	defaults.Set(&o.TimeSkew, DefaultTimeSkew)
 	defaults.Set(&o.ReplayCacheSize, DefaultReplayCacheSize)
 	defaults.Set(&o.MaxConnections, DefaultMaxConnections)
@@ -98,7 +114,15 @@ func New(o Options) (*Proxy, error) {
 		tracer:    o.TracerProvider.Tracer(tracerName),
 		chunk:     o.BufferSize,
 		bufs:      newBufferPool(o.BufferSize),
+		profile:   o.TLSProfile,
+		unauth:    unauth.New(o.MaxUnauth, o.MaxUnauthPerIP),
+		dial:      o.FrontingDial,
 		listeners: map[net.Listener]struct{}{},
+	}
+	if p.dial == nil && o.FrontingAddr != "" {
+		p.dial = func(ctx context.Context) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", o.FrontingAddr)
+		}
 	}
 	if o.TLSDomain != "" {
 		p.chunk = min(o.BufferSize, faketls.MaxRecordPayload)
@@ -106,11 +130,13 @@ func New(o Options) (*Proxy, error) {
 	for _, s := range o.Secrets {
 		p.keys = append(p.keys, s.Key)
 	}
-	profile, err := faketls.FallbackProfile(o.Rand)
-	if err != nil {
-		return nil, err
+	if p.profile == nil {
+		fb, err := faketls.FallbackProfile(o.Rand)
+		if err != nil {
+			return nil, err
+		}
+		p.profile = fixedProfile{&fb}
 	}
-	p.profile = &profile
 	p.hello.New = func() any {
 		b := make([]byte, faketls.HelloBufferSize)
 		return &b
@@ -119,13 +145,27 @@ func New(o Options) (*Proxy, error) {
 	return p, nil
 }
 
-// ActiveConnections returns the number of client connections open now.
+// ActiveConnections returns the number of client connections open now,
+// authenticated or not.
 func (p *Proxy) ActiveConnections() int { return int(p.active.Load()) }
+
+// UnauthStats describes the connections not yet authenticated.
+type UnauthStats struct {
+	Open         int // handshaking, fronted or drained now
+	Limit, PerIP int // MaxUnauth, MaxUnauthPerIP
+}
+
+// Unauthenticated returns the connections not yet authenticated and their
+// limits.
+func (p *Proxy) Unauthenticated() UnauthStats {
+	total, perIP := p.unauth.Limits()
+	return UnauthStats{Open: p.unauth.Len(), Limit: total, PerIP: perIP}
+}
 
 // BufferStats returns the relay buffers' use.
 func (p *Proxy) BufferStats() BufferStats { return p.bufs.stats() }
 
-// MaxConnections returns the connection limit.
+// MaxConnections returns the limit of authenticated connections.
 func (p *Proxy) MaxConnections() int { return p.o.MaxConnections }
 
 // Serve accepts connections on ln until Shutdown or Close, or until ln
@@ -155,26 +195,31 @@ func (p *Proxy) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if p.admit(conn) != nil {
+		// No limit here: the socket joins the unauthenticated ones in its
+		// own goroutine (evicting the oldest at a limit), and
+		// MaxConnections applies once it authenticates.
+		if p.admit(conn, false) != nil {
 			continue
 		}
-		go p.serveConn(conn)
+		go p.serveConn(conn, false)
 	}
 }
 
 // admit counts an accepted connection and checks it may be served: not
-// while shutting down, not over MaxConnections. A refused connection is
-// counted, closed and its reason returned (ErrServerClosed or
-// ErrConnectionLimit); an admitted one must be handed to serveConn.
-func (p *Proxy) admit(conn net.Conn) error {
+// while shutting down, and, for one already authenticated by its carrier
+// (authed), not over MaxConnections, whose slot it then takes. A refused
+// connection is counted, closed and its reason returned (ErrServerClosed
+// or ErrConnectionLimit); an admitted one must be handed to serveConn.
+func (p *Proxy) admit(conn net.Conn, authed bool) error {
 	p.obs.ClientAccepted()
 	reason, err := RejectShutdown, ErrServerClosed
 	if !p.closing.Load() {
-		if p.active.Add(1) <= int64(p.o.MaxConnections) {
+		if !authed || p.authed.Add(1) <= int64(p.o.MaxConnections) {
+			p.active.Add(1)
 			p.conns.Add(1)
 			return nil
 		}
-		p.active.Add(-1)
+		p.authed.Add(-1)
 		reason, err = RejectLimit, ErrConnectionLimit
 	}
 	p.obs.ClientRejected(reason)

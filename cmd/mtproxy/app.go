@@ -22,6 +22,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/fronthost"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/proxyheader"
 	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"github.com/mtproxy/mtproxy/status"
 	"github.com/mtproxy/mtproxy/tracing"
@@ -130,14 +131,17 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 			return nil, err
 		}
 	}
-	a.proxy, err = proxy.New(po)
-	if err != nil {
+	if err = a.frontingOptions(&po); err != nil {
+		return nil, err
+	}
+	if a.proxy, err = proxy.New(po); err != nil {
 		return nil, err
 	}
 	a.metrics.SetProxy(a.proxy)
 	if a.ln, err = listen(cfg.Bind, cfg.Port, "PORT"); err != nil {
 		return nil, err
 	}
+	a.ln = proxyheader.Listen(a.ln, cfg.ProxyProtocolTrusted, cfg.HandshakeTimeout)
 	if a.httpLn, err = listen(cfg.Bind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
 		a.ln.Close()
 		return nil, err

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
+	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/fronthost"
+	"github.com/mtproxy/mtproxy/proxy/proxyheader"
 	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"go.uber.org/zap"
 )
@@ -78,6 +81,36 @@ func (a *app) newFronting(ctx context.Context) error {
 		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) { return a.front.Dial(ctx) },
 	}, profileFanout{&profileLog{log: a.log}, a.metrics})
 	return err
+}
+
+// frontingOptions sets the engine's fronting and probe-resistance options
+// from the configuration and the components newFronting built.
+func (a *app) frontingOptions(o *proxy.Options) error {
+	c := a.cfg
+	var err error
+	if o.UnknownSNI, err = proxy.ParseSNIPolicy(string(c.UnknownSNI)); err != nil {
+		return err
+	}
+	if o.FrontingProxyProtocol, err = proxyheader.ParseVersion(c.FrontingProxyProtocol); err != nil {
+		return err
+	}
+	o.FrontingLifetime, o.FrontingMaxBytes = c.FrontingLifetime, c.FrontingMaxBytes
+	o.MaxUnauth, o.MaxUnauthPerIP = c.MaxUnauth, c.MaxUnauthPerIP
+	o.TLSRecordInitial, o.TLSRecordRamp = c.TLSRecordInitial, c.TLSRecordRamp
+	if c.TLSRecordInitial == 0 || c.TLSRecordRamp == 0 {
+		o.TLSRecordInitial, o.TLSRecordRamp = -1, -1 // 0 in the configuration: full records at once
+	}
+	self := a.self()
+	o.OwnAddr = func(ip netip.Addr) bool {
+		return ip.IsLoopback() || slices.Contains(self.External, ip) || slices.Contains(self.Local, ip)
+	}
+	if a.front != nil {
+		o.FrontingDial = a.front.Dial
+	}
+	if a.profile != nil {
+		o.TLSProfile = a.profile
+	}
+	return nil
 }
 
 // selfFrontingError is the one line refusing to start on a fronting
