@@ -77,7 +77,7 @@ func TestDirectModes(t *testing.T) {
 		})
 	}
 	// Nothing was fronted: every handshake above authenticated.
-	if n := len(front.Conns()); n != 0 {
+	if n := len(siteConns(front)); n != 0 {
 		t.Fatalf("%d connections reached the fronting site", n)
 	}
 }
@@ -166,7 +166,7 @@ func TestFakeTLSNeedsPadded(t *testing.T) {
 	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}
-	if n := len(front.Conns()); n != 0 {
+	if n := len(siteConns(front)); n != 0 {
 		t.Fatalf("%d connections were fronted after the proxy had answered", n)
 	}
 }

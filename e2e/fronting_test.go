@@ -103,7 +103,9 @@ func TestFrontingShowsTheRealSite(t *testing.T) {
 		if ci := nextFront(); ci.SNI != "unknown.example" {
 			t.Fatalf("the site saw SNI %q", ci.SNI)
 		}
-		counted("bad_secret")
+		// Another server name is told before the digest (UNKNOWN_SNI
+		// applies to any hello for it): fronted by default.
+		counted("bad_sni")
 	})
 
 	// Hellos built with the secret but wrong in one respect: the proxy

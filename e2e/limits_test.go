@@ -11,8 +11,8 @@ import (
 )
 
 // fillToLimit opens limit authenticated clients, then checks the next
-// connection is closed at once without a byte, and that the rejection is
-// visible on /metrics and /stats. It returns the open clients.
+// client is closed once it authenticates, without a byte, and that the
+// rejection is visible on /metrics and /stats. It returns the open clients.
 func fillToLimit(t *testing.T, r *rig, limit int) []*client.Conn {
 	t.Helper()
 	if v, _ := metric(t, r.p, "mtproxy_client_connections_limit", nil); v != float64(limit) {
@@ -32,12 +32,16 @@ func fillToLimit(t *testing.T, r *rig, limit int) []*client.Conn {
 		t.Fatalf("/stats total_special_connections %q with %d clients open", v, limit)
 	}
 
+	h, err := client.NewHandshake(opts(t, client.Padded, secret1Hex, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
 	over, err := net.Dial("tcp", r.p.addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer over.Close()
-	over.Write(make([]byte, 64))
+	over.Write(h.Header[:])
 	closedWithoutAnswer(t, over)
 	waitCount(t, r.p, "mtproxy_client_connections_rejected_total", map[string]string{"reason": "limit"}, 1)
 	if v, _ := statsValue(t, r.p, "accept_connection_limit_failed"); v != "1" {
@@ -65,8 +69,9 @@ func waitActive(t *testing.T, r *rig, n int) {
 	}
 }
 
-// MAX_CONNECTIONS bounds concurrent clients: one over is closed at once and
-// counted; when a client leaves, a new one gets in.
+// MAX_CONNECTIONS bounds concurrent authenticated clients: one over is
+// closed once it authenticates and counted; when a client leaves, a new
+// one gets in.
 func TestMaxConnections(t *testing.T) {
 	r := startRig(t, fakedc.Options{}, func(env map[string]string) {
 		env["MAX_CONNECTIONS"] = "3"
@@ -94,10 +99,15 @@ func TestWorkersScaleTheLimit(t *testing.T) {
 	})
 }
 
-// A client that starts a handshake and stalls is closed without an answer
-// once HANDSHAKE_TIMEOUT passes, and counted as a timeout.
+// A client that starts a handshake and stalls is counted as a timeout
+// once HANDSHAKE_TIMEOUT passes and, without a fronting host, drained: it
+// is closed without an answer once silent for DRAIN_TIMEOUT, as a
+// server's idle timeout closes it, not at the handshake's fixed timeout.
 func TestStalledHandshakeClosed(t *testing.T) {
-	r := startRig(t, fakedc.Options{}, func(env map[string]string) { env["HANDSHAKE_TIMEOUT"] = "1s" })
+	r := startRig(t, fakedc.Options{}, func(env map[string]string) {
+		env["HANDSHAKE_TIMEOUT"] = "1s"
+		env["DRAIN_TIMEOUT"] = "2s"
+	})
 	h, err := client.NewHandshake(opts(t, client.Abridged, secret1Hex, 2))
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +120,9 @@ func TestStalledHandshakeClosed(t *testing.T) {
 	if _, err := c.Write(h.Header[:40]); err != nil {
 		t.Fatal(err)
 	}
-	closedWithoutAnswer(t, c)
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("unknown", "timeout"), 1)
+	closedWithoutAnswer(t, c)
+	waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("timeout", "limit"), 1)
 	if n := r.headerConns(); n != 0 {
 		t.Fatalf("the DC got %d connections", n)
 	}

@@ -35,12 +35,13 @@ func sendAndClose(t testing.TB, addr string, payload []byte) []byte {
 }
 
 // frontConn waits until the fronting site has seen its i-th connection
-// (from 0) and that connection has ended, and returns it.
+// (from 0, after the proxy's profile probe: see siteConns) and that
+// connection has ended, and returns it.
 func frontConn(t testing.TB, f *tlsfront.Front, i int) tlsfront.ConnInfo {
 	t.Helper()
 	deadline := time.Now().Add(safety)
 	for {
-		if cs := f.Conns(); len(cs) > i && cs[i].Closed {
+		if cs := siteConns(f); len(cs) > i && cs[i].Closed {
 			return cs[i]
 		}
 		if time.Now().After(deadline) {

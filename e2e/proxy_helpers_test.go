@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +87,7 @@ func startRig(t *testing.T, dco fakedc.Options, edit func(env map[string]string)
 	}
 	p := start(t, env, args...)
 	p.waitReady()
+	awaitProfile(t, p)
 	return &rig{p: p, dc: d, probed: d.Stats()}
 }
 
@@ -96,6 +98,34 @@ func (r *rig) clientStats() fakedc.Stats {
 	st.HeaderOK -= r.probed.HeaderOK
 	st.ReqPQ -= r.probed.ReqPQ
 	return st
+}
+
+// profileConns counts, by the fronting site's address, the connections the
+// proxies under test made to record the site's TLS answer at start: the
+// site saw them first, before any the tests make.
+var profileConns sync.Map // string -> int
+
+// awaitProfile waits, for a proxy fronting to a site with FakeTLS on,
+// until it has recorded the site's TLS answer at start (one connection to
+// the site), so that tests count the site's connections after it.
+func awaitProfile(t testing.TB, p *proc) {
+	t.Helper()
+	site := p.env["FRONTING_ADDR"]
+	if site == "" || p.env["TLS_DOMAIN"] == "" {
+		return
+	}
+	waitMetric(t, p, "mtproxy_fronting_profile_probes_total", map[string]string{"result": "ok"}, 1)
+	n, _ := profileConns.LoadOrStore(site, 0)
+	profileConns.Store(site, n.(int)+1)
+}
+
+// siteConns returns the connections the site saw after the proxies'
+// profile probes.
+func siteConns(f *tlsfront.Front) []tlsfront.ConnInfo {
+	n, _ := profileConns.Load(f.Addr())
+	base, _ := n.(int)
+	cs := f.Conns()
+	return cs[min(base, len(cs)):]
 }
 
 // bounded returns a context cancelled after safety or when the test ends.

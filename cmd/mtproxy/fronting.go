@@ -94,7 +94,7 @@ func (a *app) frontingOptions(o *proxy.Options) error {
 	if o.FrontingProxyProtocol, err = proxyheader.ParseVersion(c.FrontingProxyProtocol); err != nil {
 		return err
 	}
-	o.FrontingLifetime, o.FrontingMaxBytes = c.FrontingLifetime, c.FrontingMaxBytes
+	o.FrontingLifetime, o.FrontingMaxBytes, o.DrainTimeout = c.FrontingLifetime, c.FrontingMaxBytes, c.DrainTimeout
 	o.MaxUnauth, o.MaxUnauthPerIP = c.MaxUnauth, c.MaxUnauthPerIP
 	o.TLSRecordInitial, o.TLSRecordRamp = c.TLSRecordInitial, c.TLSRecordRamp
 	if c.TLSRecordInitial == 0 || c.TLSRecordRamp == 0 {

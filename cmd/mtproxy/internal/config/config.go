@@ -173,6 +173,9 @@ type Config struct {
 	// FrontingProxyProtocol is the PROXY header sent to the fronting host
 	// (FRONTING_PROXY_PROTOCOL): "off", "v1" or "v2".
 	FrontingProxyProtocol string
+	// DrainTimeout closes an unknown client without a fronting host once
+	// it has been silent this long (DRAIN_TIMEOUT).
+	DrainTimeout time.Duration
 	// UnknownSNI is what a FakeTLS hello for another name gets (UNKNOWN_SNI).
 	UnknownSNI SNIPolicy
 	// MaxUnauth and MaxUnauthPerIP limit connections not yet authenticated

@@ -89,6 +89,7 @@ func (l *loader) resolve() (*Config, error) {
 		FrontingLifetime:      v.FrontingLifetime.d,
 		FrontingMaxBytes:      int64(v.FrontingMaxBytes.n),
 		FrontingProxyProtocol: v.FrontingProxyProtocol.s,
+		DrainTimeout:          v.DrainTimeout.d,
 		UnknownSNI:            SNIPolicy(v.UnknownSNI.s),
 		MaxUnauth:             v.MaxUnauth.n,
 		MaxUnauthPerIP:        v.MaxUnauthPerIP.n,

@@ -34,6 +34,7 @@ type values struct {
 	FrontingLifetime      durationValue           `envconfig:"FRONTING_LIFETIME"`
 	FrontingMaxBytes      intValue                `envconfig:"FRONTING_MAX_BYTES"`
 	FrontingProxyProtocol textValue               `envconfig:"FRONTING_PROXY_PROTOCOL"`
+	DrainTimeout          durationValue           `envconfig:"DRAIN_TIMEOUT"`
 	UnknownSNI            textValue               `envconfig:"UNKNOWN_SNI"`
 	MaxUnauth             intValue                `envconfig:"MAX_UNAUTH_CONNECTIONS"`
 	MaxUnauthPerIP        intValue                `envconfig:"MAX_UNAUTH_PER_IP"`
@@ -155,6 +156,7 @@ func newValues() *values {
 		FrontingLifetime:      secs(2 * time.Minute),
 		FrontingMaxBytes:      intValue{n: 16 << 20, min: 1024, max: 1 << 40, what: "a byte count"},
 		FrontingProxyProtocol: textValue{s: "off", check: oneOf("off", "v1", "v2")},
+		DrainTimeout:          secs(30 * time.Second),
 		UnknownSNI:            textValue{s: string(SNIFront), check: oneOf(string(SNIFront), string(SNIDrop), string(SNIReject))},
 		MaxUnauth:             intValue{n: 4096, min: 1, max: 10_000_000, what: "a connection limit"},
 		MaxUnauthPerIP:        intValue{n: 64, min: 1, max: 10_000_000, what: "a connection limit"},

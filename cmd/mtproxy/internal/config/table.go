@@ -36,6 +36,7 @@ func settingTable() []setting {
 		{"FRONTING_LIFETIME", "fronting-lifetime", "2m", "longest a fronted connection lives", func(v *values) flag.Value { return &v.FrontingLifetime }},
 		{"FRONTING_MAX_BYTES", "fronting-max-bytes", "16777216", "bytes a fronted connection carries each way", func(v *values) flag.Value { return &v.FrontingMaxBytes }},
 		{"FRONTING_PROXY_PROTOCOL", "fronting-proxy-protocol", "v2", "PROXY header towards the fronting host: off, v1 or v2", func(v *values) flag.Value { return &v.FrontingProxyProtocol }},
+		{"DRAIN_TIMEOUT", "drain-timeout", "30s", "without a fronting host, close an unknown client silent this long", func(v *values) flag.Value { return &v.DrainTimeout }},
 		{"UNKNOWN_SNI", "unknown-sni", "reject", "FakeTLS hellos for another name: front, drop or reject", func(v *values) flag.Value { return &v.UnknownSNI }},
 		{"MAX_UNAUTH_CONNECTIONS", "max-unauth-connections", "4096", "limit on connections not yet authenticated (handshaking or fronted)", func(v *values) flag.Value { return &v.MaxUnauth }},
 		{"MAX_UNAUTH_PER_IP", "max-unauth-per-ip", "64", "the same limit per client address (IPv6: per /64)", func(v *values) flag.Value { return &v.MaxUnauthPerIP }},
