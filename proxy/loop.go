@@ -18,9 +18,12 @@ const (
 // loopGuard recognises a connection that carries our own fronted bytes
 // back to us: the fronting address leads to this proxy (a DNS change, a
 // NAT forwarding the site's address here) despite the checks at start and
-// on every look-up. Such a connection comes from one of this host's
-// addresses: either from the very socket a fronting splice dialled, or,
-// through a NAT, with the first bytes a splice just replayed.
+// on every look-up. Such a connection comes either from the very socket a
+// fronting splice dialled (a direct loop), or, through a NAT that rewrites
+// the source to this host's public address, from one of this host's
+// addresses with the first bytes a splice just replayed. Loopback sources
+// are judged by the socket alone: local clients (health checks, tests)
+// sending the same bytes as a recent probe are no loop.
 type loopGuard struct {
 	mu     sync.Mutex
 	dialed map[netip.AddrPort]int // local addresses of the splices' sockets
@@ -59,15 +62,16 @@ func (g *loopGuard) ended(local netip.AddrPort) {
 }
 
 // loops reports whether a connection from remote that sent got is one of
-// our splices come back: from a socket a splice dialled, or from this host
-// (own) with the first bytes of a splice started within loopWindow.
+// our splices come back: from a socket a splice dialled, or from one of
+// this host's addresses other than loopback (own) with the first bytes of
+// a splice started within loopWindow.
 func (g *loopGuard) loops(remote netip.AddrPort, got []byte, own bool, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.dialed[remote] > 0 {
 		return true
 	}
-	if !own {
+	if !own || remote.Addr().IsLoopback() {
 		return false
 	}
 	for i := range g.recent {
