@@ -29,7 +29,12 @@ func TestInjectedClockLeavesSocketDeadlinesAlone(t *testing.T) {
 		}
 	})
 	t.Run("clock in the future", func(t *testing.T) {
-		f := newFixture(t, with(func(o *proxy.Options) { o.HandshakeTimeout = 500 * time.Millisecond }))
+		// Timed out, the silent client is drained (there is no fronting
+		// site) until it has been silent for DrainTimeout, on the real
+		// clock too.
+		f := newFixture(t, with(func(o *proxy.Options) {
+			o.HandshakeTimeout, o.DrainTimeout = 500*time.Millisecond, time.Second
+		}))
 		f.clock.Advance(100 * 365 * 24 * time.Hour)
 		c := f.connect()
 		if got := readToEnd(t, c); len(got) != 0 {

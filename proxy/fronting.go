@@ -54,7 +54,11 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 	ctx, cancel := context.WithTimeout(ctx, p.o.FrontingLifetime)
 	defer cancel()
 	var expired atomic.Bool
-	stop := context.AfterFunc(ctx, func() { expired.Store(true); _ = conn.Close() })
+	stop := context.AfterFunc(ctx, func() {
+		// The lifetime is up, or the proxy is closing (not a bound hit).
+		expired.Store(errors.Is(ctx.Err(), context.DeadlineExceeded))
+		_ = conn.Close()
+	})
 	defer stop()
 
 	remote := netx.AddrPort(conn.RemoteAddr())

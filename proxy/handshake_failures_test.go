@@ -64,7 +64,6 @@ func (f *fixture) prime(h *client.Handshake, o client.Options) {
 	f.rec.waitClosed(f.t, len(f.rec.snapshot().Handshakes))
 }
 
-// failCase is one way a handshake fails.
 // failStages are the cases that end before the whole ClientHello or
 // 64-byte header was read: the funnel's furthest stage of every other
 // failing connection is handshake_read.
@@ -79,6 +78,7 @@ var failStages = map[string]proxy.Stage{
 	"closed after half a hello":                        proxy.StageFirstByte,
 	"faketls, hello over 16 KiB":                       proxy.StageFirstByte,
 	"faketls, handshake record that is no ClientHello": proxy.StageFirstByte,
+	"HTTP request":                                     proxy.StageFirstByte,
 }
 
 func failStage(name string) proxy.Stage {
@@ -88,6 +88,7 @@ func failStage(name string) proxy.Stage {
 	return proxy.StageHandshakeRead
 }
 
+// failCase is one way a handshake fails.
 type failCase struct {
 	name  string
 	proto proxy.Protocol
@@ -98,6 +99,12 @@ type failCase struct {
 	// answered: the engine had sent its server flight, so the client is
 	// closed instead of fronted.
 	answered bool
+	// unfronted: a failure the engine closes although it could front it:
+	// a client gone without a byte.
+	unfronted bool
+	// partial: the prober sent part of a hello only, so a TLS site has
+	// nothing to answer.
+	partial bool
 	// run makes the failing connection and returns the bytes it sent and
 	// what it got back (for answered cases: nothing sent that matters, and
 	// what came after the flight).
@@ -139,6 +146,24 @@ func replayOf(mode client.Mode) func(f *fixture) (sent, reply []byte) {
 		}
 		return h.Header[:], f.probe(h.Header[:])
 	}
+}
+
+// giveUpAfterTimeout sends part on a new connection, waits until the
+// engine reports the handshake timed out, then half-closes and returns
+// everything that comes back until the engine closes.
+func (f *fixture) giveUpAfterTimeout(part []byte) []byte {
+	f.t.Helper()
+	c := f.connect()
+	if _, err := c.Write(part); err != nil {
+		f.t.Fatal(err)
+	}
+	f.rec.wait(f.t, "the handshake timing out", func(e events) bool {
+		return len(e.Handshakes) > 0 && e.Handshakes[len(e.Handshakes)-1].Result == proxy.HandshakeTimeout
+	})
+	if err := c.CloseWrite(); err != nil {
+		f.t.Fatal(err)
+	}
+	return readToEnd(f.t, c)
 }
 
 // shortTimeout makes the cases that wait for a handshake timeout quick;
@@ -216,22 +241,21 @@ func failCases() []failCase {
 		{name: "faketls, user refused", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeUserRefused, opts: []option{refusingUsers},
 			run: probeWith(helloWith(func(*fixture, *client.Options) {}))},
 
+		// Left unfinished at the timeout, a handshake is fronted with what
+		// it sent; the prober then gives up (a half-close) and the splice
+		// ends.
 		{name: "silent client", proto: proxy.ProtoUnknown, res: proxy.HandshakeTimeout, opts: []option{shortTimeout},
-			run: func(f *fixture) (sent, reply []byte) { return nil, readToEnd(f.t, f.connect()) }},
+			run: func(f *fixture) (sent, reply []byte) { return nil, f.giveUpAfterTimeout(nil) }},
 		{name: "half an obfuscated2 header", proto: proxy.ProtoUnknown, res: proxy.HandshakeTimeout, opts: []option{shortTimeout},
 			run: func(f *fixture) (sent, reply []byte) {
 				h := newHandshake(f.t, f.clientOpts(client.Abridged, 0, 2))
-				h.Header[0] = 0xef // not a TLS record type
-				c := f.connect()
-				_, _ = c.Write(h.Header[:32])
-				return h.Header[:32], readToEnd(f.t, c)
+				h.Header[0] = 0x42 // not a TLS record type, nor a byte no client starts with
+				return h.Header[:32], f.giveUpAfterTimeout(h.Header[:32])
 			}},
-		{name: "half a hello", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeTimeout, opts: []option{shortTimeout},
+		{name: "half a hello", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeTimeout, partial: true, opts: []option{shortTimeout},
 			run: func(f *fixture) (sent, reply []byte) {
-				c := f.connect()
 				part := helloOf(f).Hello[:100]
-				_, _ = c.Write(part)
-				return part, readToEnd(f.t, c)
+				return part, f.giveUpAfterTimeout(part)
 			}},
 		{name: "faketls, silent after the flight", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeTimeout, answered: true, opts: []option{shortTimeout},
 			run: func(f *fixture) (sent, reply []byte) {
@@ -239,16 +263,22 @@ func failCases() []failCase {
 				return f.afterFlight(h.Hello, secretKeys[0], h.ClientRandom, nil, false)
 			}},
 
-		{name: "closed at once", proto: proxy.ProtoUnknown, res: proxy.HandshakeClosed,
+		// A client gone without a byte has nothing to front; one that sent
+		// bytes and half-closed may still read the site's answer.
+		{name: "closed at once", proto: proxy.ProtoUnknown, res: proxy.HandshakeClosed, unfronted: true,
 			run: func(f *fixture) (sent, reply []byte) { return sendProbe(f, nil) }},
 		{name: "closed after half a header", proto: proxy.ProtoUnknown, res: proxy.HandshakeClosed,
 			run: func(f *fixture) (sent, reply []byte) {
 				h := newHandshake(f.t, f.clientOpts(client.Padded, 0, 2))
-				h.Header[0] = 0xef
+				h.Header[0] = 0x42
 				return sendProbe(f, h.Header[:32])
 			}},
-		{name: "closed after half a hello", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeClosed,
+		{name: "closed after half a hello", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeClosed, partial: true,
 			run: func(f *fixture) (sent, reply []byte) { return sendProbe(f, helloOf(f).Hello[:100]) }},
+		{name: "HTTP request", proto: proxy.ProtoUnknown, res: proxy.HandshakeBadSecret,
+			run: func(f *fixture) (sent, reply []byte) {
+				return sendProbe(f, []byte("GET / HTTP/1.1\r\nHost: "+frontDomain+"\r\n\r\n"))
+			}},
 		{name: "faketls, closed after the flight", proto: proxy.ProtoFakeTLS, res: proxy.HandshakeClosed, answered: true,
 			run: func(f *fixture) (sent, reply []byte) {
 				h := helloOf(f)
@@ -289,7 +319,7 @@ func TestHandshakeFailures(t *testing.T) {
 			}
 			closed := ev.Closed[tc.prior]
 			wantClosed := proxy.CloseEvent{Protocol: tc.proto, Secret: -1, Stage: failStage(tc.name)}
-			fronted := tc.res.Frontable() && !tc.answered
+			fronted := tc.res.Frontable() && !tc.answered && !tc.unfronted
 			if fronted {
 				if len(ev.Fronting) != 1 {
 					t.Fatalf("fronting events %+v, want one", ev.Fronting)
@@ -307,11 +337,11 @@ func TestHandshakeFailures(t *testing.T) {
 				if tc.proto == proxy.ProtoFakeTLS {
 					// A TLS site reads a whole hello before it answers:
 					// it read exactly what the prober sent, and answered.
-					if !bytes.Equal(seen, sent) || fe.BytesIn != int64(len(sent)) || len(reply) == 0 {
+					if !bytes.Equal(seen, sent) || fe.BytesIn != int64(len(sent)) || len(reply) == 0 && !tc.partial {
 						t.Fatalf("the site read %d bytes, the engine relayed %d, the prober sent %d and got %d back",
 							len(seen), fe.BytesIn, len(sent), len(reply))
 					}
-				} else if len(seen) < 5 || !bytes.HasPrefix(sent, seen) || fe.BytesIn < int64(len(seen)) || fe.BytesIn > int64(len(sent)) {
+				} else if len(seen) < min(5, len(sent)) || !bytes.HasPrefix(sent, seen) || fe.BytesIn < int64(len(seen)) || fe.BytesIn > int64(len(sent)) {
 					// A TLS site may stop at the first record header that
 					// is not TLS; the engine replayed at least that.
 					t.Fatalf("the site read %d bytes (a prefix of the %d sent?), the engine relayed %d", len(seen), len(sent), fe.BytesIn)
