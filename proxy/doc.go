@@ -2,15 +2,20 @@
 //
 // The pipeline of one client connection:
 //
-//	accept ──► limit check ──► handshake ──────────────► Upstream.Serve
-//	               │            (obfuscated2, or FakeTLS      │
-//	               │             then obfuscated2)            ├─ proxy/direct: a DC, re-obfuscated, relayed
-//	               ▼                   │                      └─ proxy/middle: RPC multiplexed
-//	          rejected                 ▼
-//	                        bad secret / replay / stale / not TLS
-//	                                   │
-//	                                   ▼
-//	                   fronting (splice to the real TLS host) or silent drain
+//	accept ──► unauthenticated (own limits: the ──► handshake ──► MaxConnections ──► Upstream.Serve
+//	           oldest is evicted, see proxy/unauth)  (obfuscated2,        │               ├─ proxy/direct
+//	                                                  or FakeTLS then     ▼               └─ proxy/middle
+//	                                                  obfuscated2)     closed
+//	                                                      │
+//	                                                      ▼ anything else, as soon as it shows,
+//	                                                        or unfinished at the timeout
+//	              unknown SNI dropped or refused (UnknownSNI), else fronting: the bytes received
+//	              replayed to the real site and spliced (bounded; loops dropped), or a silent drain
+//
+// Everything that is not an authenticated client gets the real site, with
+// the bytes it sent and promptly, so that a prober cannot tell the proxy
+// from the site by its answers or its timing; FakeTLS answers follow the
+// site's recorded TLS profile ([Options.TLSProfile]).
 //
 // Each connection is tracked through the client funnel ([Stage]): accepted,
 // first_byte, handshake_read, authenticated, upstream_connected (the
