@@ -12,9 +12,9 @@ func overview() *dashboard.DashboardBuilder {
 	return newBoard("mtproxy-overview", "mtproxy / Overview",
 		"Clients of the proxy: connections, handshakes by result, traffic, per-secret usage, rejections, fronting and replayed handshakes.").
 		WithRow(dashboard.NewRowBuilder("Clients")).
-		WithPanel(single("Clients connected", "Open client connections (official total_special_connections).", "short",
+		WithPanel(single("Clients connected", "Open authenticated client connections (official total_special_connections).", "short",
 			q("sum("+sel("mtproxy_client_connections_active")+")", "clients"))).
-		WithPanel(single("Connection limit used", "Open connections as a share of the limit (60000 x WORKERS or MAX_CONNECTIONS); MTProxyConnectionsNearLimit fires above 90 %.", "percentunit",
+		WithPanel(single("Connection limit used", "Open authenticated connections as a share of the limit (60000 x WORKERS or MAX_CONNECTIONS); MTProxyConnectionsNearLimit fires above 90 %.", "percentunit",
 			q("sum("+sel("mtproxy_client_connections_active")+") / sum("+sel("mtproxy_client_connections_limit")+")", "used")).
 			Thresholds(thresholds(step("green"), step("orange", 0.8), step("red", 0.9)))).
 		WithPanel(single("Successful handshakes", "Client handshakes that ended with result ok, per second.", "ops",
@@ -23,7 +23,7 @@ func overview() *dashboard.DashboardBuilder {
 			q("sum("+rate("mtproxy_client_traffic_bytes_total")+")", "traffic"))).
 		WithPanel(graph("Client connections", "Open client connections by instance.", "short",
 			q("sum by (instance) ("+sel("mtproxy_client_connections_active")+")", "{{instance}}"))).
-		WithPanel(graph("Accepted and rejected connections", "Accepted TCP connections, and connections closed before their handshake: limit (the connection limit is reached) or shutdown.", "ops",
+		WithPanel(graph("Accepted and rejected connections", "Accepted TCP connections, and connections refused: limit (a client authenticated over MAX_CONNECTIONS) or shutdown.", "ops",
 			q("sum("+rate("mtproxy_client_connections_accepted_total")+")", "accepted"),
 			q("sum by (reason) ("+rate("mtproxy_client_connections_rejected_total")+")", "rejected: {{reason}}"))).
 		WithRow(dashboard.NewRowBuilder("Handshakes")).
@@ -61,8 +61,13 @@ func overview() *dashboard.DashboardBuilder {
 			q("sum by (instance) ("+rate("mtproxy_client_handshakes_total", `result="replay"`)+")", "{{instance}}"))).
 		WithPanel(stacked("Fronted connections by cause", "Failed handshakes handed to the fronting host (TLS_DOMAIN or FRONTING_ADDR), by the failure that caused it.", "ops",
 			q("sum by (reason) ("+rate("mtproxy_fronting_connections_total")+")", "{{reason}}"))).
-		WithPanel(stacked("Fronting outcomes", "How fronting splices ended: done, dial_failed (the fronting host is unreachable), limit, drained (no fronting host).", "ops",
+		WithPanel(stacked("Fronting outcomes", "How failed handshakes ended: done (spliced to the site), dial_failed (the fronting host is unreachable), limit (byte, idle or lifetime bound), drained (no fronting host), loop (our own fronted bytes came back), dropped and alert (UNKNOWN_SNI), evicted.", "ops",
 			q("sum by (result) ("+rate("mtproxy_fronting_connections_total")+")", "{{result}}"))).
 		WithPanel(graph("Fronting traffic", "Bytes per second spliced between failed clients and the fronting host.", "Bps",
-			q("sum by (direction) ("+rate("mtproxy_fronting_traffic_bytes_total")+")", "{{direction}}")))
+			q("sum by (direction) ("+rate("mtproxy_fronting_traffic_bytes_total")+")", "{{direction}}"))).
+		WithPanel(graph("Unauthenticated connections", "Connections not yet authenticated (handshaking, fronted or drained) and their limit, MAX_UNAUTH_CONNECTIONS: sockets held open by scanners show here, apart from the clients.", "short",
+			q("sum("+sel("mtproxy_unauth_connections")+")", "open"),
+			q("sum("+sel("mtproxy_unauth_connections_limit", `scope="total"`)+")", "limit"))).
+		WithPanel(graph("Unauthenticated connections evicted", "Unauthenticated connections closed to make room for a newer one, by the limit reached: limit (MAX_UNAUTH_CONNECTIONS) or per_ip (MAX_UNAUTH_PER_IP).", "ops",
+			q("sum by (reason) ("+rate("mtproxy_unauth_evictions_total")+")", "{{reason}}")))
 }

@@ -237,6 +237,7 @@ func TestDashboardsCoverIssue(t *testing.T) {
 			"mtproxy_client_connections_active", "mtproxy_client_handshakes_total", "mtproxy_client_traffic_bytes_total",
 			"mtproxy_secret_connections_active", "mtproxy_secret_traffic_bytes_total", "mtproxy_client_connections_rejected_total",
 			"mtproxy_fronting_connections_total", `result="replay"`, "mtproxy_client_handshake_duration_seconds_bucket",
+			"mtproxy_unauth_connections", "mtproxy_unauth_evictions_total",
 		},
 		"mtproxy-upstream.json": {
 			"mtproxy_upstream_up", "mtproxy_upstream_probe_connect_seconds", "mtproxy_upstream_dial_duration_seconds_bucket",
