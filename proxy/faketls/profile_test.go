@@ -70,6 +70,9 @@ func TestServerFlightFollowsProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 		shLen := RecordHeaderLen + recordLen(got)
+		if want := p.serverHelloLen(32, GroupX25519MLKEM768); shLen != want || cap(fl.Bytes) != len(fl.Bytes) {
+			t.Fatalf("ServerHello of %d bytes, computed %d; flight capacity %d for %d bytes", shLen, want, cap(fl.Bytes), len(fl.Bytes))
+		}
 		sh, err := ParseServerHello(got[:shLen])
 		if err != nil {
 			t.Fatal(err)

@@ -70,7 +70,7 @@ func ServerFlight(rand io.Reader, secret [16]byte, hello *ClientHello, p *Server
 		return Flight{}, err
 	}
 	group := p.groupFor(hello)
-	w := &builder{b: make([]byte, 0, serverHelloCap+ccsRecordLen+RecordHeaderLen+appDataLen), rand: rand}
+	w := &builder{b: make([]byte, 0, p.serverHelloLen(len(hello.SessionID), group)+ccsRecordLen+RecordHeaderLen+appDataLen), rand: rand}
 	w.u8(TypeHandshake)
 	w.str("\x03\x03")
 	w.open()
@@ -115,10 +115,25 @@ func ServerFlight(rand io.Reader, secret [16]byte, hello *ClientHello, p *Server
 	return Flight{Bytes: w.b, splits: p.Splits}, nil
 }
 
-// serverHelloCap is room for a ServerHello with an X25519MLKEM768 share
-// and the largest copied extensions.
-const serverHelloCap = RecordHeaderLen + handshakeHeaderLen + 2 + randomLen + 1 + maxSessionIDLen + 2 + 1 + 2 +
-	6 + 8 + mlkemCiphertextLen + x25519Len + maxCopiedExtensions
+// serverHelloLen is the size of the ServerHello record p shapes for a
+// session id of sidLen bytes and group.
+func (p *ServerProfile) serverHelloLen(sidLen int, group uint16) int {
+	n := RecordHeaderLen + handshakeHeaderLen + 2 + randomLen + 1 + sidLen + 2 + 1 + 2
+	for _, e := range p.Extensions {
+		switch e.Type {
+		case extSupportedVersions:
+			n += 4 + 2
+		case extKeyShare:
+			n += 4 + 4 + x25519Len
+			if group == GroupX25519MLKEM768 {
+				n += mlkemCiphertextLen
+			}
+		default:
+			n += 4 + len(e.Data)
+		}
+	}
+	return n
+}
 
 // serverKeyShare writes a server key_share body for group.
 func serverKeyShare(w *builder, group uint16) {
