@@ -36,7 +36,7 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatalf("a rejected client got %d bytes", len(got))
 	}
 	ev := f.rec.waitClosed(t, 1)
-	overClosed := proxy.CloseEvent{Protocol: proxy.ProtoIntermediate, Secret: 0, DC: 2, Authenticated: true}
+	overClosed := proxy.CloseEvent{Protocol: proxy.ProtoIntermediate, Secret: 0, DC: 2, Authenticated: true, Stage: proxy.StageAuthenticated}
 	if ev.Accepted != 4 || len(ev.Rejected) != 1 || ev.Rejected[0] != proxy.RejectLimit ||
 		len(ev.Closed) != 1 || ev.Closed[0] != overClosed || len(ev.Handshakes) != 3 {
 		t.Fatalf("events %s; want the third client rejected for the limit once authenticated", ev)
