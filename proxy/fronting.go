@@ -53,13 +53,12 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 	}()
 	ctx, cancel := context.WithTimeout(ctx, p.o.FrontingLifetime)
 	defer cancel()
-	var expired atomic.Bool
-	stop := context.AfterFunc(ctx, func() {
-		// The lifetime is up, or the proxy is closing (not a bound hit).
-		expired.Store(errors.Is(ctx.Err(), context.DeadlineExceeded))
-		_ = conn.Close()
-	})
+	// The lifetime is up (or the proxy is closing): end the splice. Once
+	// it has ended, the lifetime's deadline in ctx tells the bound was hit,
+	// whichever socket's close ended it first.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
+	expired := func() bool { return errors.Is(ctx.Err(), context.DeadlineExceeded) }
 
 	remote := netx.AddrPort(conn.RemoteAddr())
 	if p.loops.loops(remote, h.consumed, p.o.OwnAddr(remote.Addr()), p.o.Now()) {
@@ -70,7 +69,7 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 		ev.Result = FrontingDrained
 		n, limited := p.drain(conn, h.lastByte, p.o.FrontingMaxBytes-int64(len(h.consumed)))
 		ev.BytesIn += n
-		if limited || expired.Load() {
+		if limited || expired() {
 			ev.Result = FrontingLimit
 		}
 		return ev
@@ -111,7 +110,7 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 	ev.BytesIn += in
 	ev.BytesOut = out
 	ev.Result = FrontingDone
-	if inLimited || outLimited || expired.Load() {
+	if inLimited || outLimited || expired() {
 		ev.Result = FrontingLimit
 	}
 	return ev

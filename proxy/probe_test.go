@@ -257,3 +257,62 @@ func TestFrontingSendsPROXYHeader(t *testing.T) {
 		t.Fatalf("the site saw %q, want %q", seen, want)
 	}
 }
+
+// A fronted prober keeping the splice busy is closed when FrontingLifetime
+// is up, and counted as a bound hit, whichever socket's close ends the
+// splice first. (The site's side used to win that race and report done.)
+func TestFrontingLifetime(t *testing.T) {
+	site, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	go func() {
+		for {
+			c, err := site.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); io.Copy(io.Discard, c) }()
+		}
+	}()
+	for range 5 {
+		ev := newFrontingEvents()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		px, err := proxy.New(proxy.Options{
+			Secrets: []proxy.Secret{{Key: [16]byte{1}}}, Upstream: closedUpstream{}, Observer: ev,
+			FrontingAddr: site.Addr().String(), FrontingLifetime: 200 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go px.Serve(ln)
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				if _, err := c.Write([]byte("X")); err != nil {
+					return
+				}
+				time.Sleep(10 * time.Millisecond) // the prober's trickle, not a wait
+			}
+		}()
+		ev.waitFor(t, "the splice's end", func(_ int, f []proxy.FrontingEvent) bool { return len(f) == 1 })
+		<-done
+		c.Close()
+		px.Close()
+		if r := ev.fronted[0].Result; r != proxy.FrontingLimit {
+			t.Fatalf("a splice cut by its lifetime ended %v", r)
+		}
+	}
+}
