@@ -56,9 +56,17 @@ func (e *frontingEvents) waitFor(t *testing.T, what string, cond func(accepted i
 		select {
 		case <-e.changed:
 		case <-deadline:
-			t.Fatalf("no %s: %d accepted, fronted %+v", what, e.accepted, e.fronted)
+			accepted, fronted := e.snapshot()
+			t.Fatalf("no %s: %d accepted, fronted %+v", what, accepted, fronted)
 		}
 	}
+}
+
+// snapshot returns the events so far.
+func (e *frontingEvents) snapshot() (accepted int, fronted []proxy.FrontingEvent) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.accepted, append([]proxy.FrontingEvent(nil), e.fronted...)
 }
 
 // closedUpstream ends every session at once: these tests authenticate no
@@ -113,10 +121,8 @@ func TestFrontingLoopDropped(t *testing.T) {
 		t.Logf("prober's connection ended with %v", err)
 	}
 	ev.waitFor(t, "both splices reported", func(_ int, fronted []proxy.FrontingEvent) bool { return len(fronted) == 2 })
-	ev.mu.Lock()
-	defer ev.mu.Unlock()
-	if ev.accepted != 2 {
-		t.Fatalf("one probe made %d connections, want the probe and one loop", ev.accepted)
+	if accepted, _ := ev.snapshot(); accepted != 2 {
+		t.Fatalf("one probe made %d connections, want the probe and one loop", accepted)
 	}
 }
 
@@ -311,7 +317,8 @@ func TestFrontingLifetime(t *testing.T) {
 		<-done
 		c.Close()
 		px.Close()
-		if r := ev.fronted[0].Result; r != proxy.FrontingLimit {
+		if _, fronted := ev.snapshot(); fronted[0].Result != proxy.FrontingLimit {
+			r := fronted[0].Result
 			t.Fatalf("a splice cut by its lifetime ended %v", r)
 		}
 	}
