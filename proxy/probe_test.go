@@ -115,11 +115,13 @@ func TestFrontingLoopDropped(t *testing.T) {
 		}
 		return false
 	})
-	// The prober's connection ends too, once its splice lost its far end.
+	// The prober reads the end of its splice, which lost its far end, and
+	// leaves.
 	c.SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, err := io.ReadAll(c); err != nil {
 		t.Logf("prober's connection ended with %v", err)
 	}
+	c.Close()
 	ev.waitFor(t, "both splices reported", func(_ int, fronted []proxy.FrontingEvent) bool { return len(fronted) == 2 })
 	if accepted, _ := ev.snapshot(); accepted != 2 {
 		t.Fatalf("one probe made %d connections, want the probe and one loop", accepted)
