@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -88,7 +89,18 @@ func startRig(t *testing.T, dco fakedc.Options, edit func(env map[string]string)
 	p := start(t, env, args...)
 	p.waitReady()
 	awaitProfile(t, p)
+	awaitFirstProbeRound(t, p)
 	return &rig{p: p, dc: d, probed: d.Stats()}
+}
+
+// awaitFirstProbeRound waits until the DC prober's first round has answered
+// for every DC, so that what the fake DC counted then is exactly that round
+// (ready needs only one DC to answer; the others may still be on the wire).
+func awaitFirstProbeRound(t *testing.T, p *proc) {
+	t.Helper()
+	for _, id := range dcIDs() {
+		waitMetric(t, p, "mtproxy_upstream_probes_total", map[string]string{"dc": strconv.Itoa(id), "result": "ok"}, 1)
+	}
 }
 
 // clientStats are the fake DC's totals without the prober's first round.
