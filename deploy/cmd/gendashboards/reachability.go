@@ -1,5 +1,7 @@
 package main
 
+//lint:file-ignore SA1019 the dashboards are Grafana's v1 JSON model, which every Grafana release reads; the SDK's dashboardv2 needs Grafana 12's experimental v2 API
+
 import "github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
 // reachability answers "do clients really get through?": the client
