@@ -161,15 +161,8 @@ func (r *Resolver) Addrs(ctx context.Context) ([]netip.AddrPort, error) {
 		r.mu.Unlock()
 		return nil, err
 	}
-	if r.inflight == nil {
-		r.startLocked()
-	}
-	wait := r.inflight
-	r.mu.Unlock()
-	select {
-	case <-wait:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := r.joinLocked(ctx); err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -186,15 +179,8 @@ func (r *Resolver) Refresh(ctx context.Context) ([]netip.AddrPort, error) {
 		return r.addrs, r.err
 	}
 	r.mu.Lock()
-	if r.inflight == nil {
-		r.startLocked()
-	}
-	wait := r.inflight
-	r.mu.Unlock()
-	select {
-	case <-wait:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := r.joinLocked(ctx); err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -202,6 +188,23 @@ func (r *Resolver) Refresh(ctx context.Context) ([]netip.AddrPort, error) {
 		return nil, r.err
 	}
 	return r.addrs, nil
+}
+
+// joinLocked starts a look-up unless one is running, releases r.mu and
+// waits for that look-up or for ctx. r.mu must be held on entry; it is not
+// held on return.
+func (r *Resolver) joinLocked(ctx context.Context) error {
+	if r.inflight == nil {
+		r.startLocked()
+	}
+	wait := r.inflight
+	r.mu.Unlock()
+	select {
+	case <-wait:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Run re-resolves every Refresh until ctx is done, so handshakes never
