@@ -108,12 +108,15 @@ func (a *acceptor) serve(nc net.Conn) {
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 	var s session
 	var under io.ReadWriter = nc
-	first := make([]byte, 1)
+	// A FakeTLS hello starts with the record prefix 16 03 01; an
+	// obfuscated2 header starts with 0x16 one time in 256, with the three
+	// bytes one time in 16 million.
+	first := make([]byte, 3)
 	if _, err := io.ReadFull(nc, first); err != nil {
 		return
 	}
 	src := io.MultiReader(bytes.NewReader(first), nc)
-	if first[0] == faketls.TypeHandshake {
+	if bytes.Equal(first, []byte{faketls.TypeHandshake, 3, 1}) {
 		var err error
 		if under, err = a.fakeTLS(src, nc, &s); err != nil {
 			s.err = err
