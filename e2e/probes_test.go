@@ -406,7 +406,7 @@ func splitRecords(t testing.TB, b []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for len(b) >= faketls.RecordHeaderLen {
-		n := faketls.RecordHeaderLen + int(b[3])<<8 | int(b[4])
+		n := faketls.RecordHeaderLen + (int(b[3])<<8 | int(b[4]))
 		if n > len(b) {
 			break
 		}
