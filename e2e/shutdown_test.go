@@ -93,4 +93,9 @@ func TestShutdownBound(t *testing.T) {
 	if !strings.Contains(r.p.Stderr(), "did not drain in time") {
 		t.Fatalf("no warning about the connections closed at the bound:\n%s", r.p.Stderr())
 	}
+	// It counts the connection that was open at the bound (it said 0,
+	// counting after closing).
+	if !strings.Contains(r.p.Stderr(), `"open":1`) {
+		t.Fatalf("the warning does not count the one open connection:\n%s", r.p.Stderr())
+	}
 }

@@ -37,6 +37,9 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 	}()
 	stop := context.AfterFunc(p.ctx, func() { _ = conn.Close() })
 	defer stop()
+	// Until authenticated, a shutdown closes the connection at once.
+	stopUnauth := context.AfterFunc(p.draining, func() { _ = conn.Close() })
+	defer stopUnauth()
 	p.setKeepAlive(conn)
 
 	// The client's address is deliberately not a span attribute: traces
@@ -93,6 +96,9 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
 	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
+	if !stopUnauth() {
+		return // the drain began during the handshake and closed it
+	}
 	prog.proto, prog.secret = h.proto, h.secret
 	prog.reach(StageAuthenticated)
 	if h.lease != nil {
@@ -152,7 +158,13 @@ func (p *Proxy) failed(ctx context.Context, conn net.Conn, h *handshake, evicted
 		return
 	}
 	ev, refused := p.refuse(conn, h)
-	if !refused {
+	switch {
+	case refused:
+	case p.draining.Err() != nil:
+		// Shutting down: the socket is closed, not spliced (no dial of
+		// the fronting host for a client that is already gone).
+		ev = FrontingEvent{Reason: h.result, Result: FrontingDrained, BytesIn: int64(len(h.consumed))}
+	default:
 		ev = p.front(ctx, conn, h, evicted)
 	}
 	closed.BytesIn, closed.BytesOut = ev.BytesIn, ev.BytesOut

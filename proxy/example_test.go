@@ -117,7 +117,8 @@ func (h held) Serve(ctx context.Context, s *proxy.Session) error {
 }
 
 // Shutdown with a deadline: connections still open when it passes are
-// closed, and Shutdown reports the context's error once they have ended.
+// closed, and Shutdown reports how many were still open, with the
+// context's error, once they have ended.
 // (Close is the hard stop: it closes them without waiting at all.)
 func ExampleProxy_Shutdown() {
 	secret := [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
@@ -145,10 +146,12 @@ func ExampleProxy_Shutdown() {
 
 	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	fmt.Println("Shutdown:", px.Shutdown(ctx))
+	err = px.Shutdown(ctx)
+	var de *proxy.DrainError
+	fmt.Println("Shutdown:", err, errors.Is(err, context.DeadlineExceeded), errors.As(err, &de) && de.Open == 1)
 	fmt.Println("open connections:", px.ActiveConnections())
 	// Output:
 	// open connections: 1
-	// Shutdown: context deadline exceeded
+	// Shutdown: proxy: drain cut short with 1 connections open: context deadline exceeded true true
 	// open connections: 0
 }

@@ -50,7 +50,12 @@ type Proxy struct {
 	// ctx is cancelled to abort every connection at once (hard stop).
 	ctx    context.Context
 	cancel context.CancelFunc
-	conns  sync.WaitGroup
+	// draining is cancelled when Shutdown starts: connections not yet
+	// authenticated (in their handshake, fronted or drained) close then,
+	// so only clients' relays hold the drain up.
+	draining   context.Context
+	startDrain context.CancelFunc
+	conns      sync.WaitGroup
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -142,6 +147,7 @@ func New(o Options) (*Proxy, error) {
 		return &b
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.draining, p.startDrain = context.WithCancel(p.ctx)
 	return p, nil
 }
 
@@ -242,11 +248,14 @@ func (p *Proxy) track(ln net.Listener, add bool) bool {
 	return true
 }
 
-// Shutdown stops accepting, then waits for open connections to end until
-// ctx is done, when it closes the rest. It returns ctx's error if it had
-// to close connections.
+// Shutdown stops accepting and closes the connections not yet
+// authenticated (handshakes, fronted and drained sockets), then waits for
+// the authenticated ones to end until ctx is done, when it closes the
+// rest. If it had to close connections it returns a *DrainError, which
+// wraps ctx's error and counts the connections still open at that moment.
 func (p *Proxy) Shutdown(ctx context.Context) error {
 	p.closeListeners()
+	p.startDrain()
 	done := make(chan struct{})
 	go func() { p.conns.Wait(); close(done) }()
 	select {
@@ -254,9 +263,10 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 		p.cancel()
 		return nil
 	case <-ctx.Done():
+		open := p.ActiveConnections()
 		p.cancel()
 		<-done
-		return ctx.Err()
+		return &DrainError{Open: open, Err: ctx.Err()}
 	}
 }
 

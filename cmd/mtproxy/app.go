@@ -234,7 +234,11 @@ func (a *app) shutdown() int {
 	code := exitOK
 	a.listening.Store(false)
 	if err := a.proxy.Shutdown(ctx); err != nil {
-		a.log.Warn("connections did not drain in time, closed them", zap.Int("open", a.proxy.ActiveConnections()))
+		open := -1
+		if de := (*proxy.DrainError)(nil); errors.As(err, &de) {
+			open = de.Open
+		}
+		a.log.Warn("connections did not drain in time, closed them", zap.Int("open", open))
 	}
 	a.closeUpstream()
 	if a.stopUsers != nil { // the last quota counts are saved
