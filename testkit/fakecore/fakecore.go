@@ -2,7 +2,8 @@
 // on loopback serving getProxySecret, getProxyConfig and getProxyConfigV6
 // with contents a test controls. It can swap the files, serve broken ones,
 // answer with an error status, go down (connections reset without an
-// answer), skew its Date header, and it counts the requests per path.
+// answer), hold requests unanswered until released, skew its Date header,
+// and it counts the requests per path.
 package fakecore
 
 import (
@@ -29,6 +30,7 @@ type Server struct {
 	status   int
 	down     bool
 	skew     time.Duration
+	hold     chan struct{} // non-nil: requests wait until it is closed
 	requests map[string]int
 }
 
@@ -77,6 +79,28 @@ func (s *Server) SetDown(down bool) {
 	}
 }
 
+// Hold makes every request wait, unanswered, until release is called (or
+// the client goes away); a held request is counted by Requests as soon as
+// it arrives, so a test can wait for a client to be stuck on it. release
+// may be called more than once.
+func (s *Server) Hold() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.hold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.hold == ch {
+				s.hold = nil
+			}
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
 // SetDateSkew makes the Date header run d ahead of the real clock
 // (negative: behind).
 func (s *Server) SetDateSkew(d time.Duration) {
@@ -100,8 +124,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.URL.Path]++
 	body, known := s.files[r.URL.Path]
-	status, down, skew := s.status, s.down, s.skew
+	status, down, skew, hold := s.status, s.down, s.skew, s.hold
 	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if down {
 		if hj, ok := w.(http.Hijacker); ok {
 			if c, _, err := hj.Hijack(); err == nil {

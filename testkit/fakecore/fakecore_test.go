@@ -56,3 +56,36 @@ func TestServer(t *testing.T) {
 		t.Fatalf("config requests %d, want 5", n)
 	}
 }
+
+// A held request is counted on arrival and answered only on release.
+func TestHold(t *testing.T) {
+	s := New([]byte("secret"), nil, nil)
+	defer s.Close()
+	release := s.Hold()
+	type answer struct {
+		b   []byte
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		_, b, err := get(t, s.SecretURL())
+		got <- answer{b, err}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for s.Requests(PathSecret) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the held request was not counted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case a := <-got:
+		t.Fatalf("answered while held: %q %v", a.b, a.err)
+	default:
+	}
+	release()
+	release() // idempotent
+	if a := <-got; a.err != nil || string(a.b) != "secret" {
+		t.Fatalf("after release: %q %v", a.b, a.err)
+	}
+}
