@@ -37,7 +37,7 @@ func running(t *testing.T, p *proc) {
 	t.Helper()
 	select {
 	case <-p.done:
-		t.Fatalf("mtproxy exited during the drain: %v", p.err)
+		t.Fatalf("mtproxy exited unexpectedly: %v", p.err)
 	default:
 	}
 }

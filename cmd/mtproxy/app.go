@@ -261,6 +261,18 @@ func (a *app) shutdown() int {
 	return code
 }
 
+// abort releases a built app that never started (a stop signal arrived
+// during start-up): both listeners, the upstream and the tracer.
+func (a *app) abort() {
+	_ = a.ln.Close()
+	_ = a.httpLn.Close()
+	_ = a.proxy.Close()
+	a.closeUpstream()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = a.tp.Shutdown(ctx)
+}
+
 // closeUpstream stops the middle-proxy pool, if any.
 func (a *app) closeUpstream() {
 	if a.middle != nil {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	"github.com/mtproxy/mtproxy/cmd/mtproxy/internal/config"
@@ -18,6 +17,8 @@ import (
 
 // serve runs the proxy until SIGTERM or SIGINT.
 func serve(args []string) int {
+	sigs := catchSignals()
+	defer sigs.stop()
 	cfg, warnings, err := config.Load(args, nil)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Print(config.Usage())
@@ -38,7 +39,19 @@ func serve(args []string) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := newApp(ctx, cfg, log)
+	startCtx, startCancel := context.WithCancel(ctx)
+	defer startCancel()
+	endStartup := sigs.startup(startCancel, log)
+	a, err := newApp(startCtx, cfg, log)
+	hup, stopSig := endStartup()
+	if stopSig != nil {
+		// Asked to stop while starting: nothing to drain yet.
+		if err == nil {
+			a.abort()
+		}
+		log.Info("stopped before start-up finished", zap.Stringer("signal", stopSig))
+		return exitOK
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, startup.FatalLine(err))
 		if errors.Is(err, config.ErrConflict) {
@@ -54,13 +67,13 @@ func serve(args []string) int {
 	log.Info("proxy started", append([]zap.Field{zap.String("version", version), zap.Stringer("listen", a.ln.Addr()),
 		zap.Stringer("internal", a.httpLn.Addr()), zap.String("mode", string(cfg.Mode))}, webProxyFields(a.web, cfg.WebProxy)...)...)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sig)
 	failed := a.start(ctx)
+	if hup {
+		a.reload(ctx)
+	}
 	for {
 		select {
-		case s := <-sig:
+		case s := <-sigs.ch:
 			if s == syscall.SIGHUP {
 				a.reload(ctx)
 				continue

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -145,6 +146,17 @@ func TestComposeProxy(t *testing.T) {
 	}
 	if !s.ReadOnly || !slices.Equal(s.CapDrop, []string{"ALL"}) {
 		t.Errorf("mtproxy: want read_only and cap_drop ALL (it writes only /data, binds 443 without capabilities)")
+	}
+
+	// `docker compose stop` waits stop_grace_period (10 s by default) before
+	// SIGKILL: it must outlast the drain, or Docker kills it half-way.
+	set := ""
+	if v := s.Environment["SHUTDOWN_TIMEOUT"]; v != nil {
+		set = *v
+	}
+	drain := shutdownDrain(t, set)
+	if s.StopGracePeriod == nil || time.Duration(*s.StopGracePeriod) <= drain {
+		t.Errorf("mtproxy stop_grace_period %v does not exceed SHUTDOWN_TIMEOUT %v", s.StopGracePeriod, drain)
 	}
 }
 

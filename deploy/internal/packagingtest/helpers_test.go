@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repoRoot is the repository root: this package lives in
@@ -186,4 +187,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// shutdownDrain is the drain a deployment gives the proxy: its
+// SHUTDOWN_TIMEOUT if set (set is "" otherwise), else the binary's default
+// read from the configuration table in cmd/mtproxy/internal/config.
+func shutdownDrain(t *testing.T, set string) time.Duration {
+	t.Helper()
+	if set == "" {
+		m := regexp.MustCompile(`\{"SHUTDOWN_TIMEOUT", "[a-z-]+", "([^"]+)"`).FindSubmatch(readRepoFile(t, "cmd/mtproxy/internal/config/table.go"))
+		if m == nil {
+			t.Fatal("no SHUTDOWN_TIMEOUT default in cmd/mtproxy/internal/config/table.go")
+		}
+		set = string(m[1])
+	}
+	d, err := time.ParseDuration(set)
+	if err != nil {
+		t.Fatalf("SHUTDOWN_TIMEOUT %q: %v", set, err)
+	}
+	return d
 }

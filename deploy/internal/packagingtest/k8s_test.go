@@ -176,13 +176,7 @@ func TestK8sResources(t *testing.T) {
 		}
 	}
 	// Draining (SHUTDOWN_TIMEOUT) must end before the kubelet kills.
-	drain := 25 * time.Second
-	if s := a.env("SHUTDOWN_TIMEOUT"); s != "" {
-		var err error
-		if drain, err = time.ParseDuration(s); err != nil {
-			t.Fatal(err)
-		}
-	}
+	drain := shutdownDrain(t, a.env("SHUTDOWN_TIMEOUT"))
 	if g := a.pod.Spec.TerminationGracePeriodSeconds; g == nil || time.Duration(*g)*time.Second <= drain {
 		t.Errorf("terminationGracePeriodSeconds does not exceed SHUTDOWN_TIMEOUT %v", drain)
 	}

@@ -131,7 +131,7 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if drain := 25 * time.Second; stop <= drain {
+	if drain := shutdownDrain(t, env["SHUTDOWN_TIMEOUT"]); stop <= drain {
 		t.Errorf("TimeoutStopSec=%v does not outlast SHUTDOWN_TIMEOUT %v", stop, drain)
 	}
 }
