@@ -14,10 +14,11 @@ func TestOfflineFailsFast(t *testing.T) {
 		return
 	}
 	obs := newRecordingObserver()
-	o := Options{Servers: []string{"pool.ntp.org", "192.0.2.1", "[2001:db8::1]:123", "127.0.0.1:123"}, Timeout: 5 * time.Second}
+	o := Options{Servers: []string{"pool.ntp.org", "192.0.2.1", "[2001:db8::1]:123", "127.0.0.1:123"}, Timeout: time.Minute}
 	start := time.Now()
 	_, err := MeasureNTP(context.Background(), o, obs)
-	if took := time.Since(start); took > 2*time.Second {
+	// Far below the one-minute timeout: nothing waited for an answer.
+	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("offline round took %v", took)
 	}
 	if !errors.Is(err, ErrNoAnswer) {

@@ -209,7 +209,8 @@ func TestDetectCanceled(t *testing.T) {
 	start := time.Now()
 	obs := &recorder{}
 	r, err := Detect(ctx, o, obs)
-	if took := time.Since(start); took > 3*time.Second {
+	// The slow service answers after a minute.
+	if took := time.Since(start); took > 20*time.Second {
 		t.Fatalf("took %v", took)
 	}
 	if r.State != Unknown || !errors.Is(err, ErrNoExternal) {

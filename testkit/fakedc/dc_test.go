@@ -140,8 +140,10 @@ func TestConcurrentPacketConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if st := d.Stats(); st.ReqPQ != n || st.Echoed != n || st.Accepted != n {
-		t.Fatalf("%+v", st)
+	// An answer is counted once its write returns, maybe after the client
+	// read it: wait for the counts.
+	if st, err := d.WaitStats(ctx(t), func(st Stats) bool { return st.ReqPQ == n && st.Echoed == n }); err != nil || st.Accepted != n {
+		t.Fatalf("%+v %v", st, err)
 	}
 }
 

@@ -45,7 +45,8 @@ func TestReqPQAnsweredOnEveryTransport(t *testing.T) {
 			if at := mtproto.MsgIDTime(id); at.Before(before.Truncate(time.Second)) || at.After(time.Now()) {
 				t.Fatalf("msg_id time %v", at)
 			}
-			ci, err := d.WaitFor(ctx(t), func(ci ConnInfo) bool { return ci.DC == dcID && ci.ReqPQ == 1 })
+			// The resPQ's bytes are counted once its write returns.
+			ci, err := d.WaitFor(ctx(t), func(ci ConnInfo) bool { return ci.DC == dcID && ci.ReqPQ == 1 && ci.BytesOut > 0 })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,8 +81,9 @@ func TestEchoBoundarySizes(t *testing.T) {
 			}
 		})
 	}
-	if st := d.Stats(); st.Echoed != int64(3*len(sizes)) {
-		t.Fatalf("echoed %d", st.Echoed)
+	// The last echo is counted once its write returns: wait for it.
+	if st, err := d.WaitStats(ctx(t), func(st Stats) bool { return st.Echoed == int64(3*len(sizes)) }); err != nil {
+		t.Fatalf("echoed %d: %v", st.Echoed, err)
 	}
 }
 

@@ -44,8 +44,13 @@ func TestRawEchoLargeStream(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatal("echoed stream differs")
 	}
-	ci := d.Conns()[0]
-	if ci.BytesIn != int64(len(data)) || ci.BytesOut != int64(len(data)) || ci.Packets != 0 {
+	// The DC counts a write once it returns, which can be after the client
+	// has read the bytes: wait for the count rather than read it now.
+	ci, err := d.WaitFor(ctx(t), func(ci ConnInfo) bool { return ci.BytesOut == int64(len(data)) })
+	if err != nil {
+		t.Fatalf("%v; recorded %+v", err, d.Conns())
+	}
+	if ci.BytesIn != int64(len(data)) || ci.Packets != 0 {
 		t.Fatalf("recorded %+v", ci)
 	}
 }

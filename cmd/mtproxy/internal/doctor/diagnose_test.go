@@ -92,7 +92,9 @@ func TestDiagnoseBoundedTime(t *testing.T) {
 	o.Timeout = 300 * time.Millisecond
 	start := time.Now()
 	rep := diagnose(t, e, o)
-	if took := time.Since(start); took > o.Deadline()+unfinishedGrace {
+	// A silent peer would hold a check forever; the margin is for a loaded
+	// machine, not a speed requirement.
+	if took := time.Since(start); took > o.Deadline()+unfinishedGrace+10*time.Second {
 		t.Errorf("took %v, deadline %v", took, o.Deadline())
 	}
 	want(t, outcome(t, rep, "middle proxies").Result, Fail, "accepts and stays silent: no answer within 300ms")
