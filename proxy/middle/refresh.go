@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/atomicfile"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"github.com/mtproxy/mtproxy/proxy/tgconfig"
 	"go.opentelemetry.io/otel/attribute"
@@ -94,7 +95,7 @@ func (m *Middle) load(ctx context.Context, f File, startup bool) (RefreshEvent, 
 	if res == RefreshOK {
 		m.put(f, p, got.Body, SourceFetched, now)
 		if cache != "" {
-			if werr := writeCache(cache, got.Body, 0o600); werr != nil {
+			if werr := atomicfile.Write(cache, got.Body, 0o600); werr != nil {
 				m.log.Warn("cannot update the cache of Telegram's file", zap.Stringer("file", f),
 					zap.String("path", cache), zap.Error(werr))
 			}
