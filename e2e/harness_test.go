@@ -69,6 +69,7 @@ func baseEnv(t testing.TB) map[string]string {
 		"SECRET_FILE":       filepath.Join(dir, "secret"),
 		"PROXY_SECRET_FILE": filepath.Join(dir, "proxy.secret"),
 		"PROXY_CONFIG_FILE": filepath.Join(dir, "proxy.conf"),
+		"REPLAY_CACHE_FILE": filepath.Join(dir, "replay.cache"),
 		"IP":                "127.0.0.1",
 		"IP_DETECT_URLS":    "http://127.0.0.1:1/ip",
 		"NTP_SERVERS":       "127.0.0.1:1",

@@ -3,6 +3,9 @@ package e2e
 import (
 	"bytes"
 	"net"
+	"os"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/mtproxy/mtproxy/testkit/client"
@@ -80,5 +83,35 @@ func TestReplaysFronted(t *testing.T) {
 	echo(t, tls, 64, false)
 	if st := r.clientStats(); st.ReqPQ != 2 || st.HeaderOK != 2 {
 		t.Fatalf("the DC answered %d req_pq on %d connections, want the 2 genuine ones", st.ReqPQ, st.HeaderOK)
+	}
+}
+
+// The replay cache outlives a restart (REPLAY_CACHE_FILE): a session
+// recorded before SIGTERM and replayed to the restarted proxy is refused.
+// The cache's size is exported.
+func TestReplayCacheAcrossRestart(t *testing.T) {
+	var env map[string]string
+	r := startRig(t, fakedc.Options{}, func(e map[string]string) { env = e })
+	c := recordedSession(t, r.p.addr(), client.Intermediate)
+	waitCount(t, r.p, "mtproxy_replay_cache_entries", nil, 1)
+	c.Close()
+	r.p.signal(syscall.SIGTERM)
+	if code := r.p.wait(safety); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if st, err := os.Stat(env["REPLAY_CACHE_FILE"]); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("replay cache file: %v %v", st, err)
+	}
+
+	p := start(t, env)
+	p.waitReady()
+	if !strings.Contains(p.Stderr(), "replay cache read back") {
+		t.Fatalf("no line about the cache read back:\n%s", p.Stderr())
+	}
+	waitCount(t, p, "mtproxy_replay_cache_entries", nil, 1)
+	sendAndClose(t, p.addr(), c.Written())
+	waitCount(t, p, "mtproxy_client_handshakes_total", handshakes("intermediate", "replay"), 1)
+	if st := r.dc.Stats(); st.HeaderOK != 1 {
+		t.Fatalf("the DC saw %d sessions, want the genuine one", st.HeaderOK)
 	}
 }

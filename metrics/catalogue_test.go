@@ -83,6 +83,8 @@ func catalogue() map[string]int {
 		"mtproxy_webproxy_pages_total":                     1,
 		"mtproxy_webproxy_site_fallbacks_total":            3, // path, capability, token
 		"mtproxy_webproxy_limit_hits_total":                6, // sessions, session_streams, streams, session_pending, pending, bootstraps
+		"mtproxy_replay_cache_entries":                     1,
+		"mtproxy_replay_cache_evictions_total":             2, // expired, full
 	}
 }
 

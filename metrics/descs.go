@@ -26,6 +26,7 @@ type descs struct {
 	tgLoaded, tgRefreshes, tgDCs                              *prometheus.Desc
 	skewSeconds, skewChecks, natState, natLookups             *prometheus.Desc
 	buffersInUse, buffersAllocated, bufferSize, buildInfo     *prometheus.Desc
+	replayEntries, replayEvictions                            *prometheus.Desc
 }
 
 func newDescs() *descs {
@@ -100,6 +101,8 @@ func newDescs() *descs {
 		buffersInUse:     d("buffers_in_use", "Relay buffers holding bytes now."),
 		buffersAllocated: d("buffers_allocated_total", "Relay buffers ever allocated."),
 		bufferSize:       d("buffer_size_bytes", "Size of one relay buffer."),
+		replayEntries:    d("replay_cache_entries", "Handshakes the replay cache remembers now."),
+		replayEvictions:  d("replay_cache_evictions_total", "Handshakes the replay cache forgot, by reason: expired (out of their window) or full (forgotten early to make room).", "reason"),
 		buildInfo:        d("build_info", "Always 1; the labels identify the build.", "version", "revision", "goversion"),
 	}
 }
@@ -119,5 +122,6 @@ func (d *descs) all() []*prometheus.Desc {
 		d.tgLoaded, d.tgRefreshes, d.tgDCs,
 		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,
 		d.buffersInUse, d.buffersAllocated, d.bufferSize, d.buildInfo,
+		d.replayEntries, d.replayEvictions,
 	}
 }

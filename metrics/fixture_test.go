@@ -15,6 +15,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/replay"
 )
 
 // fixtureStart is the fixed start of the populated fixture.
@@ -94,7 +95,8 @@ func populated(t testing.TB, mode Mode) (*Metrics, *Snapshot) {
 		203: {Up: false, Addrs: 2, Failures: 1, Reason: dcprobe.Outcome{Result: dc.Refused}},
 	}}
 	m.SetProber(prober)
-	m.SetProxy(proxyDouble{max: 120000, bufs: proxy.BufferStats{Size: 16389, InUse: 4, Allocated: 10}})
+	m.SetProxy(proxyDouble{max: 120000, bufs: proxy.BufferStats{Size: 16389, InUse: 4, Allocated: 10},
+		replay: replay.Stats{Entries: 17, Capacity: 65536, Evicted: [replay.NumEvictReasons]uint64{40, 3}}})
 	m.SetListening(func() bool { return true })
 	m.SetNAT(netinfo.Result{
 		Addrs: netinfo.Addrs{Internal: netip.MustParseAddr("10.0.0.5"), External: netip.MustParseAddr("203.0.113.7")},

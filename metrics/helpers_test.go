@@ -10,6 +10,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/replay"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -33,8 +34,9 @@ func (c *testClock) Set(t time.Time) {
 
 // Test doubles of the pulled sources.
 type proxyDouble struct {
-	max  int
-	bufs proxy.BufferStats
+	max    int
+	bufs   proxy.BufferStats
+	replay replay.Stats
 }
 
 func (p proxyDouble) MaxConnections() int            { return p.max }
@@ -42,6 +44,7 @@ func (p proxyDouble) BufferStats() proxy.BufferStats { return p.bufs }
 func (p proxyDouble) Unauthenticated() proxy.UnauthStats {
 	return proxy.UnauthStats{Open: 3, Limit: 4096, PerIP: 64}
 }
+func (p proxyDouble) ReplayStats() replay.Stats { return p.replay }
 
 type proberDouble struct{ health map[int]dcprobe.Health }
 

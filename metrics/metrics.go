@@ -8,6 +8,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/replay"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -17,6 +18,7 @@ type ProxySource interface {
 	MaxConnections() int
 	BufferStats() proxy.BufferStats
 	Unauthenticated() proxy.UnauthStats
+	ReplayStats() replay.Stats
 }
 
 // ProberSource is what the metrics pull from the DC prober at scrape time;

@@ -51,6 +51,7 @@ func (m *Metrics) fillClient(s *Snapshot) {
 		c.Limit = p.MaxConnections()
 		c.Unauth = p.Unauthenticated()
 		s.Buffers = p.BufferStats()
+		s.Replay = p.ReplayStats()
 	}
 	c.Accepted = m.accepted.Load()
 	for i := range c.Evictions {

@@ -11,6 +11,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/replay"
 )
 
 // Snapshot is every number of the proxy at one instant: the one value both
@@ -48,6 +49,8 @@ type Snapshot struct {
 	Clock   [NumSkewSources]SkewStats
 	NAT     NATStats
 	Buffers proxy.BufferStats
+	// Replay is the handshake replay cache's size and evictions.
+	Replay replay.Stats
 }
 
 // Memory is the process's virtual size, resident set and data segment, in

@@ -50,7 +50,8 @@ func TestInjectedClockLeavesSocketDeadlinesAlone(t *testing.T) {
 
 // A FakeTLS timestamp is accepted within TimeSkew of the engine's clock,
 // both bounds included, and refused one second beyond either; a small
-// number (an uptime) is accepted unless DisableUptimeTimestamps.
+// number (an uptime) is accepted up to the engine's own uptime (0 here,
+// on a frozen clock) plus TimeSkew.
 func TestFakeTLSTimestampWindow(t *testing.T) {
 	const skew = time.Minute
 	f := newFixture(t, withFront, with(func(o *proxy.Options) { o.TimeSkew = skew }))
@@ -63,7 +64,9 @@ func TestFakeTLSTimestampWindow(t *testing.T) {
 		{now.Add(skew), true},
 		{now.Add(-skew - time.Second), false},
 		{now.Add(skew + time.Second), false},
-		{time.Unix(faketls.UptimeBound-1, 0), true},
+		{time.Unix(int64(skew/time.Second), 0), true},
+		{time.Unix(int64(skew/time.Second)+1, 0), false},
+		{time.Unix(faketls.UptimeBound-1, 0), false},
 		{time.Unix(faketls.UptimeBound, 0), false}, // a unix time in 1972
 	}
 	var want []proxy.HandshakeResult

@@ -87,7 +87,7 @@ func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, key
 		return h.fail(HandshakeBadSecret, err)
 	}
 	h.proto = protocolOf(acc.Transport)
-	if p.replay.Seen(replay.Key(acc.ReplayKey), p.o.Now()) {
+	if now := p.o.Now(); p.replay.Seen(replay.Key(acc.ReplayKey), now, now.Add(p.untimedWindow())) {
 		return h.fail(HandshakeReplay, errors.New("obfuscated2 header seen before"))
 	}
 	if !p.admitUser(h, keys, acc.SecretIndex, remote) {
@@ -126,10 +126,12 @@ func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *
 	if err != nil {
 		return h.fail(HandshakeBadSecret, err)
 	}
-	if err := faketls.CheckTimestamp(ts, p.o.Now(), p.o.TimeSkew, !p.o.DisableUptimeTimestamps); err != nil {
+	now := p.o.Now()
+	expires, err := p.helloExpiry(ts, now)
+	if err != nil {
 		return h.fail(HandshakeStaleTimestamp, err)
 	}
-	if p.replay.Seen(replay.Key(hello.Random[:16]), p.o.Now()) {
+	if p.replay.Seen(replay.Key(hello.Random[:16]), now, expires) {
 		return h.fail(HandshakeReplay, errors.New("ClientHello random seen before"))
 	}
 	// Admission comes before the first answer, so a refused user is

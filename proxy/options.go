@@ -12,6 +12,7 @@ import (
 	"github.com/mtproxy/mtproxy/internal/enum"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/proxyheader"
+	"github.com/mtproxy/mtproxy/proxy/replay"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
@@ -139,16 +140,30 @@ type Options struct {
 	TLSRecordRamp int
 
 	// TimeSkew is the accepted distance between a FakeTLS client's timestamp
-	// and our clock, both ways. Default: DefaultTimeSkew (2m).
+	// and our clock, both ways. A hello is remembered by the replay cache
+	// until its timestamp plus TimeSkew, when the timestamp check starts
+	// refusing it; handshakes without a unix timestamp (obfuscated2
+	// headers, uptime timestamps) are remembered for 2 x TimeSkew.
+	// Default: DefaultTimeSkew (2m).
 	TimeSkew time.Duration
 	// DisableUptimeTimestamps refuses FakeTLS clients whose timestamp is a
 	// small number (an uptime, as some clients send) instead of unix time.
-	// Default false: such timestamps are accepted.
+	// Default false: such a timestamp is accepted when it is at most the
+	// proxy's own uptime plus TimeSkew; it binds the hello to no real
+	// time, so its replay protection is the cache's 2 x TimeSkew alone.
 	DisableUptimeTimestamps bool
 	// ReplayCacheSize is how many handshakes are remembered to refuse
-	// replays. Memory is about 40 bytes per entry. Default:
-	// DefaultReplayCacheSize (65536).
+	// and our clock, both ways. A hello is remembered by the replay cache
+	// until its timestamp plus TimeSkew, when the timestamp check starts
+	// refusing it; handshakes without a unix timestamp (obfuscated2
+	// headers, uptime timestamps) are remembered for 2 x TimeSkew.
+	// Default: DefaultTimeSkew (2m).
 	ReplayCacheSize int
+	// ReplayCache is the replay cache to use, for instance one read back
+	// from a file (replay.Read) so that a restart forgets nothing; the
+	// caller may save it while the proxy runs. Default: a new cache of
+	// ReplayCacheSize entries.
+	ReplayCache *replay.Cache
 
 	// Upstream carries authenticated clients to Telegram: a
 	// proxy/direct.Direct or a proxy/middle.Middle. Required.

@@ -30,6 +30,7 @@ type Proxy struct {
 	o        Options
 	keys     [][16]byte
 	replay   *replay.Cache
+	started  time.Time // for the bound on uptime timestamps
 	upstream Upstream
 	obs      Observer
 	log      *zap.Logger
@@ -110,9 +111,13 @@ func New(o Options) (*Proxy, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ReplayCache == nil {
+		o.ReplayCache = replay.New(o.ReplayCacheSize)
+	}
 	p := &Proxy{
 		o:         o,
-		replay:    replay.New(o.ReplayCacheSize, 2*o.TimeSkew),
+		replay:    o.ReplayCache,
+		started:   o.Now(),
 		upstream:  o.Upstream,
 		obs:       o.Observer,
 		log:       o.Logger,

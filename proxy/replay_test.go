@@ -33,9 +33,9 @@ func (f *fixture) expectResults(want ...proxy.HandshakeResult) {
 	}
 }
 
-// An obfuscated2 header is remembered for at least the replay window,
-// twice TimeSkew, on the engine's clock, and forgotten two windows on: a
-// replay within the window is refused, one long after is a new client.
+// An obfuscated2 header, which carries no time, is remembered for exactly
+// twice TimeSkew on the engine's clock: a replay at the window's edge is
+// refused, one a second past it is a new client.
 func TestReplayWindow(t *testing.T) {
 	const skew = time.Minute
 	f := newFixture(t, with(func(o *proxy.Options) { o.TimeSkew = skew }))
@@ -48,21 +48,17 @@ func TestReplayWindow(t *testing.T) {
 	f.probe(first)
 	f.expectResults(ok, replay)
 
-	f.clock.Advance(time.Second) // past it: a new handshake starts a new generation
-	f.probe(header())
+	f.clock.Advance(time.Second) // past it: forgotten
 	f.probe(first)
+	f.expectResults(ok, replay, ok)
+	f.probe(first) // and remembered again
 	f.expectResults(ok, replay, ok, replay)
-
-	f.clock.Advance(2*skew + time.Second) // another generation: the first is gone
-	f.probe(header())
-	f.probe(first)
-	f.expectResults(ok, replay, ok, replay, ok, ok)
 }
 
 // A FakeTLS hello is refused at every instant its timestamp is valid: the
-// replay window (twice TimeSkew) covers the validity of a hello whose
-// client runs a whole TimeSkew ahead, and once the cache may have
-// forgotten it, the timestamp check refuses it.
+// cache keeps it until its timestamp plus TimeSkew (here twice TimeSkew,
+// its client running a whole TimeSkew ahead), and from the next second
+// on the timestamp check refuses it.
 func TestReplayWindowCoversHelloValidity(t *testing.T) {
 	const skew = time.Minute
 	f := newFixture(t, withFront, with(func(o *proxy.Options) { o.TimeSkew = skew }))
@@ -84,20 +80,21 @@ func TestReplayWindowCoversHelloValidity(t *testing.T) {
 	f.probe(h.Hello)
 	f.expectResults(ok, ok, replay)
 
-	f.clock.Advance(time.Second) // a new cache generation begins
+	f.clock.Advance(time.Second) // the cache forgot it
 	session()
 	f.probe(h.Hello)
 	f.expectResults(ok, ok, replay, ok, stale)
 
-	f.clock.Advance(2*skew + time.Second) // and another: the hello is forgotten
+	f.clock.Advance(2*skew + time.Second) // long after
 	session()
 	f.probe(h.Hello)
 	f.expectResults(ok, ok, replay, ok, stale, ok, stale)
 }
 
-// ReplayCacheSize bounds what is remembered: two generations of half the
-// size each, so with a size of 4 a handshake is forgotten after four newer
-// ones while the latest are still refused.
+// ReplayCacheSize bounds what is remembered: when full, the handshake
+// closest to its expiry (of equal ones, the oldest) makes room, so with a
+// size of 4 a handshake is forgotten after four newer ones while the
+// latest are still refused.
 func TestReplayCacheSize(t *testing.T) {
 	f := newFixture(t, with(func(o *proxy.Options) { o.ReplayCacheSize = 4 }))
 	var headers [][]byte

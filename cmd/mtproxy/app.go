@@ -44,6 +44,7 @@ type app struct {
 	clock     *clockskew.Monitor
 	front     *fronthost.Resolver // nil without a fronting host
 	profile   *tlsprofile.Watcher // nil without FakeTLS
+	replay    *replayStore
 	ln        net.Listener
 	httpLn    net.Listener
 	http      *status.Server
@@ -119,9 +120,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 	if a.users, err = a.newUsers(secrets); err != nil {
 		return nil, err
 	}
+	a.replay = openReplayStore(cfg.ReplayCacheFile, log)
 	po := proxy.Options{
 		Secrets: secrets, TLSDomain: cfg.TLSDomain, TLSOnly: cfg.TLSOnly, FrontingAddr: cfg.FrontingAddr,
-		TimeSkew: cfg.TimeSkew, Upstream: upstream, MaxConnections: cfg.MaxConnections,
+		TimeSkew: cfg.TimeSkew, ReplayCache: a.replay.cache, DisableUptimeTimestamps: cfg.RefuseUptimeTimestamps,
+		Upstream: upstream, MaxConnections: cfg.MaxConnections,
 		HandshakeTimeout: cfg.HandshakeTimeout, Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
 	}
 	if a.users != nil {
@@ -223,6 +226,7 @@ func (a *app) start(ctx context.Context) <-chan error {
 	uctx, cancel := context.WithCancel(ctx)
 	a.stopUsers = cancel
 	a.usersDone = a.runUsers(uctx)
+	go a.replay.run(ctx)
 	return failed
 }
 
@@ -245,6 +249,7 @@ func (a *app) shutdown() int {
 		a.stopUsers()
 		<-a.usersDone
 	}
+	a.replay.save()
 	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
 	if a.web != nil {

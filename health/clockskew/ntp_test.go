@@ -60,7 +60,7 @@ func TestMeasureNTPMedianWithDeadServers(t *testing.T) {
 
 	obs := newRecordingObserver()
 	o := Options{
-		Servers:     []string{a.addr(), silent.addr(), liar.addr(), refused, kod.addr(), b.addr()},
+		Servers: []string{a.addr(), silent.addr(), liar.addr(), refused, kod.addr(), b.addr()},
 		// Long enough for the answering servers on a loaded machine; the
 		// silent one costs one timeout.
 		Timeout:     3 * time.Second,

@@ -38,7 +38,7 @@ func TestPingKeepsIdleConnAlive(t *testing.T) {
 // A middle proxy that falls silent (no answers, no pongs) is dropped after
 // PingTimeout, with its clients.
 func TestSilentMiddleProxyDropped(t *testing.T) {
-	const interval, timeout = 40 * time.Millisecond, 300 * time.Millisecond
+	const interval, timeout = 40 * time.Millisecond, time.Second
 	r := newRig(t, rigOpts{opts: func(o *Options) {
 		o.MinConnections, o.MaxConnections = 1, 1
 		o.PingInterval, o.PingTimeout = interval, timeout

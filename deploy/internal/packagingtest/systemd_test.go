@@ -120,7 +120,7 @@ func TestSystemdUnit(t *testing.T) {
 	env := u.environment(t)
 	checkKnownEnv(t, systemdUnit, sortedKeys(env))
 	state := "/var/lib/" + u.one(t, "Service", "StateDirectory")
-	for _, name := range []string{"SECRET_FILE", "PROXY_SECRET_FILE", "PROXY_CONFIG_FILE"} {
+	for _, name := range []string{"SECRET_FILE", "PROXY_SECRET_FILE", "PROXY_CONFIG_FILE", "REPLAY_CACHE_FILE"} {
 		if v := env[name]; path.Dir(v) != state {
 			t.Errorf("%s=%q is not in the StateDirectory %s", name, v, state)
 		}

@@ -202,6 +202,13 @@ type Config struct {
 	TimeSkew         time.Duration // TIME_SKEW: accepted FakeTLS clock distance
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT: drain time on SIGTERM
 
+	// ReplayCacheFile is where the handshake replay cache is saved and
+	// read back at start (REPLAY_CACHE_FILE); "" (none): not persisted.
+	ReplayCacheFile string
+	// RefuseUptimeTimestamps refuses FakeTLS hellos whose timestamp is an
+	// uptime (REPLAY_UPTIME_TIMESTAMPS=refuse).
+	RefuseUptimeTimestamps bool
+
 	// Mode is MODE: auto (the default), direct or middle.
 	Mode Mode
 	// DirectFallback lets MODE=auto serve a DC directly while its middle

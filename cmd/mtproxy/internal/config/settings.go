@@ -52,6 +52,9 @@ type values struct {
 	TimeSkew         durationValue `envconfig:"TIME_SKEW"`
 	ShutdownTimeout  durationValue `envconfig:"SHUTDOWN_TIMEOUT"`
 
+	ReplayCacheFile  textValue `envconfig:"REPLAY_CACHE_FILE"`
+	UptimeTimestamps textValue `envconfig:"REPLAY_UPTIME_TIMESTAMPS"`
+
 	Mode                  textValue     `envconfig:"MODE"`
 	DirectFallback        boolValue     `envconfig:"DIRECT_FALLBACK"`
 	DirectFallbackAfter   durationValue `envconfig:"DIRECT_FALLBACK_AFTER"`
@@ -173,6 +176,9 @@ func newValues() *values {
 		TimeSkew:         secs(2 * time.Minute),
 		ShutdownTimeout:  durationValue{d: 25 * time.Second, allowZero: true},
 
+		ReplayCacheFile:  textValue{s: "/data/replay.cache", check: noneOff},
+		UptimeTimestamps: textValue{s: "accept", check: oneOf("accept", "refuse")},
+
 		Mode:                  textValue{s: string(ModeAuto), check: oneOf(string(ModeAuto), string(ModeDirect), string(ModeMiddle))},
 		DirectFallback:        boolValue{b: true},
 		DirectFallbackAfter:   secs(30 * time.Second),
@@ -204,6 +210,14 @@ func newValues() *values {
 		WebProxyTrusted:  listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
 		WebProxyMode:     textValue{s: "https", check: oneOf("https", "websocket")},
 	}
+}
+
+// noneOff maps "none" (any case) to "", which turns a file setting off.
+func noneOff(s string) (string, error) {
+	if strings.EqualFold(s, "none") {
+		return "", nil
+	}
+	return s, nil
 }
 
 func logFormat(s string) (string, error) {

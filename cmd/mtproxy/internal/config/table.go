@@ -50,6 +50,8 @@ func settingTable() []setting {
 		{"HANDSHAKE_TIMEOUT", "handshake-timeout", "10s", "timeout of a client handshake", func(v *values) flag.Value { return &v.HandshakeTimeout }},
 		{"IDLE_TIMEOUT", "idle-timeout", "5m", "close connections idle for this long", func(v *values) flag.Value { return &v.IdleTimeout }},
 		{"TIME_SKEW", "time-skew", "2m", "accepted FakeTLS clock distance", func(v *values) flag.Value { return &v.TimeSkew }},
+		{"REPLAY_CACHE_FILE", "replay-cache-file", "/data/replay.cache", "where the handshake replay cache persists across restarts (none: off)", func(v *values) flag.Value { return &v.ReplayCacheFile }},
+		{"REPLAY_UPTIME_TIMESTAMPS", "replay-uptime-timestamps", "refuse", "accept or refuse FakeTLS hellos carrying an uptime instead of unix time", func(v *values) flag.Value { return &v.UptimeTimestamps }},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "25s", "drain time on SIGTERM", func(v *values) flag.Value { return &v.ShutdownTimeout }},
 		{"MODE", "mode", "middle", "auto, direct or middle", func(v *values) flag.Value { return &v.Mode }},
 		{"DIRECT_FALLBACK", "direct-fallback", "false", "MODE=auto: serve a DC directly while its middle proxies are down", func(v *values) flag.Value { return &v.DirectFallback }},
