@@ -65,6 +65,8 @@ func catalogue() map[string]int {
 		"mtproxy_middle_simple_acks_total":                 2,       //
 		"mtproxy_middle_ext_connections":                   1,       //
 		"mtproxy_middle_ext_connections_created_total":     1,       //
+		"mtproxy_middle_clients_shed_total":                2,       // queue_full, memory_budget
+		"mtproxy_middle_buffered_bytes":                    2,       // uploads, answers
 		"mtproxy_telegram_config_loaded_timestamp_seconds": 2,       // secret, config
 		"mtproxy_telegram_config_refreshes_total":          2 * 5,
 		"mtproxy_telegram_config_dcs":                      1,

@@ -203,6 +203,10 @@ func (c *collector) middle(e emitter, s *Snapshot) {
 	}
 	e.gauge(d.midExt, float64(mid.ExtConnections))
 	e.counter(d.midExtCreated, mid.ExtConnectionsCreated)
+	e.counter(d.midShed, mid.SlowClients, "queue_full")
+	e.counter(d.midShed, mid.BudgetShed, "memory_budget")
+	e.gauge(d.midBuffered, float64(mid.UploadBytes), "uploads")
+	e.gauge(d.midBuffered, float64(mid.QueuedBytes), "answers")
 	for f := range middle.NumFiles {
 		file := middle.File(f)
 		fs := mid.Secret

@@ -22,7 +22,7 @@ type descs struct {
 	midConns, midHandshakes, midDisconnects, midRPCBytes      *prometheus.Desc
 	midPingRTT                                                *prometheus.Desc
 	midRPCFrames, midQueries, midResponses, midAcks           *prometheus.Desc
-	midExt, midExtCreated                                     *prometheus.Desc
+	midExt, midExtCreated, midShed, midBuffered               *prometheus.Desc
 	tgLoaded, tgRefreshes, tgDCs                              *prometheus.Desc
 	skewSeconds, skewChecks, natState, natLookups             *prometheus.Desc
 	buffersInUse, buffersAllocated, bufferSize, buildInfo     *prometheus.Desc
@@ -88,6 +88,8 @@ func newDescs() *descs {
 		midAcks:        d("middle_simple_acks_total", "Middle-proxy quick ACKs forwarded to clients or dropped.", "result"),
 		midExt:         d("middle_ext_connections", "Client connections multiplexed over RPC connections now."),
 		midExtCreated:  d("middle_ext_connections_created_total", "Client connections multiplexed over RPC connections."),
+		midShed:        d("middle_clients_shed_total", "Clients closed to bound memory: queue_full (their own answer queue) or memory_budget (the layer's budget).", "reason"),
+		midBuffered:    d("middle_buffered_bytes", "Memory held for clients, within the layer's budget: uploads (packets being received) and answers (queued).", "kind"),
 
 		tgLoaded:    d("telegram_config_loaded_timestamp_seconds", "When the version in use of Telegram's file was loaded (0: none).", "file"),
 		tgRefreshes: d("telegram_config_refreshes_total", "Loads of Telegram's files, by file and result.", "file", "result"),
@@ -118,7 +120,7 @@ func (d *descs) all() []*prometheus.Desc {
 		d.frontingLookups, d.profileProbes, d.profileFallback, d.profileFlight,
 		d.targetsDeclared, d.targetsReady, d.targetsActive,
 		d.midConns, d.midPingRTT, d.midHandshakes, d.midDisconnects, d.midRPCBytes, d.midRPCFrames,
-		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated,
+		d.midQueries, d.midResponses, d.midAcks, d.midExt, d.midExtCreated, d.midShed, d.midBuffered,
 		d.tgLoaded, d.tgRefreshes, d.tgDCs,
 		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,
 		d.buffersInUse, d.buffersAllocated, d.bufferSize, d.buildInfo,

@@ -83,7 +83,7 @@ func (a *app) newMiddle(prefer dc.Preference) (*middle.Middle, error) {
 		RefreshInterval: cfg.ConfigRefreshInterval,
 		ExternalIP:      a.nat.External, ExternalIP6: a.nat.External6,
 		Prefer:      prefer,
-		DialTimeout: cfg.DialTimeout, IdleTimeout: cfg.IdleTimeout,
+		DialTimeout: cfg.DialTimeout, IdleTimeout: cfg.IdleTimeout, MemoryBudget: cfg.MiddleMemoryBudget,
 		Logger: a.log.Named("middle"), Observer: a.metrics.MiddleObserver(), TracerProvider: a.tp,
 	}
 	if cfg.HasTag {

@@ -6,18 +6,34 @@ import (
 )
 
 // Buffer policy shared by Reader and Writer. A buffer starts at
-// baseBufSize and grows to fit the largest packet seen. Once it is larger
-// than baseBufSize, it is swapped back for a baseBufSize one after
-// shrinkAfter consecutive packets that would have fitted in baseBufSize, so
-// one big upload does not pin a megabyte per connection, while a run of big
-// packets does not reallocate per packet. (An idle connection keeps its
-// buffer until it sees more traffic.)
+// baseBufSize and grows with the bytes that arrive, never ahead of them: a
+// header announcing a megabyte costs nothing until the megabyte comes
+// (each step at most doubles the buffer, up to the packet's size). Once it
+// is larger than baseBufSize, it is swapped back for a baseBufSize one
+// after shrinkAfter consecutive packets that would have fitted in
+// baseBufSize, so one big upload does not pin a megabyte per connection,
+// while a run of big packets does not reallocate per packet. (An idle
+// connection keeps its buffer until it sees more traffic.) A Reader with
+// Buffers (NewPooledReader) borrows its buffers instead, starting at
+// PooledBase, and swaps a larger one back whenever nothing is buffered
+// between packets.
 const (
 	baseBufSize = 8 << 10
 	shrinkAfter = 16
 	// maxEmptyReads bounds how often the source may return 0, nil in a row.
 	maxEmptyReads = 100
+	// PooledBase is the smallest buffer a pooled Reader asks for.
+	PooledBase = 1 << 10
 )
+
+// Buffers lends a Reader its buffers (see NewPooledReader).
+type Buffers interface {
+	// Get returns a buffer of length at least n, or an error when none
+	// may be lent; the Reader then fails with that error.
+	Get(n int) (*[]byte, error)
+	// Put takes back a buffer obtained from Get.
+	Put(b *[]byte)
+}
 
 // Reader reads packets of one transport from a stream. It buffers: it may
 // read past the current packet, so the underlying reader must not be used
@@ -28,11 +44,15 @@ type Reader struct {
 	limit     int  // payload limit
 	responses bool // server->client stream: quick-ACK bit marks a token
 	buf       []byte
-	start     int   // first unread byte in buf
-	end       int   // end of buffered bytes in buf
-	small     int   // consecutive small packets while buf is oversized
-	readErr   error // error from src, reported once buffered bytes run out
-	err       error // sticky error returned by every later ReadPacket
+	base      int     // the smallest buffer
+	bufs      Buffers // nil: buf is the Reader's own
+	lent      *[]byte // the buffer borrowed from bufs
+	start     int     // first unread byte in buf
+	end       int     // end of buffered bytes in buf
+	small     int     // consecutive small packets while buf is oversized
+	inPacket  bool    // a header was consumed, its packet not yet
+	readErr   error   // error from src, reported once buffered bytes run out
+	err       error   // sticky error returned by every later ReadPacket
 }
 
 // NewReader returns a Reader of packets sent from client to server, where
@@ -42,7 +62,27 @@ func NewReader(r io.Reader, t Transport, maxPacket int) *Reader {
 	if maxPacket <= 0 {
 		maxPacket = MaxPacketSize
 	}
-	return &Reader{src: r, t: t, limit: maxPacket}
+	return &Reader{src: r, t: t, limit: maxPacket, base: baseBufSize}
+}
+
+// NewPooledReader is NewReader with buffers borrowed from bufs: one of
+// PooledBase bytes while the stream idles between packets, growing with a
+// packet's bytes as they arrive. Release returns the buffer when the
+// Reader is done.
+func NewPooledReader(r io.Reader, t Transport, maxPacket int, bufs Buffers) *Reader {
+	rd := NewReader(r, t, maxPacket)
+	rd.bufs, rd.base = bufs, PooledBase
+	return rd
+}
+
+// Release returns a pooled Reader's buffer; the Reader must not be used
+// afterwards. It does nothing for a Reader of NewReader.
+func (r *Reader) Release() {
+	if r.lent != nil {
+		r.bufs.Put(r.lent)
+		r.lent, r.buf = nil, nil
+	}
+	r.start, r.end = 0, 0
 }
 
 // NewResponseReader returns a Reader of packets sent from server to
@@ -99,17 +139,21 @@ func (r *Reader) next() ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	total := hl + length
-	if err := r.fill(total); err != nil {
+	// The header is consumed first, so that the buffer holds the packet
+	// alone: a payload of a power of two fits a buffer of that size.
+	r.start += hl
+	r.inPacket = true
+	if err := r.fill(length); err != nil {
 		return nil, false, err
 	}
+	r.inPacket = false
 	payload := length
 	if r.t == Padded {
 		payload &^= 3
 	}
-	pkt := r.buf[r.start+hl : r.start+hl+payload]
-	r.start += total
-	r.account(total)
+	pkt := r.buf[r.start : r.start+payload]
+	r.start += length
+	r.account(hl + length)
 	return pkt, quickAck, nil
 }
 
@@ -131,17 +175,17 @@ func (r *Reader) token() ([]byte, bool, error) {
 	return tok, true, nil
 }
 
-// fill makes at least n bytes available in buf[start:end].
+// fill makes at least n bytes available in buf[start:end], making room
+// only as bytes arrive.
 func (r *Reader) fill(n int) error {
-	if r.end-r.start >= n {
-		return nil
-	}
-	if len(r.buf)-r.start < n {
-		r.makeRoom(n)
-	}
 	for empty := 0; r.end-r.start < n; {
 		if r.readErr != nil {
 			return r.eof(r.readErr)
+		}
+		if r.end == len(r.buf) {
+			if err := r.makeRoom(n); err != nil {
+				return err
+			}
 		}
 		m, err := r.src.Read(r.buf[r.end:])
 		r.end += m
@@ -159,30 +203,56 @@ func (r *Reader) fill(n int) error {
 
 // eof maps a read error: io.EOF is clean only between packets.
 func (r *Reader) eof(err error) error {
-	if err == io.EOF && r.end > r.start {
+	if err == io.EOF && (r.end > r.start || r.inPacket) {
 		return io.ErrUnexpectedEOF
 	}
 	return err
 }
 
-// makeRoom ensures buf[start:] can hold n bytes, moving buffered bytes to
-// the front and growing buf as needed.
-func (r *Reader) makeRoom(n int) {
-	if len(r.buf) >= n {
+// makeRoom frees space after the buffered bytes, which fill up buf, on the
+// way to n of them: it moves them to the front when that frees at least
+// half the buffer (or all that n needs), else it takes a buffer twice as
+// large, at least the base size and at most what n needs.
+func (r *Reader) makeRoom(n int) error {
+	have := r.end - r.start
+	if r.start > 0 && (2*have <= len(r.buf) || n <= len(r.buf)) {
 		r.end = copy(r.buf, r.buf[r.start:r.end])
 		r.start = 0
-		return
+		return nil
 	}
-	size := max(n, baseBufSize, min(2*len(r.buf), r.limit+maxHeaderLen+3))
-	nb := make([]byte, size)
+	size := max(2*len(r.buf), r.base)
+	if size > n {
+		size = max(n, r.base)
+	}
+	return r.swap(size)
+}
+
+// swap replaces buf with one of at least size bytes holding the buffered
+// bytes at its front.
+func (r *Reader) swap(size int) error {
+	var nb []byte
+	var lent *[]byte
+	if r.bufs != nil {
+		b, err := r.bufs.Get(size)
+		if err != nil {
+			return err
+		}
+		lent, nb = b, (*b)[:cap(*b)]
+	} else {
+		nb = make([]byte, size)
+	}
 	r.end = copy(nb, r.buf[r.start:r.end])
 	r.start = 0
-	r.buf = nb
+	if r.lent != nil {
+		r.bufs.Put(r.lent)
+	}
+	r.buf, r.lent = nb, lent
+	return nil
 }
 
 // account tracks the shrink policy after a packet of total wire bytes.
 func (r *Reader) account(total int) {
-	if len(r.buf) <= baseBufSize {
+	if len(r.buf) <= baseBufSize || r.bufs != nil {
 		return
 	}
 	if total <= baseBufSize {
@@ -193,8 +263,16 @@ func (r *Reader) account(total int) {
 }
 
 // maybeShrink swaps an oversized buffer for a base-sized one when the
-// policy says so and the buffered bytes fit.
+// policy says so and the buffered bytes fit: for a pooled Reader whenever
+// nothing is buffered (borrowing again is cheap), else after shrinkAfter
+// small packets.
 func (r *Reader) maybeShrink() {
+	if r.bufs != nil {
+		if r.start == r.end && len(r.buf) > r.base {
+			r.Release()
+		}
+		return
+	}
 	if r.small < shrinkAfter || r.end-r.start > baseBufSize {
 		return
 	}

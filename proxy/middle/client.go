@@ -72,6 +72,14 @@ func (ec *extConn) deliverAck(token uint32) bool {
 }
 
 func (ec *extConn) push(it item) bool {
+	if !ec.m.budget.admitAnswer(it.cost(), ec.q.queued()) {
+		ec.m.budget.shed.Add(1)
+		ec.abort(ErrMemoryBudget)
+		if it.buf != nil {
+			ec.m.bufs.put(it.buf)
+		}
+		return false
+	}
 	switch ec.q.push(it) {
 	case pushed:
 		ec.answers.Add(1)
@@ -141,7 +149,8 @@ func (ec *extConn) serve(ctx context.Context) error {
 // a clean end of stream and the abort reason when the client was closed
 // from elsewhere.
 func (ec *extConn) readLoop(ctx context.Context) error {
-	r := framing.NewReader(ec.s.Client, ec.s.Transport, rpc.MaxClientPacket)
+	r := framing.NewPooledReader(ec.s.Client, ec.s.Transport, rpc.MaxClientPacket, &uploadBufs{ec: ec})
+	defer r.Release()
 	cnt := &ec.m.cnt
 	connected := false // the client's funnel reached upstream_connected
 	for {

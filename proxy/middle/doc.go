@@ -63,7 +63,15 @@
 // closed and the middle proxy is told with RPC_CLOSE_CONN, as the official
 // proxy drops such clients; the other clients of the connection are not
 // delayed. An answer or ACK for a connection id no longer bound is dropped
-// and answered with RPC_CLOSE_CONN, queued without blocking the reader. Writes to a connection from many clients are serialized under
+// and answered with RPC_CLOSE_CONN, queued without blocking the reader.
+//
+// Memory. A client's packet is read into a pooled buffer that grows with
+// the bytes that arrive (a header announcing a megabyte costs a kilobyte
+// until the megabyte comes), and goes back to the pool between packets.
+// All clients' packet buffers and queued answers together are bounded by
+// MemoryBudget: above it the slow are shed first (a client behind on its
+// answers, or the one that has held a grown buffer longest), counted in
+// Stats.BudgetShed. Writes to a connection from many clients are serialized under
 // one lock and bounded by WriteTimeout, after which the connection is
 // closed: a stuck middle proxy cannot hold clients forever. Packets are
 // encoded straight into the frame writer's buffer; nothing is allocated

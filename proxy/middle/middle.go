@@ -31,10 +31,12 @@ type Middle struct {
 	rand   io.Reader
 	nat    natTable
 
-	cnt   counters
-	bufs  bufPool
-	files files
-	poolp atomic.Pointer[pool] // nil until Start has loaded the files
+	cnt    counters
+	bufs   bufPool // answers on their way to clients
+	upbufs bufPool // the packets clients are sending (see budget)
+	budget *budget
+	files  files
+	poolp  atomic.Pointer[pool] // nil until Start has loaded the files
 
 	idBase    uint64
 	idNext    atomic.Uint64
@@ -65,6 +67,7 @@ func New(o Options) (*Middle, error) {
 	}
 	m := &Middle{o: o, log: o.Logger.Named("middle"), obs: o.Observer, rand: o.Rand, nat: newNATTable(&o),
 		tracer: o.TracerProvider.Tracer(tracerName, trace.WithSchemaURL(spanattr.SchemaURL))}
+	m.budget = newBudget(o.MemoryBudget, &m.cnt.queued)
 	var b [8]byte
 	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
 		return nil, fmt.Errorf("middle: reading randomness: %w", err)
@@ -226,6 +229,9 @@ func (m *Middle) Stats() Stats {
 	var s Stats
 	m.cnt.fill(&s)
 	s.BuffersInUse = m.bufs.inUse.Load()
+	s.UploadBytes = m.budget.uploads.Load()
+	s.BudgetShed = m.budget.shed.Load()
+	s.MemoryBudget = m.o.MemoryBudget
 	s.ProxyTagSet = m.o.AdTag != nil
 	now := m.o.Now()
 	s.Secret = m.files.stats(FileSecret, fileName(m.o.ProxySecretFile, m.o.ProxySecretURL), now)

@@ -40,6 +40,7 @@ const (
 	DefaultPingInterval       = 10 * time.Second
 	DefaultWriteTimeout       = 10 * time.Second
 	DefaultReadyWait          = 2 * time.Second
+	DefaultMemoryBudget       = 256 << 20
 	DefaultClientQueueBytes   = 2 << 20
 	DefaultClientWriteTimeout = 30 * time.Second
 )
@@ -132,6 +133,11 @@ type Options struct {
 	// whose queue would overflow is closed. Default:
 	// DefaultClientQueueBytes (2 MiB, two of the largest answers).
 	ClientQueueBytes int
+	// MemoryBudget bounds, in bytes, what the layer holds for all clients
+	// together: the buffers of the packets they are sending and the
+	// answers queued for them. Above it the slowest are closed (see
+	// Stats.BudgetShed). Default: DefaultMemoryBudget (256 MiB).
+	MemoryBudget int64
 	// ClientWriteTimeout bounds one write to a client. Default:
 	// DefaultClientWriteTimeout (30s).
 	ClientWriteTimeout time.Duration
@@ -167,7 +173,7 @@ var (
 )
 
 func (o *Options) validate() error {
-	if o.MinConnections < 0 || o.MaxConnections < 0 || o.ConnClients < 0 || o.ClientQueueBytes < 0 {
+	if o.MinConnections < 0 || o.MaxConnections < 0 || o.ConnClients < 0 || o.ClientQueueBytes < 0 || o.MemoryBudget < 0 {
 		return errNegativeOpt
 	}
 	if o.MinConnections > 0 && o.MaxConnections > 0 && o.MinConnections > o.MaxConnections {
@@ -206,6 +212,7 @@ func (o *Options) setDefaults() {
 	defaults.Set(&o.WriteTimeout, DefaultWriteTimeout)
 	defaults.Set(&o.ReadyWait, DefaultReadyWait)
 	defaults.Set(&o.ClientQueueBytes, DefaultClientQueueBytes)
+	defaults.Set(&o.MemoryBudget, DefaultMemoryBudget)
 	defaults.Set(&o.ClientWriteTimeout, DefaultClientWriteTimeout)
 	defaults.Set(&o.IdleTimeout, proxy.DefaultIdleTimeout)
 	defaults.Set(&o.HTTPClient, &http.Client{Timeout: DefaultHTTPTimeout})

@@ -29,6 +29,9 @@ type Stats struct {
 	ClosedByMiddle uint64
 	// SlowClients counts clients closed because their queue overflowed.
 	SlowClients uint64
+	// BudgetShed counts clients closed to keep the layer under
+	// MemoryBudget: behind on their answers, or slowest with a packet.
+	BudgetShed uint64
 
 	// RPC counts the traffic on RPC connections.
 	RPC Traffic
@@ -44,6 +47,10 @@ type Stats struct {
 	QueuedBytes, QueuedBytesMax int64
 	// BuffersInUse is the number of pooled packet buffers held now.
 	BuffersInUse int64
+	// UploadBytes is the size of the buffers holding the packets clients
+	// are sending now; with QueuedBytes, what MemoryBudget bounds.
+	UploadBytes  int64
+	MemoryBudget int64
 
 	// DeclaredTargets is the number of middle-proxy addresses in the
 	// config (total_declared_targets); ReadyTargets those with at least

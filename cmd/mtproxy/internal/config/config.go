@@ -220,6 +220,9 @@ type Config struct {
 	ProxySecretURL        string        // PROXY_SECRET_URL
 	ProxyConfigURL        string        // PROXY_CONFIG_URL (V6 variant when IPv6 is wanted)
 	ConfigRefreshInterval time.Duration // CONFIG_REFRESH_INTERVAL
+	// MiddleMemoryBudget bounds, in bytes, the client packets and queued
+	// answers of middle mode (MIDDLE_MEMORY_BUDGET_MIB).
+	MiddleMemoryBudget int64
 
 	StatsAllow   []netip.Prefix // STATS_ALLOW: who may read /stats
 	MetricsAllow []netip.Prefix // METRICS_ALLOW: who may read /metrics

@@ -54,6 +54,7 @@ func TestBadInput(t *testing.T) {
 		{"TLS_DOMAIN leading dash", map[string]string{"TLS_DOMAIN": "-a.com"}, nil, "TLS_DOMAIN", ErrInvalid, nil},
 		{"-D twice", nil, []string{"-D", "a.com", "-D", "b.com"}, "-D (TLS_DOMAIN)", ErrInvalid, nil},
 		{"unknown MODE", map[string]string{"MODE": "fast"}, nil, "MODE", ErrInvalid, nil},
+		{"MIDDLE_MEMORY_BUDGET_MIB=0", map[string]string{"MIDDLE_MEMORY_BUDGET_MIB": "0"}, nil, "MIDDLE_MEMORY_BUDGET_MIB", ErrInvalid, nil},
 		{"bad REPLAY_UPTIME_TIMESTAMPS", map[string]string{"REPLAY_UPTIME_TIMESTAMPS": "sometimes"}, nil, "REPLAY_UPTIME_TIMESTAMPS", ErrInvalid, nil},
 		{"bad PREFER_IP", map[string]string{"PREFER_IP": "ipv6"}, nil, "PREFER_IP", ErrInvalid, nil},
 		{"bad duration", map[string]string{"DIAL_TIMEOUT": "10 seconds"}, nil, "DIAL_TIMEOUT", ErrInvalid, nil},

@@ -108,6 +108,7 @@ func (l *loader) resolve() (*Config, error) {
 		ProxySecretURL:         v.ProxySecretURL.s,
 		ProxyConfigURL:         v.ProxyConfigURL.s,
 		ConfigRefreshInterval:  v.ConfigRefreshInterval.d,
+		MiddleMemoryBudget:     int64(v.MiddleMemoryBudget.n) << 20,
 		StatsAllow:             v.StatsAllow.items,
 		MetricsAllow:           v.MetricsAllow.items,
 		NTPServers:             v.NTPServers.items,

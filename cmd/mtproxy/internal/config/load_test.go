@@ -36,7 +36,8 @@ func TestDefaults(t *testing.T) {
 		FrontingLifetime:      2 * time.Minute, FrontingMaxBytes: 16 << 20, FrontingProxyProtocol: "off",
 		UnknownSNI: SNIFront, DrainTimeout: 30 * time.Second, MaxUnauth: 4096, MaxUnauthPerIP: 64,
 		TLSRecordInitial: 1369, TLSRecordRamp: 8, TLSProfileInterval: time.Hour,
-		StatsAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		MiddleMemoryBudget: 256 << 20,
+		StatsAllow:         []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		MetricsAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
 			netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
 			netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")},
@@ -128,6 +129,7 @@ func settingCases() []settingCase {
 		{"PROXY_SECRET_URL", "http://127.0.0.1:8080/s", func(c *Config) bool { return c.ProxySecretURL == "http://127.0.0.1:8080/s" }},
 		{"PROXY_CONFIG_URL", "http://127.0.0.1:8080/c", func(c *Config) bool { return c.ProxyConfigURL == "http://127.0.0.1:8080/c" }},
 		{"CONFIG_REFRESH_INTERVAL", "24h", func(c *Config) bool { return c.ConfigRefreshInterval == 24*time.Hour }},
+		{"MIDDLE_MEMORY_BUDGET_MIB", "64", func(c *Config) bool { return c.MiddleMemoryBudget == 64<<20 }},
 		{"STATS_ALLOW", "10.1.2.3/8, 192.0.2.1", func(c *Config) bool {
 			return reflect.DeepEqual(c.StatsAllow, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.1/32")})
 		}},

@@ -61,6 +61,7 @@ type values struct {
 	ProxySecretURL        textValue     `envconfig:"PROXY_SECRET_URL"`
 	ProxyConfigURL        textValue     `envconfig:"PROXY_CONFIG_URL"`
 	ConfigRefreshInterval durationValue `envconfig:"CONFIG_REFRESH_INTERVAL"`
+	MiddleMemoryBudget    intValue      `envconfig:"MIDDLE_MEMORY_BUDGET_MIB"`
 
 	StatsAllow      listValue[netip.Prefix] `envconfig:"STATS_ALLOW"`
 	MetricsAllow    listValue[netip.Prefix] `envconfig:"METRICS_ALLOW"`
@@ -185,6 +186,7 @@ func newValues() *values {
 		ProxySecretURL:        textValue{s: "https://core.telegram.org/getProxySecret", check: checkURL},
 		ProxyConfigURL:        textValue{s: "https://core.telegram.org/getProxyConfig", check: checkURL},
 		ConfigRefreshInterval: secs(time.Hour),
+		MiddleMemoryBudget:    intValue{n: 256, min: 1, max: 1 << 20, what: "a size in MiB"},
 
 		StatsAllow:      listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
 		MetricsAllow:    listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"), parse: parsePrefix},

@@ -58,6 +58,7 @@ func settingTable() []setting {
 		{"DIRECT_FALLBACK_AFTER", "direct-fallback-after", "30s", "MODE=auto: how long a DC's middle proxies are down before its clients go direct", func(v *values) flag.Value { return &v.DirectFallbackAfter }},
 		{"PROXY_SECRET_URL", "proxy-secret-url", "https://core.telegram.org/getProxySecret", "where getProxySecret is downloaded", func(v *values) flag.Value { return &v.ProxySecretURL }},
 		{"PROXY_CONFIG_URL", "proxy-config-url", "https://core.telegram.org/getProxyConfig", "where getProxyConfig is downloaded", func(v *values) flag.Value { return &v.ProxyConfigURL }},
+		{"MIDDLE_MEMORY_BUDGET_MIB", "middle-memory-budget-mib", "512", "memory for client packets and queued answers in middle mode, MiB", func(v *values) flag.Value { return &v.MiddleMemoryBudget }},
 		{"CONFIG_REFRESH_INTERVAL", "config-refresh-interval", "1h", "how often the Telegram config is refreshed", func(v *values) flag.Value { return &v.ConfigRefreshInterval }},
 		{"STATS_ALLOW", "stats-allow", "127.0.0.0/8,::1/128", "who may read /stats (CIDRs)", func(v *values) flag.Value { return &v.StatsAllow }},
 		{"METRICS_ALLOW", "metrics-allow", "127.0.0.0/8,10.0.0.0/8", "who may read /metrics (CIDRs)", func(v *values) flag.Value { return &v.MetricsAllow }},

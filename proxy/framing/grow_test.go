@@ -1,0 +1,110 @@
+package framing
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+// countingBuffers lends plain buffers and records the sizes asked for and
+// how many are out.
+type countingBuffers struct {
+	asked []int
+	out   int
+	fail  error
+}
+
+func (c *countingBuffers) Get(n int) (*[]byte, error) {
+	if c.fail != nil {
+		return nil, c.fail
+	}
+	c.asked = append(c.asked, n)
+	c.out++
+	b := make([]byte, n)
+	return &b, nil
+}
+
+func (c *countingBuffers) Put(*[]byte) { c.out-- }
+
+func header(n int) []byte {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(n))
+	return b[:]
+}
+
+// A header announcing the largest packet, followed by a few bytes: the
+// buffer is sized for what arrived, not for the announcement (it was
+// allocated whole at once).
+func TestBufferGrowsWithData(t *testing.T) {
+	wire := append(header(MaxPacketSize), make([]byte, 100)...)
+	r := NewReader(bytes.NewReader(wire), Intermediate, 0)
+	if _, _, err := r.ReadPacket(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("truncated packet: %v", err)
+	}
+	if len(r.buf) > baseBufSize {
+		t.Fatalf("reader buffer %d for 104 bytes received, want at most %d", len(r.buf), baseBufSize)
+	}
+
+	bufs := &countingBuffers{}
+	pr := NewPooledReader(bytes.NewReader(wire), Intermediate, 0, bufs)
+	if _, _, err := pr.ReadPacket(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("truncated packet: %v", err)
+	}
+	if len(bufs.asked) != 1 || bufs.asked[0] != PooledBase {
+		t.Fatalf("pooled reader asked for %v, want one buffer of %d", bufs.asked, PooledBase)
+	}
+}
+
+// The buffer at most doubles per step, up to the packet: a big packet
+// arriving in small pieces reaches its size with few copies and never
+// more than twice what arrived.
+func TestPooledReaderGrowth(t *testing.T) {
+	const size = 300 << 10
+	var wire bytes.Buffer
+	w := NewWriter(&wire, Intermediate, nil)
+	pkts := [][]byte{bytes.Repeat([]byte{7}, size), {1, 2, 3, 4}, bytes.Repeat([]byte{9}, 4096)}
+	for _, p := range pkts {
+		if err := w.WritePacket(p, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bufs := &countingBuffers{}
+	r := NewPooledReader(iotest.HalfReader(&wire), Intermediate, 0, bufs)
+	for i, want := range pkts {
+		p, _, err := r.ReadPacket()
+		if err != nil || !bytes.Equal(p, want) {
+			t.Fatalf("packet %d: %d bytes, %v", i, len(p), err)
+		}
+	}
+	prev := 0
+	for _, n := range bufs.asked {
+		if n > size+4 || (prev >= PooledBase && n > 2*prev && n > PooledBase) {
+			t.Fatalf("buffer sizes asked %v: a step more than doubles or passes the packet", bufs.asked)
+		}
+		prev = n
+	}
+	if bufs.out != 1 {
+		t.Fatalf("%d buffers out while reading, want 1", bufs.out)
+	}
+	if _, _, err := r.ReadPacket(); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+	r.Release()
+	if bufs.out != 0 {
+		t.Fatalf("%d buffers out after Release", bufs.out)
+	}
+}
+
+// A refusal to lend is the Reader's (sticky) error.
+func TestPooledReaderRefused(t *testing.T) {
+	refused := errors.New("over budget")
+	r := NewPooledReader(bytes.NewReader(header(8)), Intermediate, 0, &countingBuffers{fail: refused})
+	for range 2 {
+		if _, _, err := r.ReadPacket(); !errors.Is(err, refused) {
+			t.Fatalf("err %v, want the refusal", err)
+		}
+	}
+}
