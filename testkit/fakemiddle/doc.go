@@ -25,7 +25,8 @@
 // Behaviours for failure tests are switched with [Server.SetMode] (refuse,
 // garbage, close, silence, mute, stall) and methods ([Server.CloseExt],
 // [Server.Answer], [Server.SimpleAck], [Server.DropAll], [Server.Ping],
-// [Server.Garbage]). ExpectClientIP makes it derive keys
+// [Server.Garbage], [Server.Inject] for garbage, bad CRCs, oversize frames
+// and stalls mid-frame). ExpectClientIP makes it derive keys
 // with another client address, as a middle proxy behind which the proxy's
 // public address differs from what the proxy used: the handshake then
 // fails exactly as in production.

@@ -119,6 +119,9 @@ type writer struct {
 	cbc cipher.BlockMode
 	crc crcFunc
 	seq int32
+	// stalled drops every write from now on: the connection stalled in
+	// the middle of a frame (see FaultStallMidFrame).
+	stalled bool
 }
 
 func newWriter(w io.Writer) *writer { return &writer{w: w, crc: crcIEEE, seq: -2} }
@@ -146,6 +149,9 @@ func (wr *writer) frame(dst, payload []byte) []byte {
 
 // send writes frames (already framed bytes), padding and encrypting them.
 func (wr *writer) send(b []byte) error {
+	if wr.stalled {
+		return nil
+	}
 	if wr.cbc != nil {
 		for len(b)%aes.BlockSize != 0 {
 			b = binary.LittleEndian.AppendUint32(b, 4)
@@ -158,6 +164,9 @@ func (wr *writer) send(b []byte) error {
 
 // raw writes bytes as they are (garbage).
 func (wr *writer) raw(b []byte) error {
+	if wr.stalled {
+		return nil
+	}
 	_, err := wr.w.Write(b)
 	return err
 }
