@@ -64,8 +64,8 @@ func soakSettings(t *testing.T) soakConfig {
 type soakTally struct {
 	sessions, completed, closed, corrupted atomic.Int64
 	packets, bytes                         atomic.Int64
-	mu                          sync.Mutex
-	failures                    []string
+	mu                                     sync.Mutex
+	failures                               []string
 }
 
 func (s *soakTally) fail(format string, args ...any) {
