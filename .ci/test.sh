@@ -37,4 +37,10 @@ go test -race -timeout 20m ./...
 for mod in $(find . -mindepth 2 -name go.mod -not -path './vendor/*' -printf '%h\n' | sort); do
 	(cd "$mod" && go vet ./... && "$staticcheck" ./... && go test -race -timeout 20m ./...)
 done
+# The soak test through the binary, both modes, upstreams dying at random
+# (off in a plain `go test`; MTPROXY_SOAK_DURATION is per mode).
+MTPROXY_SOAK=1 MTPROXY_SOAK_DURATION="${MTPROXY_SOAK_DURATION:-20s}" \
+	go test -count=1 -run '^TestSoak' -timeout 10m ./e2e
+# Every fuzz target for FUZZTIME each, from its checked-in corpus.
+FUZZTIME="${FUZZTIME:-3s}" bash .ci/fuzz.sh
 echo "all tests passed"
