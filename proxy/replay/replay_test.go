@@ -46,9 +46,11 @@ func TestRememberedExactlyUntilExpiry(t *testing.T) {
 	if st := c.Stats(exp.Add(time.Nanosecond)); st.Evicted[EvictExpired] != 1 || st.Evicted[EvictFull] != 0 || st.Entries != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	// An expiry not after now records nothing.
-	if c.Seen(key(2), t0, t0) || c.Seen(key(2), t0, t0) {
-		t.Fatal("a key already out of its window was recorded")
+	// An expiry not after now records nothing: seen again, it is new.
+	for range 2 {
+		if c.Seen(key(2), t0, t0) {
+			t.Fatal("a key already out of its window was recorded")
+		}
 	}
 }
 
