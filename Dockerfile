@@ -70,7 +70,10 @@ ENV SECRET_FILE=/data/secret \
 
 USER 65532:65532
 VOLUME ["/data"]
-# 443: clients. 2398: /stats (loopback only), /metrics, /healthz, /readyz.
+# 443: clients. 2398: /stats (loopback only), /metrics, /healthz, /readyz
+# (loopback and private networks by default; anyone else gets a bare 404).
+# Publish 2398 on the host's loopback or a private interface only:
+#   docker run -p 443:443 -p 127.0.0.1:2398:2398 ...
 EXPOSE 443 2398
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["/mtproxy", "healthcheck"]

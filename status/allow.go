@@ -19,23 +19,30 @@ func PrivatePrefixes() []netip.Prefix {
 		netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7"))
 }
 
-// Everyone lets every IPv4 and IPv6 peer in: the health probes use it, as
-// orchestrators probe from addresses nobody configures.
+// Everyone lets every IPv4 and IPv6 peer in (HEALTH_ALLOW=0.0.0.0/0,::/0
+// for orchestrators probing from addresses nobody can list).
 func Everyone() []netip.Prefix {
 	return []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
 }
 
 // allow serves next only to peers inside one of the prefixes; with none,
-// to nobody.
+// to nobody. Others get a bare 404, as for a route that does not exist.
 func allow(prefixes []netip.Prefix, next http.Handler) http.Handler {
 	prefixes = normalize(prefixes)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !allowed(prefixes, r.RemoteAddr) {
-			plain(w, http.StatusForbidden, "forbidden\n")
+			notFound(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// notFound answers a bare 404: no body and no header that would name the
+// software or the route.
+func notFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusNotFound)
 }
 
 // allowed reports whether the peer address remote ("ip:port", as

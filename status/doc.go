@@ -15,5 +15,9 @@
 //
 // Allow lists are matched against the TCP peer (http.Request.RemoteAddr),
 // never a forwarding header: a reverse proxy in front would make every
-// client look local. A refused peer gets 403.
+// client look local. A refused peer gets a bare 404, the same answer as a
+// path that does not exist, so a scanner of the port learns nothing (the
+// /readyz reasons name Telegram). The server bounds its connections
+// (MaxConns) and the time each may take (header, request, response, idle),
+// so the port cannot hold the descriptors or goroutines the clients need.
 package status

@@ -1,6 +1,7 @@
 package status
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -103,11 +104,11 @@ func TestRoutes(t *testing.T) {
 	if code != http.StatusOK || !strings.HasPrefix(ctype, "application/openmetrics-text") || !strings.HasSuffix(body, "# EOF\n") {
 		t.Errorf("/metrics as OpenMetrics: %d %q", code, ctype)
 	}
-	if code, _, _ := fetch(t, http.MethodPost, base+"/healthz"); code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /healthz: %d", code)
-	}
-	if code, _, _ := fetch(t, http.MethodGet, base+"/nothing"); code != http.StatusNotFound {
-		t.Errorf("/nothing: %d", code)
+	// Another method, another path: the same bare 404 as a refused peer.
+	for _, req := range [][2]string{{http.MethodPost, "/healthz"}, {http.MethodGet, "/nothing"}} {
+		if code, ctype, body := fetch(t, req[0], base+req[1]); code != http.StatusNotFound || ctype != "" || body != "" {
+			t.Errorf("%s %s: %d %q %q, want a bare 404", req[0], req[1], code, ctype, body)
+		}
 	}
 }
 
@@ -118,14 +119,24 @@ func TestAllowLists(t *testing.T) {
 		MetricsAllow: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("fc00::/7")},
 	})
 	base := serve(t, "tcp4", elsewhere)
-	for _, path := range []string{"/stats", "/metrics"} {
-		if code, _, body := fetch(t, http.MethodGet, base+path); code != http.StatusForbidden || body != "forbidden\n" {
-			t.Errorf("%s from 127.0.0.1 outside the list: %d %q", path, code, body)
+	// A stranger gets a bare 404 on every route, the probes included
+	// (they follow METRICS_ALLOW), exactly as on a path that does not
+	// exist: nothing names the software, and /readyz's reasons (which
+	// name Telegram) stay hidden. They answered 200/503 with text.
+	for _, path := range []string{"/stats", "/metrics", "/healthz", "/readyz", "/nothing"} {
+		if code, ctype, body := fetch(t, http.MethodGet, base+path); code != http.StatusNotFound || ctype != "" || body != "" {
+			t.Errorf("%s from 127.0.0.1 outside the lists: %d %q %q, want a bare 404", path, code, ctype, body)
 		}
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
-		if code, _, _ := fetch(t, http.MethodGet, base+path); code == http.StatusForbidden {
-			t.Errorf("%s refused: the probes are open to everyone", path)
+	// HEALTH_ALLOW opens the probes alone.
+	probes := New(m, Options{
+		StatsAllow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, MetricsAllow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		HealthAllow: LoopbackPrefixes(),
+	})
+	pbase := serve(t, "tcp4", probes)
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusServiceUnavailable, "/metrics": http.StatusNotFound} {
+		if code, _, _ := fetch(t, http.MethodGet, pbase+path); code != want {
+			t.Errorf("%s with HEALTH_ALLOW loopback: %d, want %d", path, code, want)
 		}
 	}
 
@@ -188,7 +199,7 @@ func TestHandleMountsMoreRoutes(t *testing.T) {
 	base := serve(t, "tcp4", s)
 	for path, want := range map[string]int{
 		"/links": http.StatusOK, "/open": http.StatusOK,
-		"/admin/x": http.StatusForbidden, "/private": http.StatusForbidden,
+		"/admin/x": http.StatusNotFound, "/private": http.StatusNotFound,
 	} {
 		if code, _, _ := fetch(t, http.MethodGet, base+path); code != want {
 			t.Errorf("%s: %d, want %d", path, code, want)
@@ -221,5 +232,82 @@ func TestAllowed(t *testing.T) {
 	}
 	if allowed(nil, "127.0.0.1:1") {
 		t.Error("an empty list lets a peer in")
+	}
+}
+
+// rawConn connects to the server of base ("http://host:port").
+func rawConn(t *testing.T, base string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closedByServer waits (up to a bound far above the server's timeouts) for
+// the server to close c, failing the test if it does not.
+func closedByServer(t *testing.T, c net.Conn, what string) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err := io.Copy(io.Discard, c)
+	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("%s: the server kept the connection open", what)
+	}
+}
+
+// A peer that sends half a request, or keeps an idle connection, is
+// disconnected by the server's timeouts (it had no read timeout and no
+// bound on idle connections before).
+func TestTimeouts(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	base := serve(t, "tcp4", New(m, Options{
+		ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond,
+	}))
+	slow := rawConn(t, base)
+	if _, err := slow.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	closedByServer(t, slow, "half a request")
+
+	idle := rawConn(t, base)
+	if _, err := idle.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the request: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	closedByServer(t, idle, "an idle keep-alive connection")
+}
+
+// At most MaxConns connections are served at once: the next waits until
+// one of them ends.
+func TestMaxConns(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	base := serve(t, "tcp4", New(m, Options{MaxConns: 2, IdleTimeout: time.Minute}))
+	held := []net.Conn{rawConn(t, base), rawConn(t, base)}
+	for _, c := range held { // both accepted and served: each holds a slot
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("a held connection's request: %v %v", resp, err)
+		}
+	}
+	third := rawConn(t, base)
+	if _, err := third.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := third.Read(make([]byte, 1)); n > 0 || err == nil {
+		t.Fatal("a third connection was served while two held the slots")
+	}
+	held[0].Close()
+	_ = third.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if resp, err := http.ReadResponse(bufio.NewReader(third), nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the third connection once a slot freed: %v %v", resp, err)
 	}
 }

@@ -145,11 +145,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		return nil, err
 	}
 	a.ln = proxyheader.Listen(a.ln, cfg.ProxyProtocolTrusted, cfg.HandshakeTimeout)
-	if a.httpLn, err = listen(cfg.Bind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
+	if a.httpLn, err = listen(cfg.InternalBind, cfg.InternalPort, "INTERNAL_PORT"); err != nil {
 		a.ln.Close()
 		return nil, err
 	}
-	a.http = status.New(a.metrics, status.Options{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow})
+	a.http = status.New(a.metrics, status.Options{StatsAllow: cfg.StatsAllow, MetricsAllow: cfg.MetricsAllow, HealthAllow: cfg.HealthAllow})
 	if a.web, err = a.newWebProxy(); err != nil {
 		a.ln.Close()
 		a.httpLn.Close()

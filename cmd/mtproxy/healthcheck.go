@@ -27,7 +27,11 @@ func healthcheck(args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(healthHost(os.Getenv("BIND")), port) + "/healthz"
+	bind := os.Getenv("INTERNAL_BIND")
+	if bind == "" {
+		bind = os.Getenv("BIND")
+	}
+	url := "http://" + net.JoinHostPort(healthHost(bind), port) + "/healthz"
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -43,7 +47,9 @@ func healthcheck(args []string) int {
 }
 
 // healthHost is where the internal port answers: loopback when the proxy
-// listens on every address, else the BIND address itself.
+// listens on every address, else the INTERNAL_BIND (or BIND) address
+// itself. /healthz must allow the peer (HEALTH_ALLOW, by default
+// METRICS_ALLOW, which holds loopback).
 func healthHost(bind string) string {
 	a, err := netip.ParseAddr(bind)
 	if err != nil || a.IsUnspecified() {

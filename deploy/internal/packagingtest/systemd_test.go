@@ -3,6 +3,7 @@ package packagingtest
 import (
 	"bufio"
 	"bytes"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path"
@@ -177,6 +178,10 @@ func TestSystemdEnvFile(t *testing.T) {
 		if _, ok := env[k]; ok {
 			t.Errorf("%s is set in the environment file: it overrides the unit's StateDirectory path", k)
 		}
+	}
+	// INTERNAL_PORT stays off the public address.
+	if a, err := netip.ParseAddr(env["INTERNAL_BIND"]); err != nil || !(a.IsLoopback() || a.IsPrivate()) {
+		t.Errorf("INTERNAL_BIND=%q: the example must bind INTERNAL_PORT to loopback or a private address", env["INTERNAL_BIND"])
 	}
 }
 

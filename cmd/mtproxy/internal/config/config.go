@@ -158,6 +158,9 @@ type Config struct {
 	InternalPort int
 	// Bind is the listen address (BIND, --address); zero: all addresses.
 	Bind netip.Addr
+	// InternalBind is the listen address of InternalPort (INTERNAL_BIND);
+	// Bind when not set.
+	InternalBind netip.Addr
 
 	// TLSDomain turns FakeTLS on (TLS_DOMAIN, -D); "" means off.
 	TLSDomain string
@@ -226,6 +229,7 @@ type Config struct {
 
 	StatsAllow   []netip.Prefix // STATS_ALLOW: who may read /stats
 	MetricsAllow []netip.Prefix // METRICS_ALLOW: who may read /metrics
+	HealthAllow  []netip.Prefix // HEALTH_ALLOW: who may read /healthz and /readyz; nil: MetricsAllow
 
 	NTPServers      []string      // NTP_SERVERS: host or host:port
 	IPDetectURLs    []string      // IP_DETECT_URLS

@@ -83,6 +83,7 @@ func (l *loader) resolve() (*Config, error) {
 		Port:                   v.Port.n,
 		InternalPort:           v.InternalPort.n,
 		Bind:                   v.Bind.v,
+		InternalBind:           v.InternalBind.v,
 		TLSDomain:              v.TLSDomain.s,
 		TLSOnly:                v.TLSOnly.b,
 		FrontingAddr:           v.FrontingAddr.s,
@@ -110,6 +111,7 @@ func (l *loader) resolve() (*Config, error) {
 		ConfigRefreshInterval:  v.ConfigRefreshInterval.d,
 		MiddleMemoryBudget:     int64(v.MiddleMemoryBudget.n) << 20,
 		StatsAllow:             v.StatsAllow.items,
+		HealthAllow:            v.HealthAllow.items,
 		MetricsAllow:           v.MetricsAllow.items,
 		NTPServers:             v.NTPServers.items,
 		IPDetectURLs:           v.IPDetectURLs.items,
@@ -122,6 +124,9 @@ func (l *loader) resolve() (*Config, error) {
 		UsersMetricsTop:        v.UsersMetricsTop.n,
 		AdminToken:             v.AdminToken.s,
 		AdminAllow:             v.AdminAllow.items,
+	}
+	if !c.InternalBind.IsValid() {
+		c.InternalBind = c.Bind
 	}
 	if c.Port == c.InternalPort {
 		return nil, newError("PORT", fmt.Sprintf("%d is also INTERNAL_PORT; the client port and the stats port must differ", c.Port), "PORT=443 INTERNAL_PORT=2398", ErrConflict)

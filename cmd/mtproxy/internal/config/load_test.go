@@ -94,7 +94,8 @@ func settingCases() []settingCase {
 		}},
 		{"PORT", "8443", func(c *Config) bool { return c.Port == 8443 }},
 		{"INTERNAL_PORT", "9000", func(c *Config) bool { return c.InternalPort == 9000 }},
-		{"BIND", "::1", func(c *Config) bool { return c.Bind == netip.MustParseAddr("::1") }},
+		{"BIND", "::1", func(c *Config) bool { return c.Bind == netip.MustParseAddr("::1") && c.InternalBind == c.Bind }},
+		{"INTERNAL_BIND", "127.0.0.1", func(c *Config) bool { return c.InternalBind == netip.MustParseAddr("127.0.0.1") && !c.Bind.IsValid() }},
 		{"TLS_DOMAIN", "WWW.Example.com", func(c *Config) bool { return c.TLSDomain == "www.example.com" }},
 		{"FRONTING_ADDR", "127.0.0.1:8443", func(c *Config) bool { return c.FrontingAddr == "127.0.0.1:8443" }},
 		{"FRONTING_LIFETIME", "90s", func(c *Config) bool { return c.FrontingLifetime == 90*time.Second }},
@@ -135,6 +136,9 @@ func settingCases() []settingCase {
 		}},
 		{"METRICS_ALLOW", "::/0", func(c *Config) bool {
 			return reflect.DeepEqual(c.MetricsAllow, []netip.Prefix{netip.MustParsePrefix("::/0")})
+		}},
+		{"HEALTH_ALLOW", "0.0.0.0/0,::/0", func(c *Config) bool {
+			return reflect.DeepEqual(c.HealthAllow, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")})
 		}},
 		{"NTP_SERVERS", "time.google.com,127.0.0.1:1123", func(c *Config) bool {
 			return reflect.DeepEqual(c.NTPServers, []string{"time.google.com", "127.0.0.1:1123"})

@@ -27,6 +27,7 @@ type values struct {
 	Port            intValue             `envconfig:"PORT"`
 	InternalPort    intValue             `envconfig:"INTERNAL_PORT"`
 	Bind            oneValue[netip.Addr] `envconfig:"BIND"`
+	InternalBind    oneValue[netip.Addr] `envconfig:"INTERNAL_BIND"`
 	TLSDomain       textValue            `envconfig:"TLS_DOMAIN"`
 	TLSOnly         boolValue            `envconfig:"TLS_ONLY"`
 	FrontingAddr    textValue            `envconfig:"FRONTING_ADDR"`
@@ -65,6 +66,7 @@ type values struct {
 
 	StatsAllow      listValue[netip.Prefix] `envconfig:"STATS_ALLOW"`
 	MetricsAllow    listValue[netip.Prefix] `envconfig:"METRICS_ALLOW"`
+	HealthAllow     listValue[netip.Prefix] `envconfig:"HEALTH_ALLOW"`
 	NTPServers      listValue[string]       `envconfig:"NTP_SERVERS"`
 	IPDetectURLs    listValue[string]       `envconfig:"IP_DETECT_URLS"`
 	DCProbeInterval durationValue           `envconfig:"DC_PROBE_INTERVAL"`
@@ -154,6 +156,7 @@ func newValues() *values {
 		Port:            port(443),
 		InternalPort:    port(2398),
 		Bind:            oneValue[netip.Addr]{parse: parseAddr},
+		InternalBind:    oneValue[netip.Addr]{parse: parseAddr},
 		TLSDomain:       textValue{check: checkHostname},
 		FrontingAddr:    textValue{check: checkHostPort},
 
@@ -189,6 +192,7 @@ func newValues() *values {
 		MiddleMemoryBudget:    intValue{n: 256, min: 1, max: 1 << 20, what: "a size in MiB"},
 
 		StatsAllow:      listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
+		HealthAllow:     listValue[netip.Prefix]{parse: parsePrefix},
 		MetricsAllow:    listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"), parse: parsePrefix},
 		NTPServers:      listValue[string]{items: []string{"pool.ntp.org"}, parse: parseNTPServer},
 		IPDetectURLs:    listValue[string]{items: []string{"https://api.ipify.org", "https://ifconfig.me/ip", "https://icanhazip.com"}, parse: parseURL},

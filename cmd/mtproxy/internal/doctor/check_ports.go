@@ -4,26 +4,28 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"syscall"
 )
 
 func (s *session) checkPort(context.Context) Result {
-	return s.checkBind("PORT", s.cfg.Port)
+	return s.checkBind("PORT", s.cfg.Bind, s.cfg.Port)
 }
 
 func (s *session) checkInternalPort(context.Context) Result {
-	return s.checkBind("INTERNAL_PORT", s.cfg.InternalPort)
+	return s.checkBind("INTERNAL_PORT", s.cfg.InternalBind, s.cfg.InternalPort)
 }
 
-// checkBind binds the port on BIND as the proxy would and lets go at once.
-// A port in use is fine when the proxy holding it answers /healthz.
-func (s *session) checkBind(variable string, port int) Result {
+// checkBind binds the port on bind (BIND or INTERNAL_BIND) as the proxy
+// would and lets go at once. A port in use is fine when the proxy holding
+// it answers /healthz.
+func (s *session) checkBind(variable string, bind netip.Addr, port int) Result {
 	host := ""
 	where := "all addresses"
-	if s.cfg.Bind.IsValid() {
-		host, where = s.cfg.Bind.String(), s.cfg.Bind.String()
+	if bind.IsValid() {
+		host, where = bind.String(), bind.String()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	ln, err := s.o.Listen("tcp", addr)

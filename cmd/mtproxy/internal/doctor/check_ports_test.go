@@ -78,7 +78,8 @@ func TestCheckRunning(t *testing.T) {
 		{"none", nil, Skip, []string{"no proxy answers on 127.0.0.1:"}},
 		{"healthy", healthyProxy(http.StatusOK), OK, []string{"healthy on", "version mtproxy-test, uptime 42s, 3 of 60000 client connections, ready_targets 5",
 			"client hello fingerprints (JA4, hellos, authenticated): t13d1516h2_8daaf6152771_e5627efa2ab1 12 ok=10; t13d1517h2_8daaf6152771_b1ff8ab2d16f 3 ok=0"}},
-		{"stats refused", healthyProxy(http.StatusForbidden), OK, []string{"/stats: HTTP 403 (STATS_ALLOW"}},
+		{"stats refused", healthyProxy(http.StatusNotFound), OK, []string{"/stats: HTTP 404 (STATS_ALLOW"}},
+		{"healthz refused", http.NotFoundHandler(), Fail, []string{"/healthz answered HTTP 404", "HEALTH_ALLOW"}},
 		{"unhealthy", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "draining", http.StatusServiceUnavailable)
 		}), Fail, []string{"/healthz answered HTTP 503: draining", "another program on INTERNAL_PORT"}},

@@ -26,10 +26,11 @@ type runningProxy struct {
 }
 
 // queryRunning asks a proxy already running here for /healthz and /stats
-// on INTERNAL_PORT: at BIND when that is one address, else 127.0.0.1.
+// on INTERNAL_PORT: at INTERNAL_BIND (BIND by default) when that is one
+// address, else 127.0.0.1.
 func (s *session) queryRunning() runningProxy {
 	host := "127.0.0.1"
-	if b := s.cfg.Bind; b.IsValid() && !b.IsUnspecified() {
+	if b := s.cfg.InternalBind; b.IsValid() && !b.IsUnspecified() {
 		host = b.String()
 	}
 	rp := runningProxy{addr: net.JoinHostPort(host, strconv.Itoa(s.cfg.InternalPort))}
@@ -103,11 +104,14 @@ func (s *session) checkRunning(context.Context) Result {
 		if rp.body != "" {
 			r.Detail += ": " + rp.body
 		}
+		if rp.status == http.StatusNotFound {
+			return r.note("a proxy that does not let this address read /healthz (HEALTH_ALLOW, by default METRICS_ALLOW), or another program on INTERNAL_PORT")
+		}
 		return r.note("an unhealthy proxy, or another program on INTERNAL_PORT")
 	}
 	r := okf("healthy on %s", rp.addr)
 	if rp.statsErr != nil {
-		return r.note(fmt.Sprintf("/stats: %s (STATS_ALLOW must include the address asking)", oneLine(rp.statsErr)))
+		return r.note(fmt.Sprintf("/stats: %s (STATS_ALLOW must include the address asking; a refused one gets 404)", oneLine(rp.statsErr)))
 	}
 	st := rp.stats
 	var parts []string
