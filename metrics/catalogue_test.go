@@ -86,6 +86,7 @@ func catalogue() map[string]int {
 		"mtproxy_webproxy_site_fallbacks_total":            3, // path, capability, token
 		"mtproxy_webproxy_limit_hits_total":                6, // sessions, session_streams, streams, session_pending, pending, bootstraps
 		"mtproxy_replay_cache_entries":                     1,
+		"mtproxy_panics_total":                             6, // conn, middle, refresh, prober, clock, background
 		"mtproxy_replay_cache_evictions_total":             2, // expired, full
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/fronthost"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/replay"
 	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"github.com/mtproxy/mtproxy/users"
@@ -246,6 +247,9 @@ func (c *collector) env(e emitter, s *Snapshot) {
 	e.counter(d.buffersAllocated, uint64(max(s.Buffers.Allocated, 0)))
 	e.gauge(d.bufferSize, float64(s.Buffers.Size))
 	e.gauge(d.replayEntries, float64(s.Replay.Entries))
+	for w, v := range s.Panics {
+		e.counter(d.panics, v, recovery.Where(w).String())
+	}
 	for r, v := range s.Replay.Evicted {
 		e.counter(d.replayEvictions, v, replay.EvictReason(r).String())
 	}

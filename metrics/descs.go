@@ -26,7 +26,7 @@ type descs struct {
 	tgLoaded, tgRefreshes, tgDCs                              *prometheus.Desc
 	skewSeconds, skewChecks, natState, natLookups             *prometheus.Desc
 	buffersInUse, buffersAllocated, bufferSize, buildInfo     *prometheus.Desc
-	replayEntries, replayEvictions                            *prometheus.Desc
+	replayEntries, replayEvictions, panics                    *prometheus.Desc
 }
 
 func newDescs() *descs {
@@ -105,6 +105,7 @@ func newDescs() *descs {
 		bufferSize:       d("buffer_size_bytes", "Size of one relay buffer."),
 		replayEntries:    d("replay_cache_entries", "Handshakes the replay cache remembers now."),
 		replayEvictions:  d("replay_cache_evictions_total", "Handshakes the replay cache forgot, by reason: expired (out of their window) or full (forgotten early to make room).", "reason"),
+		panics:           d("panics_total", "Panics recovered: the connection closed or the loop restarted, by place.", "where"),
 		buildInfo:        d("build_info", "Always 1; the labels identify the build.", "version", "revision", "goversion"),
 	}
 }
@@ -124,6 +125,6 @@ func (d *descs) all() []*prometheus.Desc {
 		d.tgLoaded, d.tgRefreshes, d.tgDCs,
 		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,
 		d.buffersInUse, d.buffersAllocated, d.bufferSize, d.buildInfo,
-		d.replayEntries, d.replayEvictions,
+		d.replayEntries, d.replayEvictions, d.panics,
 	}
 }

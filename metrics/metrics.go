@@ -8,6 +8,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/replay"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -66,6 +67,7 @@ type Metrics struct {
 
 	skew    [numSkewSources]skewState
 	lookups [numLookupResults]atomic.Uint64
+	panics  [recovery.NumWhere]atomic.Uint64
 
 	mid   middleCounters
 	web   webCounters

@@ -6,11 +6,13 @@ import (
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
 var (
-	_ proxy.Observer  = (*Metrics)(nil)
-	_ direct.Observer = (*Metrics)(nil) // the direct upstream's dials
+	_ proxy.Observer    = (*Metrics)(nil)
+	_ direct.Observer   = (*Metrics)(nil) // the direct upstream's dials
+	_ recovery.Observer = (*Metrics)(nil) // recovered panics, everywhere
 )
 
 // ClientAccepted counts an accepted TCP connection.
@@ -116,4 +118,12 @@ func (m *Metrics) ClientClosed(ev proxy.CloseEvent) {
 	}
 	m.dcActive[m.dcs.index(ev.DC)].Add(-1)
 	m.hist.connection.Observe(ev.Duration.Seconds())
+}
+
+// Panicked counts a recovered panic (recovery.Observer): the engine, the
+// middle layer and the binary's loops report here.
+func (m *Metrics) Panicked(w recovery.Where) {
+	if w < recovery.NumWhere {
+		m.panics[w].Add(1)
+	}
 }

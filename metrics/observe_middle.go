@@ -7,6 +7,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/health/clockskew"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
 // MiddleObserver returns the middle.Observer of m. It is a separate value
@@ -15,6 +16,9 @@ import (
 func (m *Metrics) MiddleObserver() middle.Observer { return middleObserver{m} }
 
 type middleObserver struct{ m *Metrics }
+
+// Panicked counts a panic the middle layer recovered.
+func (o middleObserver) Panicked(w recovery.Where) { o.m.Panicked(w) }
 
 // MiddleSource is what the metrics pull from the middle-proxy layer at
 // scrape time; *middle.Middle implements it.

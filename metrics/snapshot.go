@@ -36,6 +36,9 @@ func (m *Metrics) Snapshot() *Snapshot {
 	m.fillPaths(s)
 	m.fillTargets(s)
 	m.fillEnv(s)
+	for w := range s.Panics {
+		s.Panics[w] = m.panics[w].Load()
+	}
 	s.GenerateTime = time.Since(began)
 	return s
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/auto"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/replay"
 )
 
@@ -51,6 +52,8 @@ type Snapshot struct {
 	Buffers proxy.BufferStats
 	// Replay is the handshake replay cache's size and evictions.
 	Replay replay.Stats
+	// Panics counts the panics recovered, by place.
+	Panics [recovery.NumWhere]uint64
 }
 
 // Memory is the process's virtual size, resident set and data segment, in

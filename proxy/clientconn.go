@@ -10,6 +10,8 @@ import (
 
 	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
+	"go.uber.org/zap"
 )
 
 // ClientConn is an authenticated client's connection. Read returns the
@@ -36,6 +38,10 @@ type ClientConn struct {
 	// counts those written, up to rec.ramp.
 	rec     recordSizing
 	records int
+
+	// log and panics report a panic in a goroutine the relay starts.
+	log    *zap.Logger
+	panics recovery.Observer
 
 	// activity counts reads and writes; the relay's idle watchdog reads it.
 	activity atomic.Uint64

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/unauth"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
@@ -35,6 +36,10 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 		closed.Stage = prog.at()
 		p.obs.ClientClosed(closed)
 	}()
+	// A panic in this connection's goroutine (the handshake, fronting, the
+	// upstream's Serve) closes this connection only; it is logged with its
+	// stack and counted, and the events above are still reported.
+	defer recovery.Guard(recovery.Conn, p.log.With(zap.Uint64("conn_id", id)), p.panics, func() { _ = conn.Close() })
 	stop := context.AfterFunc(p.ctx, func() { _ = conn.Close() })
 	defer stop()
 	// Until authenticated, a shutdown closes the connection at once.
@@ -123,6 +128,7 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
 		lease: h.lease, closed: make(chan struct{}),
 		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
+		log: log, panics: p.panics,
 	}
 	sess := &Session{
 		Transport: h.acc.Transport, DC: h.dc, Client: client,

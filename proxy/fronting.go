@@ -12,6 +12,7 @@ import (
 	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/proxyheader"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
 // refuse applies the unknown-SNI policy to a hello for another server
@@ -103,6 +104,7 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer recovery.Guard(recovery.Conn, p.log, p.panics, func() { _ = conn.Close(); _ = up.Close() })
 		in, inLimited = p.spliceOne(up, conn, p.o.FrontingMaxBytes-int64(len(h.consumed)))
 	}()
 	out, outLimited := p.spliceOne(conn, up, p.o.FrontingMaxBytes)

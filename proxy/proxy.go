@@ -13,6 +13,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/replay"
 	"github.com/mtproxy/mtproxy/proxy/unauth"
 	"go.opentelemetry.io/otel/trace"
@@ -33,6 +34,7 @@ type Proxy struct {
 	started  time.Time // for the bound on uptime timestamps
 	upstream Upstream
 	obs      Observer
+	panics   recovery.Observer // the Observer, when it counts panics
 	log      *zap.Logger
 	tracer   trace.Tracer
 	hello    sync.Pool // *[]byte, ClientHello scratch
@@ -120,6 +122,7 @@ func New(o Options) (*Proxy, error) {
 		started:   o.Now(),
 		upstream:  o.Upstream,
 		obs:       o.Observer,
+		panics:    recovery.ObserverOf(o.Observer),
 		log:       o.Logger,
 		tracer:    o.TracerProvider.Tracer(tracerName),
 		chunk:     o.BufferSize,

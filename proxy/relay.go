@@ -13,11 +13,15 @@ import (
 
 	"github.com/mtproxy/mtproxy/internal/netx"
 	"github.com/mtproxy/mtproxy/internal/timex"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
 // ErrIdle is returned by [ClientConn.RelayTo] when its idle watchdog ended
 // the relay: neither side carried a byte for a whole idle period.
 var ErrIdle = errors.New("proxy: idle timeout")
+
+// errPanicked ends a relay whose goroutine recovered from a panic.
+var errPanicked = errors.New("proxy: recovered from a panic")
 
 // RelayTo is the zero-copy path of an upstream whose peer speaks a stream
 // cipher (a DC's obfuscated2, or any stream): it moves bytes between the
@@ -99,7 +103,11 @@ func (r *relay) run(ctx context.Context) error {
 	defer watchdog.Stop()
 
 	errc := make(chan error, 1)
-	go func() { errc <- r.clientToDC() }()
+	go func() {
+		// A panic here closes this relay's two sockets only.
+		defer recovery.Guard(recovery.Conn, r.client.log, r.client.panics, func() { r.abort(); errc <- errPanicked })
+		errc <- r.clientToDC()
+	}()
 	errDown := r.dcToClient()
 	errUp := <-errc
 	if watchdog.Fired() {

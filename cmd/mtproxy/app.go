@@ -23,6 +23,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/fronthost"
 	"github.com/mtproxy/mtproxy/proxy/middle"
 	"github.com/mtproxy/mtproxy/proxy/proxyheader"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/tlsprofile"
 	"github.com/mtproxy/mtproxy/status"
 	"github.com/mtproxy/mtproxy/tracing"
@@ -212,21 +213,23 @@ func (a *app) start(ctx context.Context) <-chan error {
 			}
 		}()
 	}
-	go a.prober.Run(ctx)
-	go a.clock.Run(ctx)
+	// A panic in a background loop is logged, counted and the loop
+	// restarted; the proxy serves on.
+	go recovery.Loop(ctx, recovery.Prober, a.log, a.metrics, a.prober.Run)
+	go recovery.Loop(ctx, recovery.Clock, a.log, a.metrics, a.clock.Run)
 	if a.front != nil {
-		go a.front.Run(ctx)
+		go recovery.Loop(ctx, recovery.Background, a.log, a.metrics, a.front.Run)
 	}
 	if a.profile != nil {
-		go a.profile.Run(ctx)
+		go recovery.Loop(ctx, recovery.Background, a.log, a.metrics, a.profile.Run)
 	}
 	if a.auto != nil {
-		go a.auto.Run(ctx)
+		go recovery.Loop(ctx, recovery.Background, a.log, a.metrics, a.auto.Run)
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	a.stopUsers = cancel
 	a.usersDone = a.runUsers(uctx)
-	go a.replay.run(ctx)
+	go recovery.Loop(ctx, recovery.Background, a.log, a.metrics, a.replay.run)
 	return failed
 }
 

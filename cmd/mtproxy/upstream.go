@@ -14,6 +14,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/direct"
 	"github.com/mtproxy/mtproxy/proxy/middle"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"go.uber.org/zap"
 )
@@ -145,6 +146,7 @@ func (a *app) reload(ctx context.Context) {
 	}
 	a.log.Info("SIGHUP: refreshing Telegram's proxy config")
 	go func() {
+		defer recovery.Guard(recovery.Refresh, a.log, a.metrics, nil)
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		if err := a.middle.Refresh(ctx); err != nil {

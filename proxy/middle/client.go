@@ -12,6 +12,7 @@ import (
 	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/framing"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"go.uber.org/zap"
 )
@@ -129,9 +130,10 @@ func (ec *extConn) serve(ctx context.Context) error {
 	wdone := make(chan struct{})
 	go func() {
 		defer close(wdone)
+		defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() { ec.abort(errPanicked) })
 		ec.writeLoop()
 	}()
-	rerr := ec.readLoop(ctx)
+	rerr := ec.guardedReadLoop(ctx)
 	ec.abort(rerr)
 	<-wdone
 	if ec.conn != nil && ec.conn.unregister(ec.id) && !ec.byMiddle.Load() {
@@ -143,6 +145,13 @@ func (ec *extConn) serve(ctx context.Context) error {
 	default:
 		return why
 	}
+}
+
+// guardedReadLoop is readLoop with a panic turned into the client's end:
+// the cleanup of serve (unbinding from its RPC connection) still runs.
+func (ec *extConn) guardedReadLoop(ctx context.Context) (err error) {
+	defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() { err = errPanicked })
+	return ec.readLoop(ctx)
 }
 
 // readLoop forwards the client's packets until it ends; it returns nil at

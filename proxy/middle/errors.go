@@ -21,6 +21,7 @@ var (
 	errUpstreamClosed = errors.New("middle: the RPC connection to the middle proxy closed")
 	errClosedByMiddle = errors.New("middle: closed by the middle proxy (RPC_CLOSE_EXT)")
 	errSilent         = errors.New("middle: nothing read from the middle proxy, RPC_PING unanswered")
+	errPanicked       = errors.New("middle: recovered from a panic")
 )
 
 // ErrUnavailable is matched (errors.Is) by a *StartError.

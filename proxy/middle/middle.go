@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
@@ -27,6 +28,7 @@ type Middle struct {
 	o      Options
 	log    *zap.Logger
 	obs    Observer
+	panics recovery.Observer // obs, when it counts panics
 	tracer trace.Tracer
 	rand   io.Reader
 	nat    natTable
@@ -68,6 +70,7 @@ func New(o Options) (*Middle, error) {
 	m := &Middle{o: o, log: o.Logger.Named("middle"), obs: o.Observer, rand: o.Rand, nat: newNATTable(&o),
 		tracer: o.TracerProvider.Tracer(tracerName, trace.WithSchemaURL(spanattr.SchemaURL))}
 	m.budget = newBudget(o.MemoryBudget, &m.cnt.queued)
+	m.panics = recovery.ObserverOf(o.Observer)
 	var b [8]byte
 	if _, err := io.ReadFull(m.rand, b[:]); err != nil {
 		return nil, fmt.Errorf("middle: reading randomness: %w", err)
@@ -146,7 +149,7 @@ func (m *Middle) launch() error {
 	p.setConfig(m.files.config.Load())
 	m.poolp.Store(p)
 	if m.o.RefreshInterval > 0 {
-		m.wg.Go(func() { m.refreshLoop(m.ctx) })
+		m.wg.Go(func() { recovery.Loop(m.ctx, recovery.Refresh, m.log, m.panics, m.refreshLoop) })
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/tgconfig"
 )
 
@@ -105,7 +106,7 @@ func (p *pool) setConfig(cfg *tgconfig.Config) {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			t.run(p.ctx)
+			recovery.Loop(p.ctx, recovery.Middle, p.m.log, p.m.panics, t.run)
 			p.forget(t)
 		}()
 	}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 	"go.uber.org/zap"
 )
@@ -64,8 +65,20 @@ func newRPCConn(m *Middle, t *target, est *established, log *zap.Logger) *rpcCon
 // start runs the reader and keeper goroutines, tracked by wg.
 func (c *rpcConn) start(wg *sync.WaitGroup) {
 	wg.Add(2)
-	go func() { defer wg.Done(); c.readLoop() }()
-	go func() { defer wg.Done(); c.keeper() }()
+	// A panic in either closes this connection (its clients with it) and
+	// the pool reconnects.
+	// (recovery.Guard must be deferred directly to recover.)
+	closeIt := func() { c.close(CloseReadError, errPanicked) }
+	go func() {
+		defer wg.Done()
+		defer recovery.Guard(recovery.Middle, c.log, c.m.panics, closeIt)
+		c.readLoop()
+	}()
+	go func() {
+		defer wg.Done()
+		defer recovery.Guard(recovery.Middle, c.log, c.m.panics, closeIt)
+		c.keeper()
+	}()
 }
 
 // register binds a client to the connection; false when it is closing.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
 // target is one middle proxy address and its RPC connections. Its
@@ -132,7 +134,7 @@ func (t *target) maintain(ctx context.Context) (time.Duration, bool) {
 // attempt dials and handshakes once; level is the failure count when it
 // started, so parallel attempts that fail together count once.
 func (t *target) attempt(ctx context.Context, level int) {
-	est, res := t.p.connect(ctx, t)
+	est, res := t.guardedConnect(ctx)
 	t.mu.Lock()
 	t.connecting--
 	t.lastResult = res
@@ -307,4 +309,11 @@ func (t *target) stats() TargetStats {
 		s.RTT = minRTT(s.RTT, time.Duration(c.rtt.Load()))
 	}
 	return s
+}
+
+// guardedConnect is connect with a panic counted as a failed attempt
+// (a protocol error): the target's bookkeeping goes on.
+func (t *target) guardedConnect(ctx context.Context) (est *established, res HandshakeResult) {
+	defer recovery.Guard(recovery.Middle, t.p.m.log, t.p.m.panics, func() { est, res = nil, HandshakeProtocolError })
+	return t.p.connect(ctx, t)
 }
