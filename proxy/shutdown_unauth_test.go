@@ -124,6 +124,14 @@ func TestShutdownDrainsOnlyAuthenticated(t *testing.T) {
 	default:
 	}
 
+	// The closed sockets' goroutines finish on their own time: wait for
+	// them, so that the count below is the authenticated client alone.
+	for px.ActiveConnections() != 1 {
+		if ctx.Err() != nil {
+			t.Fatalf("%d connections open, want the authenticated one", px.ActiveConnections())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	endDrain()
 	err = <-shut
 	var de *proxy.DrainError
