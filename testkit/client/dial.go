@@ -104,13 +104,12 @@ func handshake(ctx context.Context, nc net.Conn, h *Handshake, o Options) (*Conn
 	return c, nil
 }
 
-// bindContext interrupts nc's I/O when ctx ends (cancelled or past its
-// deadline), until the returned stop is called (which clears the deadline).
-// It does not copy ctx's deadline onto nc: the socket's timer and the
-// context's would race, and an I/O timeout could then be seen before
-// ctx.Err() says why. Interrupting from context.AfterFunc guarantees that
-// ctx.Err() is set whenever the interrupted I/O returns.
+// bindContext applies ctx's deadline to nc and interrupts nc's I/O when ctx
+// is cancelled, until the returned stop is called (which clears both).
 func bindContext(ctx context.Context, nc net.Conn) (stop func()) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = nc.SetDeadline(dl)
+	}
 	cancel := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	return func() {
 		cancel()
