@@ -90,6 +90,12 @@ func startRig(t *testing.T, dco fakedc.Options, edit func(env map[string]string)
 	p.waitReady()
 	awaitProfile(t, p)
 	awaitFirstProbeRound(t, p)
+	// The fake DC counts a resPQ once its write returns, which can be after
+	// the prober read it: wait for its counts to settle too.
+	eventually(t, "the fake DC's count of the probes", func() bool {
+		st := d.Stats()
+		return st.ReqPQ == st.HeaderOK
+	})
 	return &rig{p: p, dc: d, probed: d.Stats()}
 }
 
