@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -69,9 +68,7 @@ func (s *replayStore) save() {
 	var b bytes.Buffer
 	err := s.cache.Save(&b, time.Now())
 	if err == nil {
-		if err = os.MkdirAll(filepath.Dir(s.path), 0o700); err == nil {
-			err = atomicfile.Write(s.path, b.Bytes(), 0o600)
-		}
+		err = atomicfile.Write(s.path, b.Bytes(), 0o600)
 	}
 	switch {
 	case err != nil && !s.failing:
