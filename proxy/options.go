@@ -152,12 +152,9 @@ type Options struct {
 	// proxy's own uptime plus TimeSkew; it binds the hello to no real
 	// time, so its replay protection is the cache's 2 x TimeSkew alone.
 	DisableUptimeTimestamps bool
-	// ReplayCacheSize is how many handshakes are remembered to refuse
-	// and our clock, both ways. A hello is remembered by the replay cache
-	// until its timestamp plus TimeSkew, when the timestamp check starts
-	// refusing it; handshakes without a unix timestamp (obfuscated2
-	// headers, uptime timestamps) are remembered for 2 x TimeSkew.
-	// Default: DefaultTimeSkew (2m).
+	// ReplayCacheSize is how many handshakes the replay cache remembers
+	// to refuse a second use; when it is full the entry that would expire
+	// soonest is evicted first. Default: DefaultReplayCacheSize (65536).
 	ReplayCacheSize int
 	// ReplayCache is the replay cache to use, for instance one read back
 	// from a file (replay.Read) so that a restart forgets nothing; the
