@@ -1,6 +1,10 @@
 package state
 
-import "time"
+import (
+	"time"
+
+	"github.com/mtproxy/mtproxy/internal/enum"
+)
 
 // Op is a kind of call to the shared store: a closed set, used as the
 // metric label "op".
@@ -30,14 +34,13 @@ const (
 // NumOps is the size of the Op set.
 const NumOps = int(numOps)
 
-var opNames = [numOps]string{"replay", "admit", "leases", "usage", "ping", "reconcile"}
+var opNames = [...]string{OpReplay: "replay", OpAdmit: "admit", OpLeases: "leases", OpUsage: "usage",
+	OpPing: "ping", OpReconcile: "reconcile"}
 
-func (o Op) String() string {
-	if o < numOps {
-		return opNames[o]
-	}
-	return "unknown"
-}
+// One name per Op: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(opNames)-int(numOps)]
+
+func (o Op) String() string { return enum.Name(opNames[:], o) }
 
 // Health is the state of the shared store as this replica sees it: a
 // closed set, used as the metric label "state".
@@ -62,14 +65,12 @@ const (
 // NumHealth is the size of the Health set.
 const NumHealth = int(numHealth)
 
-var healthNames = [numHealth]string{"off", "up", "degraded", "down"}
+var healthNames = [...]string{Off: "off", Up: "up", Degraded: "degraded", Down: "down"}
 
-func (h Health) String() string {
-	if h < numHealth {
-		return healthNames[h]
-	}
-	return "unknown"
-}
+// One name per Health: a missing or extra name does not compile.
+var _ = [1]struct{}{}[len(healthNames)-int(numHealth)]
+
+func (h Health) String() string { return enum.Name(healthNames[:], h) }
 
 // Reachable reports whether the store answers: Up or Degraded.
 func (h Health) Reachable() bool { return h == Up || h == Degraded }

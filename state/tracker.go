@@ -3,6 +3,8 @@ package state
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/mtproxy/mtproxy/internal/defaults"
 )
 
 // DefaultDownAfter is the default number of failed calls in a row after
@@ -28,9 +30,7 @@ type Tracker struct {
 // not nil, is called on every transition, with the tracker's lock held: it
 // must return quickly and must not call the tracker.
 func NewTracker(downAfter int, onChange func(from, to Health)) *Tracker {
-	if downAfter <= 0 {
-		downAfter = DefaultDownAfter
-	}
+	defaults.SetPositive(&downAfter, DefaultDownAfter)
 	t := &Tracker{downAfter: downAfter, onChange: onChange}
 	t.cur.Store(uint32(Up))
 	return t

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/defaults"
 	"github.com/mtproxy/mtproxy/state"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -38,25 +39,26 @@ const (
 
 // Options configure a Store. Zero values are defaults.
 type Options struct {
-	// Timeout bounds the calls made on the handshake path. Default
-	// DefaultTimeout.
+	// Timeout bounds the calls made on the handshake path. Default:
+	// DefaultTimeout (50ms).
 	Timeout time.Duration
-	// SyncTimeout bounds the background calls. Default DefaultSyncTimeout.
+	// SyncTimeout bounds the background calls. Default:
+	// DefaultSyncTimeout (1s).
 	SyncTimeout time.Duration
-	// FlushInterval is the period of the usage flush. Default
-	// DefaultFlushInterval.
+	// FlushInterval is the period of the usage flush. Default:
+	// DefaultFlushInterval (1s).
 	FlushInterval time.Duration
 	// LeaseTTL is how long this replica's connections count after its last
-	// heartbeat. Default DefaultLeaseTTL.
+	// heartbeat. Default: DefaultLeaseTTL (15s).
 	LeaseTTL time.Duration
-	// ProbeInterval is the period of the probe of a Down store. Default
-	// DefaultProbeInterval.
+	// ProbeInterval is the period of the probe of a Down store. Default:
+	// DefaultProbeInterval (1s).
 	ProbeInterval time.Duration
 	// DownAfter is how many failed calls in a row make the store Down.
-	// Default state.DefaultDownAfter.
+	// Default: state.DefaultDownAfter (3).
 	DownAfter int
 	// MaxPending bounds the replay digests kept while the store is down.
-	// Default DefaultMaxPending.
+	// Default: DefaultMaxPending (65536).
 	MaxPending int
 	// Replica names this process in the store. Default: the host name and
 	// a random suffix (a new one per start).
@@ -68,19 +70,13 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	set := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	set(&o.Timeout, DefaultTimeout)
-	set(&o.SyncTimeout, DefaultSyncTimeout)
-	set(&o.FlushInterval, DefaultFlushInterval)
-	set(&o.LeaseTTL, DefaultLeaseTTL)
-	set(&o.ProbeInterval, DefaultProbeInterval)
-	if o.MaxPending <= 0 {
-		o.MaxPending = DefaultMaxPending
-	}
+	defaults.SetPositive(&o.Timeout, DefaultTimeout)
+	defaults.SetPositive(&o.SyncTimeout, DefaultSyncTimeout)
+	defaults.SetPositive(&o.FlushInterval, DefaultFlushInterval)
+	defaults.SetPositive(&o.LeaseTTL, DefaultLeaseTTL)
+	defaults.SetPositive(&o.ProbeInterval, DefaultProbeInterval)
+	defaults.SetPositive(&o.DownAfter, state.DefaultDownAfter)
+	defaults.SetPositive(&o.MaxPending, DefaultMaxPending)
 	if o.Replica == "" {
 		o.Replica = defaultReplica()
 	}
