@@ -10,15 +10,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// usersSync is what the background loop drives of the users' ledger.
-type usersSync interface {
-	// flush writes the usage increments and the changed lease counts;
-	// full rewrites every lease count (heartbeat, recovery).
-	flush(full bool)
-	// unsynced returns the usage bytes not yet added to the fleet's totals.
-	unsynced() uint64
-}
-
 // heartbeatScript refreshes this replica's lease in the replicas set
 // (scored by expiry on the server's clock, so replicas' clocks do not
 // matter), drops the expired ones and returns how many are live.
@@ -104,10 +95,11 @@ func (s *Store) reconcile() {
 	}
 }
 
+// flushUsers writes the lease counts that changed (all of them when
+// full) and the usage increments.
 func (s *Store) flushUsers(full bool) {
-	if u := s.users.Load(); u != nil {
-		(*u).flush(full)
-	}
+	s.leases.flush(full)
+	s.usage.flush(time.Now())
 }
 
 // wakeFlush asks the loop to flush soon (a lease was given back).

@@ -102,7 +102,8 @@ type Store struct {
 	cancel context.CancelFunc
 
 	replay *Replay
-	users  atomic.Pointer[usersSync] // the users' ledger, once built
+	leases *Leases
+	usage  *Usage
 
 	replicas  atomic.Int64
 	lastErr   atomic.Pointer[string]
@@ -119,6 +120,8 @@ func New(c *Config, o Options) *Store {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.health = state.NewTracker(o.DownAfter, s.changed)
 	s.replay = newReplay(s)
+	s.leases = newLeases(s)
+	s.usage = newUsage(s)
 	return s
 }
 
@@ -133,10 +136,8 @@ func (s *Store) Replay() *Replay { return s.replay }
 
 // Stats returns the store's health and backlog.
 func (s *Store) Stats() state.Stats {
-	st := state.Stats{Health: s.health.Health(), PendingReplay: s.replay.pendingLen()}
-	if u := s.users.Load(); u != nil {
-		st.UnsyncedBytes = (*u).unsynced()
-	}
+	st := state.Stats{Health: s.health.Health(), PendingReplay: s.replay.pendingLen(),
+		UnsyncedBytes: s.usage.unsynced()}
 	if st.Health.Reachable() {
 		st.Replicas = int(s.replicas.Load())
 	}
