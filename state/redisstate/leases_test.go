@@ -95,7 +95,7 @@ func TestLeasesDeadReplicaStopsCounting(t *testing.T) {
 	c, _ := newStore(t, srv, Options{LeaseTTL: 600 * time.Millisecond})
 	c.heartbeat()
 	open(t, c, ip3, 2, 0, Admitted) // B holds one, C one: the limit
-	b.Leases().Close("alice", ip2) // B's own count is its own again
+	b.Leases().Close("alice", ip2)  // B's own count is its own again
 	// C "dies": no more heartbeats. B keeps its own going.
 	eventually(t, "the dead replica's connection to stop counting", func() bool {
 		b.heartbeat()
