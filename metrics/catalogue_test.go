@@ -88,6 +88,14 @@ func catalogue() map[string]int {
 		"mtproxy_replay_cache_entries":                     1,
 		"mtproxy_panics_total":                             6, // conn, middle, refresh, prober, clock, background
 		"mtproxy_replay_cache_evictions_total":             2, // expired, full
+		"mtproxy_state_up":                                 1,
+		"mtproxy_state_health":                             4, // off, up, degraded, down
+		"mtproxy_state_errors_total":                       6, // ops
+		"mtproxy_state_fallbacks_total":                    6, //
+		"mtproxy_state_latency_seconds":                    6, //
+		"mtproxy_state_pending_digests":                    1,
+		"mtproxy_state_unsynced_bytes":                     1,
+		"mtproxy_state_replicas":                           1,
 	}
 }
 
@@ -139,7 +147,8 @@ func TestCatalogueAtStart(t *testing.T) {
 		for _, s := range mf.Metric {
 			v := s.GetCounter().GetValue() + s.GetGauge().GetValue() + float64(s.GetHistogram().GetSampleCount())
 			want := nonZero[name]
-			if name == "mtproxy_nat_state" && hasLabels(s, []string{"state", "unknown"}) {
+			if name == "mtproxy_nat_state" && hasLabels(s, []string{"state", "unknown"}) ||
+				name == "mtproxy_state_health" && hasLabels(s, []string{"state", "off"}) {
 				want = 1
 			}
 			if name == "mtproxy_upstream_mode" && hasLabels(s, []string{"mode", "direct"}) {

@@ -23,6 +23,7 @@ func newRegistry(m *Metrics) *prometheus.Registry {
 	reg.MustRegister(&collector{snapshot: m.Snapshot, d: newDescs()})
 	reg.MustRegister(m.hist.collectors()...)
 	reg.MustRegister(newWebCollector(&m.web))
+	reg.MustRegister(m.st.latencyVec)
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
@@ -48,6 +49,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	c.upstream(e, s)
 	c.middle(e, s)
 	c.env(e, s)
+	c.state(e, s)
 }
 
 type emitter struct{ ch chan<- prometheus.Metric }

@@ -27,6 +27,7 @@ type descs struct {
 	skewSeconds, skewChecks, natState, natLookups             *prometheus.Desc
 	buffersInUse, buffersAllocated, bufferSize, buildInfo     *prometheus.Desc
 	replayEntries, replayEvictions, panics                    *prometheus.Desc
+	state                                                     stateDescs
 }
 
 func newDescs() *descs {
@@ -107,11 +108,13 @@ func newDescs() *descs {
 		replayEvictions:  d("replay_cache_evictions_total", "Handshakes the replay cache forgot, by reason: expired (out of their window) or full (forgotten early to make room).", "reason"),
 		panics:           d("panics_total", "Panics recovered: the connection closed or the loop restarted, by place.", "where"),
 		buildInfo:        d("build_info", "Always 1; the labels identify the build.", "version", "revision", "goversion"),
+
+		state: newStateDescs(d),
 	}
 }
 
 func (d *descs) all() []*prometheus.Desc {
-	return []*prometheus.Desc{
+	return append([]*prometheus.Desc{
 		d.clientActive, d.clientLimit, d.clientAccepted, d.clientRejected, d.clientHandshakes, d.clientTraffic,
 		d.clientStages, d.clientStalls, d.secretStalls, d.clientHellos,
 		d.unauthConns, d.unauthLimit, d.unauthEvictions,
@@ -126,5 +129,5 @@ func (d *descs) all() []*prometheus.Desc {
 		d.skewSeconds, d.skewChecks, d.natState, d.natLookups,
 		d.buffersInUse, d.buffersAllocated, d.bufferSize, d.buildInfo,
 		d.replayEntries, d.replayEvictions, d.panics,
-	}
+	}, d.state.all()...)
 }

@@ -72,6 +72,7 @@ type Metrics struct {
 	mid   middleCounters
 	web   webCounters
 	front frontCounters
+	st    stateCounters
 
 	users     atomic.Pointer[usersSource]
 	proxy     atomic.Pointer[proxySource]
@@ -80,6 +81,7 @@ type Metrics struct {
 	listening atomic.Pointer[func() bool]
 	middle    atomic.Pointer[middleSource]
 	paths     atomic.Pointer[pathSource]
+	state     atomic.Pointer[stateSource]
 
 	hist histograms
 	reg  *prometheus.Registry
@@ -108,6 +110,7 @@ func New(o Options) *Metrics {
 	m.probes = make([]atomic.Uint64, n*dc.NumResults)
 	m.switches = make([]atomic.Uint64, n*int(auto.NumPaths))
 	m.mid.init(n)
+	m.st.init()
 	m.hist = newHistograms(m.dcs.labels)
 	m.reg = newRegistry(m)
 	return m

@@ -39,6 +39,7 @@ func (m *Metrics) Snapshot() *Snapshot {
 	for w := range s.Panics {
 		s.Panics[w] = m.panics[w].Load()
 	}
+	m.fillState(s)
 	s.GenerateTime = time.Since(began)
 	return s
 }

@@ -54,6 +54,8 @@ type Snapshot struct {
 	Replay replay.Stats
 	// Panics counts the panics recovered, by place.
 	Panics [recovery.NumWhere]uint64
+	// State is the shared state store's (STATE_URL) health and counters.
+	State StateStats
 }
 
 // Memory is the process's virtual size, resident set and data segment, in
