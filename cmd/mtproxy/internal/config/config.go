@@ -254,6 +254,13 @@ type Config struct {
 	AdminToken string
 	// AdminAllow are the networks that may use them (ADMIN_ALLOW).
 	AdminAllow []netip.Prefix
+	// StateURL turns on the state shared by a fleet of proxies (STATE_URL):
+	// redis:// or rediss://, checked by redisstate.ParseURL; "" keeps
+	// everything local. It may hold a password: never log it.
+	StateURL string
+	// StateTimeout bounds what a handshake waits for the shared store
+	// (STATE_TIMEOUT).
+	StateTimeout time.Duration
 }
 
 // WebProxy configures the WEB proxy carrier: a plain HTTP listener behind

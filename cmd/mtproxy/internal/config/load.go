@@ -124,6 +124,8 @@ func (l *loader) resolve() (*Config, error) {
 		UsersMetricsTop:        v.UsersMetricsTop.n,
 		AdminToken:             v.AdminToken.s,
 		AdminAllow:             v.AdminAllow.items,
+		StateURL:               v.StateURL.s,
+		StateTimeout:           v.StateTimeout.d,
 	}
 	if !c.InternalBind.IsValid() {
 		c.InternalBind = c.Bind

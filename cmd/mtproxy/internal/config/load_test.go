@@ -52,6 +52,7 @@ func TestDefaults(t *testing.T) {
 		UsersDrainGrace: 30 * time.Second,
 		UsersMetricsTop: 50,
 		AdminAllow:      []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		StateTimeout:    50 * time.Millisecond,
 	}
 	if !strings.HasSuffix(c.SecretFile, "/data/secret") {
 		t.Errorf("SecretFile = %q", c.SecretFile)
@@ -169,6 +170,8 @@ func settingCases() []settingCase {
 		{"ADMIN_ALLOW", "10.0.0.0/8", func(c *Config) bool {
 			return reflect.DeepEqual(c.AdminAllow, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
 		}},
+		{"STATE_URL", "rediss://app:pw@valkey:6380/1?prefix=fleet:", func(c *Config) bool { return c.StateURL == "rediss://app:pw@valkey:6380/1?prefix=fleet:" }},
+		{"STATE_TIMEOUT", "20ms", func(c *Config) bool { return c.StateTimeout == 20*time.Millisecond }},
 	}
 }
 

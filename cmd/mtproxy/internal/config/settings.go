@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/mtproxy/mtproxy/state/redisstate"
 )
 
 // values holds every setting while the sources are applied in order:
@@ -80,6 +82,8 @@ type values struct {
 	WebProxySite     textValue               `envconfig:"WEBPROXY_SITE"`
 	WebProxyTrusted  listValue[netip.Prefix] `envconfig:"WEBPROXY_TRUSTED_PROXIES"`
 	WebProxyMode     textValue               `envconfig:"WEBPROXY_MODE"`
+	StateURL         textValue               `envconfig:"STATE_URL"`
+	StateTimeout     durationValue           `envconfig:"STATE_TIMEOUT"`
 
 	UsersFile       textValue               `envconfig:"USERS_FILE"`
 	UsersStateFile  textValue               `envconfig:"USERS_STATE_FILE"`
@@ -206,6 +210,8 @@ func newValues() *values {
 		UsersMetricsTop: intValue{n: 50, min: 0, max: 10_000, what: "a number of users"},
 		AdminToken:      textValue{check: checkAdminToken},
 		AdminAllow:      listValue[netip.Prefix]{items: mustPrefixes("127.0.0.0/8", "::1/128"), parse: parsePrefix},
+		StateURL:        textValue{check: checkStateURL},
+		StateTimeout:    secs(redisstate.DefaultTimeout),
 
 		PerWorker: intValue{min: 0, max: 10_000_000, what: "a connection limit per worker"},
 
@@ -222,6 +228,15 @@ func newValues() *values {
 func noneOff(s string) (string, error) {
 	if strings.EqualFold(s, "none") {
 		return "", nil
+	}
+	return s, nil
+}
+
+// checkStateURL refuses a STATE_URL the store could not use, without
+// quoting it: it may hold a password.
+func checkStateURL(s string) (string, error) {
+	if _, err := redisstate.ParseURL(s); err != nil {
+		return "", invalid(strings.TrimPrefix(err.Error(), redisstate.ErrURL.Error()+": "))
 	}
 	return s, nil
 }
