@@ -258,6 +258,10 @@ type Config struct {
 	// redis:// or rediss://, checked by redisstate.ParseURL; "" keeps
 	// everything local. It may hold a password: never log it.
 	StateURL string
+	// StatePassword replaces STATE_URL's password when set
+	// (STATE_PASSWORD), so that it can come from a secret store apart
+	// from the URL. Never log it.
+	StatePassword string
 	// StateTimeout bounds what a handshake waits for the shared store
 	// (STATE_TIMEOUT).
 	StateTimeout time.Duration

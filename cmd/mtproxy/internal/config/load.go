@@ -125,6 +125,7 @@ func (l *loader) resolve() (*Config, error) {
 		AdminToken:             v.AdminToken.s,
 		AdminAllow:             v.AdminAllow.items,
 		StateURL:               v.StateURL.s,
+		StatePassword:          v.StatePassword.s,
 		StateTimeout:           v.StateTimeout.d,
 	}
 	if !c.InternalBind.IsValid() {

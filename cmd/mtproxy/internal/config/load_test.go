@@ -171,6 +171,7 @@ func settingCases() []settingCase {
 			return reflect.DeepEqual(c.AdminAllow, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
 		}},
 		{"STATE_URL", "rediss://app:pw@valkey:6380/1?prefix=fleet:", func(c *Config) bool { return c.StateURL == "rediss://app:pw@valkey:6380/1?prefix=fleet:" }},
+		{"STATE_PASSWORD", "s3cret", func(c *Config) bool { return c.StatePassword == "s3cret" }},
 		{"STATE_TIMEOUT", "20ms", func(c *Config) bool { return c.StateTimeout == 20*time.Millisecond }},
 	}
 }

@@ -83,6 +83,7 @@ type values struct {
 	WebProxyTrusted  listValue[netip.Prefix] `envconfig:"WEBPROXY_TRUSTED_PROXIES"`
 	WebProxyMode     textValue               `envconfig:"WEBPROXY_MODE"`
 	StateURL         textValue               `envconfig:"STATE_URL"`
+	StatePassword    textValue               `envconfig:"STATE_PASSWORD"`
 	StateTimeout     durationValue           `envconfig:"STATE_TIMEOUT"`
 
 	UsersFile       textValue               `envconfig:"USERS_FILE"`

@@ -82,6 +82,7 @@ func settingTable() []setting {
 		{"ADMIN_TOKEN", "admin-token", "a-long-random-string", "turns the users admin API and page on (at least 16 characters)", func(v *values) flag.Value { return &v.AdminToken }},
 		{"ADMIN_ALLOW", "admin-allow", "127.0.0.0/8,::1/128", "who may use the admin API and page (CIDRs)", func(v *values) flag.Value { return &v.AdminAllow }},
 		{"STATE_URL", "state-url", "redis://valkey:6379/0?prefix=mtproxy:", "shared state of a fleet in Redis or Valkey (redis:// or rediss://); local when empty", func(v *values) flag.Value { return &v.StateURL }},
+		{"STATE_PASSWORD", "state-password", "from-a-secret", "password of the shared state store (replaces STATE_URL's)", func(v *values) flag.Value { return &v.StatePassword }},
 		{"STATE_TIMEOUT", "state-timeout", "50ms", "what a handshake waits for the shared state at most", func(v *values) flag.Value { return &v.StateTimeout }},
 		// Flag-only official options: their key is their flag.
 		{"-C", "", perWorkerText, "connections per worker", func(v *values) flag.Value { return &v.PerWorker }},
