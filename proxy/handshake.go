@@ -87,7 +87,7 @@ func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, key
 		return h.fail(HandshakeBadSecret, err)
 	}
 	h.proto = protocolOf(acc.Transport)
-	if now := p.o.Now(); p.replay.Seen(replay.Key(acc.ReplayKey), now, now.Add(p.untimedWindow())) {
+	if now := p.o.Now(); p.replayed(replay.Key(acc.ReplayKey), now, now.Add(p.untimedWindow())) {
 		return h.fail(HandshakeReplay, errors.New("obfuscated2 header seen before"))
 	}
 	if !p.admitUser(h, keys, acc.SecretIndex, remote) {
@@ -131,7 +131,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *
 	if err != nil {
 		return h.fail(HandshakeStaleTimestamp, err)
 	}
-	if p.replay.Seen(replay.Key(hello.Random[:16]), now, expires) {
+	if p.replayed(replay.Key(hello.Random[:16]), now, expires) {
 		return h.fail(HandshakeReplay, errors.New("ClientHello random seen before"))
 	}
 	// Admission comes before the first answer, so a refused user is

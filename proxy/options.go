@@ -161,6 +161,12 @@ type Options struct {
 	// caller may save it while the proxy runs. Default: a new cache of
 	// ReplayCacheSize entries.
 	ReplayCache *replay.Cache
+	// SharedReplay is asked about every authenticated handshake the local
+	// replay cache has not seen: the replay store of a fleet (STATE_URL),
+	// so that a handshake accepted by another replica, or by this one
+	// before a restart, is refused too. It must bound its own time.
+	// Default: nil, the local cache alone.
+	SharedReplay replay.Shared
 
 	// Upstream carries authenticated clients to Telegram: a
 	// proxy/direct.Direct or a proxy/middle.Middle. Required.
