@@ -122,3 +122,19 @@ func waitCount(t testing.TB, p *proc, name string, labels map[string]string, wan
 		t.Fatalf("%s%v is %v, want exactly %v", name, labels, v, want)
 	}
 }
+
+// waitMetricAtMost polls /metrics until the series is at most want.
+func waitMetricAtMost(t testing.TB, p *proc, name string, labels map[string]string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(safety)
+	for {
+		v, ok := metric(t, p, name, labels)
+		if ok && v <= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s%v is %v (present %v), want at most %v", name, labels, v, ok, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -49,7 +49,8 @@ type app struct {
 	ln        net.Listener
 	httpLn    net.Listener
 	http      *status.Server
-	web       *webProxy // nil unless WEBPROXY_LISTEN is set
+	web       *webProxy    // nil unless WEBPROXY_LISTEN is set
+	state     *sharedState // nil unless STATE_URL is set
 	listening atomic.Bool
 
 	users     *usersApp       // nil without USERS_FILE and ADMIN_TOKEN
@@ -118,6 +119,14 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 	}
 	a.metrics.SetProber(a.prober)
 
+	if a.state, err = a.newState(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.state.close()
+		}
+	}()
 	if a.users, err = a.newUsers(secrets); err != nil {
 		return nil, err
 	}
@@ -127,6 +136,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		TimeSkew: cfg.TimeSkew, ReplayCache: a.replay.cache, DisableUptimeTimestamps: cfg.RefuseUptimeTimestamps,
 		Upstream: upstream, MaxConnections: cfg.MaxConnections,
 		HandshakeTimeout: cfg.HandshakeTimeout, Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
+	}
+	if a.state != nil {
+		po.SharedReplay = a.state.store.Replay()
 	}
 	if a.users != nil {
 		po.Secrets, po.Users = nil, a.users.reg.Engine()
@@ -230,6 +242,7 @@ func (a *app) start(ctx context.Context) <-chan error {
 	a.stopUsers = cancel
 	a.usersDone = a.runUsers(uctx)
 	go recovery.Loop(ctx, recovery.Background, a.log, a.metrics, a.replay.run)
+	a.state.run()
 	return failed
 }
 
@@ -253,6 +266,7 @@ func (a *app) shutdown() int {
 		<-a.usersDone
 	}
 	a.replay.save()
+	a.state.close()
 	hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer hcancel()
 	if a.web != nil {

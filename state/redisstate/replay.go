@@ -32,6 +32,7 @@ type Replay struct {
 	pending []pendingKey // a ring once full
 	next    int          // where the next digest goes when full
 	dropped uint64       // digests lost because the ring was full
+	writing int          // digests taken by a reconciliation in progress
 }
 
 type pendingKey struct {
@@ -90,7 +91,7 @@ func (r *Replay) keep(k replay.Key, exp time.Time) {
 func (r *Replay) pendingLen() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.pending)
+	return len(r.pending) + r.writing
 }
 
 // reconcile writes the kept digests still inside their window back with
@@ -101,10 +102,16 @@ func (r *Replay) pendingLen() int {
 func (r *Replay) reconcile(now time.Time) (written, known int) {
 	r.mu.Lock()
 	keys := r.pending
-	r.pending, r.next = nil, 0
+	r.pending, r.next, r.writing = nil, 0, len(keys)
 	dropped := r.dropped
 	r.dropped = 0
 	r.mu.Unlock()
+	done := func(n int) { // n digests are no longer in progress
+		r.mu.Lock()
+		r.writing = max(r.writing-n, 0)
+		r.mu.Unlock()
+	}
+	defer done(len(keys))
 	if dropped > 0 {
 		r.s.log.Warn("replay digests recorded while the state store was down were dropped: more than the pending limit",
 			zap.Uint64("dropped", dropped), zap.Int("limit", r.s.o.MaxPending))
@@ -129,6 +136,7 @@ func (r *Replay) reconcile(now time.Time) (written, known int) {
 			return err
 		})
 		if err != nil { // keep the rest for the next attempt
+			done(len(keys))
 			for _, p := range batch {
 				r.keep(p.k, p.exp)
 			}
@@ -137,6 +145,7 @@ func (r *Replay) reconcile(now time.Time) (written, known int) {
 			}
 			return written, known
 		}
+		done(len(batch))
 		for _, c := range cmds {
 			if c.Val() {
 				written++

@@ -144,12 +144,12 @@ func (s *Store) Stats() state.Stats {
 	return st
 }
 
-// Ping checks the store answers, within the sync timeout (a start-up
-// check: the proxy starts either way).
-func (s *Store) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.o.SyncTimeout)
-	defer cancel()
-	return s.rdb.Ping(ctx).Err()
+// Ping checks the store answers, within the sync timeout, and counts the
+// outcome in its health (a start-up check: the proxy starts either way).
+func (s *Store) Ping() error {
+	return s.call(state.OpPing, s.o.SyncTimeout, func(ctx context.Context) error {
+		return s.rdb.Ping(ctx).Err()
+	})
 }
 
 // call runs f with a timeout, and reports its duration and outcome to the
