@@ -3,8 +3,8 @@
 # packages the tests need when they are missing (real Prometheus, promtool,
 # Alertmanager's amtool, the real Telethon client, headless Chromium for the
 # WEB proxy's bridge page and the users admin page, zbarimg for the admin
-# page's QR codes), then checks formatting, vet and staticcheck, and runs
-# every test with the race detector.
+# page's QR codes, redis-server for the shared state of a fleet), then checks
+# formatting, vet and staticcheck, and runs every test with the race detector.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 /usr/bin/python3 -c 'import telethon' >/dev/null 2>&1 || need+=(python3-telethon)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 if ((${#need[@]})); then
