@@ -51,6 +51,23 @@ func TestComposeServices(t *testing.T) {
 	if got := p.ServiceNames(); !slices.Equal(got, want) {
 		t.Errorf("services %v, want %v", got, want)
 	}
+	checkComposeServices(t, p)
+	// State lives in named volumes.
+	for name, target := range map[string]string{
+		"mtproxy": "/data", "prometheus": "/prometheus", "alertmanager": "/alertmanager", "grafana": "/var/lib/grafana",
+	} {
+		if v := mountAt(service(t, p, name), target); v == nil || v.Type != types.VolumeTypeVolume {
+			t.Errorf("%s: %s is not a named volume", name, target)
+		}
+	}
+}
+
+// checkComposeServices checks what every service of p must have: a
+// complete healthcheck, a restart policy, mounts of repository files
+// read-only or declared volumes, and ports on loopback but the proxies'
+// client ports.
+func checkComposeServices(t *testing.T, p *types.Project) {
+	t.Helper()
 	root := repoRoot(t)
 	for _, name := range p.ServiceNames() {
 		s := service(t, p, name)
@@ -84,18 +101,10 @@ func TestComposeServices(t *testing.T) {
 		}
 		// Only the proxy's client port faces the world.
 		for _, port := range s.Ports {
-			public := name == "mtproxy" && port.Target == clientPort
+			public := (name == "mtproxy" || name == "mtproxy-b") && port.Target == clientPort
 			if !public && port.HostIP != "127.0.0.1" {
 				t.Errorf("%s: port %d is published on %q, want 127.0.0.1", name, port.Target, port.HostIP)
 			}
-		}
-	}
-	// State lives in named volumes.
-	for name, target := range map[string]string{
-		"mtproxy": "/data", "prometheus": "/prometheus", "alertmanager": "/alertmanager", "grafana": "/var/lib/grafana",
-	} {
-		if v := mountAt(service(t, p, name), target); v == nil || v.Type != types.VolumeTypeVolume {
-			t.Errorf("%s: %s is not a named volume", name, target)
 		}
 	}
 }
