@@ -11,6 +11,7 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -25,6 +26,7 @@ type k8sObjects struct {
 	pdbs            []policyv1.PodDisruptionBudget
 	serviceMonitors []monitoringv1.ServiceMonitor
 	prometheusRules []monitoringv1.PrometheusRule
+	networkPolicies []networkingv1.NetworkPolicy
 }
 
 // decodeManifests decodes every document of the YAML files matching glob
@@ -70,6 +72,8 @@ func (o *k8sObjects) add(tm metav1.TypeMeta, doc []byte) error {
 		return decodeInto(doc, &o.serviceMonitors)
 	case monitoringv1.SchemeGroupVersion.WithKind(monitoringv1.PrometheusRuleKind):
 		return decodeInto(doc, &o.prometheusRules)
+	case networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"):
+		return decodeInto(doc, &o.networkPolicies)
 	}
 	return errUnknownKind
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -32,29 +33,49 @@ func selects(t *testing.T, sel *metav1.LabelSelector, set map[string]string) boo
 	return !s.Empty() && s.Matches(labels.Set(set))
 }
 
-// k8sApp holds the decoded manifests and the Deployment's pod.
+// k8sApp holds the decoded manifests, the proxy Deployment's pod and the
+// shared store's (component "state").
 type k8sApp struct {
 	objs      k8sObjects
 	pod       corev1.PodTemplateSpec
 	container corev1.Container
+	store     appsv1.Deployment
 }
+
+// component is the label that tells the proxy's objects from the store's.
+const component = "app.kubernetes.io/component"
 
 func loadK8s(t *testing.T) k8sApp {
 	t.Helper()
 	objs := decodeManifests(t, k8sManifests)
-	if len(objs.deployments) != 1 || len(objs.serviceMonitors) != 1 || len(objs.prometheusRules) != 1 ||
-		len(objs.services) != 2 || len(objs.pdbs) != 1 || len(objs.secrets) != 0 {
-		t.Fatalf("want 1 Deployment, 2 Services, 1 ServiceMonitor, 1 PrometheusRule, 1 PodDisruptionBudget and no Secret in %s; got %d, %d, %d, %d, %d, %d",
-			k8sManifests, len(objs.deployments), len(objs.services), len(objs.serviceMonitors), len(objs.prometheusRules), len(objs.pdbs), len(objs.secrets))
+	if len(objs.deployments) != 2 || len(objs.serviceMonitors) != 1 || len(objs.prometheusRules) != 1 ||
+		len(objs.services) != 3 || len(objs.pdbs) != 1 || len(objs.secrets) != 0 || len(objs.networkPolicies) != 1 {
+		t.Fatalf("want 2 Deployments, 3 Services, 1 ServiceMonitor, 1 PrometheusRule, 1 PodDisruptionBudget, 1 NetworkPolicy and no Secret in %s; got %d, %d, %d, %d, %d, %d, %d",
+			k8sManifests, len(objs.deployments), len(objs.services), len(objs.serviceMonitors), len(objs.prometheusRules), len(objs.pdbs), len(objs.networkPolicies), len(objs.secrets))
 	}
-	d := objs.deployments[0]
-	if !selects(t, d.Spec.Selector, d.Spec.Template.Labels) {
-		t.Fatalf("Deployment selector %v does not match its pods %v", d.Spec.Selector, d.Spec.Template.Labels)
+	a := k8sApp{objs: objs}
+	found := map[string]bool{}
+	for _, d := range objs.deployments {
+		if !selects(t, d.Spec.Selector, d.Spec.Template.Labels) {
+			t.Fatalf("Deployment %s selector %v does not match its pods %v", d.Name, d.Spec.Selector, d.Spec.Template.Labels)
+		}
+		if n := len(d.Spec.Template.Spec.Containers); n != 1 {
+			t.Fatalf("Deployment %s: %d containers, want 1", d.Name, n)
+		}
+		switch c := d.Spec.Template.Labels[component]; c {
+		case "proxy":
+			a.pod, a.container = d.Spec.Template, d.Spec.Template.Spec.Containers[0]
+		case "state":
+			a.store = d
+		default:
+			t.Fatalf("Deployment %s is of component %q, want proxy or state", d.Name, c)
+		}
+		found[d.Spec.Template.Labels[component]] = true
 	}
-	if n := len(d.Spec.Template.Spec.Containers); n != 1 {
-		t.Fatalf("%d containers, want 1", n)
+	if !found["proxy"] || !found["state"] {
+		t.Fatalf("want the proxy's Deployment and the store's, got %v", found)
 	}
-	return k8sApp{objs: objs, pod: d.Spec.Template, container: d.Spec.Template.Spec.Containers[0]}
+	return a
 }
 
 // containerPort resolves a probe's or Service's port (name or number).
