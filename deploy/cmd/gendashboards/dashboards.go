@@ -17,7 +17,7 @@ type board struct {
 // boards are every dashboard, in file order.
 func boards() []board {
 	return []board{
-		{"mtproxy-overview.json", overview()},
+		{"mtproxy-overview.json", withState(overview())},
 		{"mtproxy-reachability.json", reachability()},
 		{"mtproxy-upstream.json", upstream()},
 		{"mtproxy-host.json", host()},

@@ -10,7 +10,7 @@ const handshakeHist = "mtproxy_client_handshake_duration_seconds"
 // and what active probing of the proxy looks like.
 func overview() *dashboard.DashboardBuilder {
 	return newBoard("mtproxy-overview", "mtproxy / Overview",
-		"Clients of the proxy: connections, handshakes by result, traffic, per-secret usage, rejections, fronting and replayed handshakes.").
+		"Clients of the proxy: connections, handshakes by result, traffic, per-secret usage, rejections, fronting and replayed handshakes, and the fleet's shared state store.").
 		WithRow(dashboard.NewRowBuilder("Clients")).
 		WithPanel(single("Clients connected", "Open authenticated client connections (official total_special_connections).", "short",
 			q("sum("+sel("mtproxy_client_connections_active")+")", "clients"))).

@@ -238,6 +238,8 @@ func TestDashboardsCoverIssue(t *testing.T) {
 			"mtproxy_secret_connections_active", "mtproxy_secret_traffic_bytes_total", "mtproxy_client_connections_rejected_total",
 			"mtproxy_fronting_connections_total", `result="replay"`, "mtproxy_client_handshake_duration_seconds_bucket",
 			"mtproxy_unauth_connections", "mtproxy_unauth_evictions_total",
+			"mtproxy_state_health", "mtproxy_state_errors_total", "mtproxy_state_fallbacks_total",
+			"mtproxy_state_latency_seconds_bucket", "mtproxy_state_pending_digests",
 		},
 		"mtproxy-upstream.json": {
 			"mtproxy_upstream_up", "mtproxy_upstream_probe_connect_seconds", "mtproxy_upstream_dial_duration_seconds_bucket",
