@@ -22,7 +22,9 @@
 # Variants: ours (FakeTLS, direct to the fake DC), mtg (FakeTLS, via SOCKS5
 # to the same DC), ours-dd (the same proxy, obfuscated2 padded clients),
 # ours-direct / ours-middle (packet echo direct vs through the fake middle
-# proxy), users-N (ours with a USERS_FILE of N users besides SECRET: in
+# proxy), ours-state (FakeTLS with the fleet's shared state: STATE_URL to a
+# local redis-server, Debian's package, started on LOAD_CPU when installed),
+# users-N (ours with a USERS_FILE of N users besides SECRET: in
 # hs-users every handshake is the last user's, a returning client whose
 # address hints its key; in hs-users-cold the client cycles through all N
 # users, so each handshake's user is the least recently used one).
@@ -44,7 +46,7 @@ IDLE_CONNS=${IDLE_CONNS:-9900}
 # With the 20000-descriptor limit one server caps near 3300 sessions, so mtg
 # gets several servers and spreads its dials over them (at random).
 SOCKS_SERVERS=${SOCKS_SERVERS:-4}
-ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle hs-users hs-users-cold"
+ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle hs-16-state hs-users hs-users-cold"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 
 KEY=000102030405060708090a0b0c0d0e0f
@@ -111,6 +113,13 @@ start_stubs() {
 		start_stub "socks-packets-$i" 1 socks5 -target "$DC_PACKETS"
 	done
 	start_stub middle 3 middle -tag "$TAG"
+	if command -v redis-server >/dev/null; then
+		REDIS_PORT=$("$MTBENCH" freeport -n 1)
+		taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+			--dir "$OUT" --logfile "$OUT/redis.log" &
+		PIDS+=($!)
+		"$MTBENCH" waitport -port "$REDIS_PORT" -pid "$!" -timeout 20s || { log "redis-server did not start"; exit 1; }
+	fi
 }
 
 # socks_list KIND: the SOCKS5 servers in front of the KIND DC, as a TOML
@@ -149,11 +158,15 @@ start_proxy() {
 		EOF
 		taskset -c "$PROXY_CPU" "$BIN/mtg-$MTG_VERSION" run "$data/mtg.toml" >"$data/log" 2>&1 &
 		;;
-	ours | ours-dd | ours-direct | ours-middle | users-*)
+	ours | ours-dd | ours-direct | ours-middle | ours-state | users-*)
 		local mode=direct extra=()
 		if [[ $variant == ours-middle ]]; then
 			mode=middle
 			extra=("TAG=$TAG" "PROXY_SECRET_URL=$(envval middle PROXY_SECRET_URL)" "PROXY_CONFIG_URL=$(envval middle PROXY_CONFIG_URL)")
+		fi
+		if [[ $variant == ours-state ]]; then
+			[[ -n ${REDIS_PORT:-} ]] || { log "ours-state needs redis-server (apt-get install redis-server)"; return 1; }
+			extra=("STATE_URL=redis://127.0.0.1:$REDIS_PORT/0?prefix=bench$RANDOM:")
 		fi
 		if [[ $variant == users-* ]]; then
 			users_file "${variant#users-}" "$data"
@@ -214,6 +227,7 @@ scenario() {
 	echo-8) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
 	echo-rtt) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-echo -conns 4 -bytes 2MiB -packet 1024 -window 1 -probe reqpq" ;;
 	hs-16-middle) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	hs-16-state) DCKIND=packets VARIANTS="ours ours-state" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
 	hs-users | hs-users-cold) DCKIND=packets VARIANTS="ours users-1 users-16 users-1000 users-10000" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
 	*) log "unknown scenario $1"; exit 1 ;;
 	esac
@@ -349,6 +363,8 @@ tables() {
 		compare_variants ours ours ours-dd
 		echo "## Middle vs direct, our proxy (ratio: middle / direct)"; echo
 		compare_variants ours-direct ours-direct ours-middle
+		echo "## Shared state (STATE_URL, local redis-server) vs local, our proxy (ratio: state / local)"; echo
+		compare_variants ours ours ours-state
 		echo "## Handshakes with USERS_FILE, by number of users (ratio: users-N / ours, SECRET only)"; echo
 		compare_scenarios ours hs-users hs-users-cold
 	} | tee "$OUT/results.md"
