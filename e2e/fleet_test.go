@@ -176,3 +176,30 @@ func TestFleetStoreOutage(t *testing.T) {
 	waitMetricAtMost(t, a, "mtproxy_state_pending_digests", map[string]string{}, 0)
 	f.replayFronted(t, b, during[0], "faketls", 0, 1)
 }
+
+// A store that stops answering (frozen: connections open, no reply, the
+// slow case) costs a handshake at most STATE_TIMEOUT, then nothing once
+// the proxy calls it down; clients are served throughout, and the store
+// is up again once it answers.
+func TestFleetStoreFrozen(t *testing.T) {
+	f := startFleet(t, 1, func(env map[string]string) { env["STATE_TIMEOUT"] = "200ms" })
+	p := f.p[0]
+	waitMetric(t, p, "mtproxy_state_health", map[string]string{"state": "up"}, 1)
+	f.redis.Freeze()
+	thawed := false
+	defer func() {
+		if !thawed {
+			f.redis.Thaw()
+		}
+	}()
+	for range 4 {
+		reqPQ(t, dial(t, p.addr(), opts(t, client.FakeTLS, secret1Hex, 2)))
+	}
+	waitMetric(t, p, "mtproxy_state_health", map[string]string{"state": "down"}, 1)
+	waitMetric(t, p, "mtproxy_state_errors_total", map[string]string{"op": "replay"}, 3)
+	reqPQ(t, dial(t, p.addr(), opts(t, client.FakeTLS, secret1Hex, 2))) // no wait at all now
+	f.redis.Thaw()
+	thawed = true
+	waitMetric(t, p, "mtproxy_state_health", map[string]string{"state": "up"}, 1)
+	waitMetricAtMost(t, p, "mtproxy_state_pending_digests", map[string]string{}, 0)
+}
