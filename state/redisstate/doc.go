@@ -6,8 +6,8 @@
 //
 // Where it sits: the engine asks its local replay cache first and this
 // package's Replay only for a handshake the cache has not seen; package
-// users admits connections through the Ledger, and its meters are counted
-// locally and flushed here in batches. Nothing per read or write of client
+// users admits connections through UsersLedger (its Ledger over Leases and
+// Usage), and its meters are counted locally and flushed here in batches. Nothing per read or write of client
 // data goes to Redis.
 //
 // The keys, under the prefix of STATE_URL (default "mtproxy:"):

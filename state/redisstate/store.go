@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -104,6 +105,9 @@ type Store struct {
 	replay *Replay
 	leases *Leases
 	usage  *Usage
+
+	ledgerOnce sync.Once
+	users      *UsersLedger // package users' Ledger, once asked for
 
 	replicas  atomic.Int64
 	lastErr   atomic.Pointer[string]
