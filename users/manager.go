@@ -28,8 +28,9 @@ type Manager struct {
 	static []Spec
 	log    *zap.Logger
 
-	mu  sync.Mutex // serialises loads and edits
-	sum [sha256.Size]byte
+	mu       sync.Mutex // serialises loads and edits
+	sum      [sha256.Size]byte
+	readOnly string // why Update refuses edits; "": it does not
 }
 
 // NewManager returns a manager of the users file at path (may be "": no
@@ -109,6 +110,20 @@ func (m *Manager) FileUsers() []Spec {
 // ErrNoFile is returned by Update when there is no users file to write.
 var ErrNoFile = errors.New("users: no USERS_FILE to write to")
 
+// ErrReadOnly is returned by Update when the manager must not write the
+// file (see SetReadOnly).
+var ErrReadOnly = errors.New("users: USERS_FILE is not edited here")
+
+// SetReadOnly makes Update refuse every edit with ErrReadOnly and why.
+// Loading and reloading the file go on. A fleet of proxies sharing their
+// state (STATE_URL) reads one users file, the source of truth for all of
+// them: an edit written by one replica would reach that replica only.
+func (m *Manager) SetReadOnly(why string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.readOnly = why
+}
+
 // Update edits the file's users: edit gets a copy and returns the new set,
 // which is validated with the static users, written to the file
 // atomically, and applied. Nothing changes on an error.
@@ -118,6 +133,9 @@ func (m *Manager) Update(edit func([]Spec) ([]Spec, error)) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.readOnly != "" {
+		return fmt.Errorf("%w: %s", ErrReadOnly, m.readOnly)
+	}
 	next, err := edit(m.FileUsers())
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,36 @@ func TestManagerWatchSeesEditsAndRenames(t *testing.T) {
 	}
 	if err := m.Reload(); err != nil || names(r.Specs()) != "c" {
 		t.Fatalf("users %s, %v", names(r.Specs()), err)
+	}
+}
+
+// A read-only manager (a fleet, where the file is every replica's source
+// of truth) refuses edits, saying why, and writes nothing; reloading the
+// file goes on.
+func TestManagerReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.toml")
+	if err := os.WriteFile(path, []byte(fileOf(user("a", 1))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := New(Options{})
+	m := NewManager(r, path, nil, nil)
+	if err := m.Load(); err != nil {
+		t.Fatal(err)
+	}
+	m.SetReadOnly("edit the fleet's file")
+	before, _ := os.ReadFile(path)
+	err := m.Update(func(s []Spec) ([]Spec, error) { return append(s, user("b", 2)), nil })
+	if !errors.Is(err, ErrReadOnly) || !strings.Contains(err.Error(), "edit the fleet's file") {
+		t.Fatalf("edit of a read-only file: %v", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) || names(r.Specs()) != "a" {
+		t.Fatal("a refused edit changed something")
+	}
+	if err := os.WriteFile(path, []byte(fileOf(user("a", 1), user("c", 3))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Reload(); err != nil || names(r.Specs()) != "a,c" {
+		t.Fatalf("reload of a read-only manager: %v, users %s", err, names(r.Specs()))
 	}
 }

@@ -108,7 +108,7 @@ func editStatus(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, users.ErrInvalid), errors.Is(err, users.ErrSize):
 		return http.StatusBadRequest
-	case errors.Is(err, users.ErrNoFile):
+	case errors.Is(err, users.ErrNoFile), errors.Is(err, users.ErrReadOnly):
 		return http.StatusConflict
 	}
 	return http.StatusInternalServerError

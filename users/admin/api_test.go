@@ -154,3 +154,30 @@ func TestTLSOnlyLinksAreFakeTLSOnly(t *testing.T) {
 		t.Fatalf("links %+v", ls.Links)
 	}
 }
+
+// A read-only manager (a fleet) turns every edit into 409 with the
+// reason; reading users and resetting a quota still work.
+func TestAPIReadOnlyManager(t *testing.T) {
+	f := newFixture(t, Options{})
+	if code, body := f.call("POST", "/api/v1/users", `{"name":"bob"}`); code != http.StatusCreated {
+		t.Fatalf("create before read-only: %d %s", code, body)
+	}
+	f.mgr.SetReadOnly("edit the fleet's users file")
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/users", `{"name":"carol"}`},
+		{"PATCH", "/api/v1/users/bob", `{"enabled":false}`},
+		{"POST", "/api/v1/users/bob/rotate", ""},
+		{"DELETE", "/api/v1/users/bob", ""},
+	} {
+		code, body := f.call(c.method, c.path, c.body)
+		if code != http.StatusConflict || !strings.Contains(body, "edit the fleet's users file") {
+			t.Errorf("%s %s: %d %s, want 409 with the reason", c.method, c.path, code, body)
+		}
+	}
+	if code, _ := f.call("GET", "/api/v1/users/bob", ""); code != http.StatusOK {
+		t.Errorf("reading a user: %d", code)
+	}
+	if code, _ := f.call("POST", "/api/v1/users/bob/reset-quota", ""); code != http.StatusOK {
+		t.Errorf("reset-quota: %d", code)
+	}
+}
