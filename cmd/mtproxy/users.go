@@ -32,8 +32,15 @@ func (a *app) newUsers(secrets []proxy.Secret) (*usersApp, error) {
 	for i, s := range secrets {
 		static[i] = users.Spec{Name: s.Label(i), Key: s.Key, Enabled: true}
 	}
-	u := &usersApp{reg: users.New(users.Options{Grace: cfg.UsersDrainGrace, Logger: log})}
+	ro := users.Options{Grace: cfg.UsersDrainGrace, Logger: log}
+	if a.state != nil { // connections, addresses and quota usage fleet-wide
+		ro.Ledger = a.state.store.UsersLedger()
+	}
+	u := &usersApp{reg: users.New(ro)}
 	u.mgr = users.NewManager(u.reg, cfg.UsersFile, static, log)
+	if a.state != nil {
+		u.mgr.SetReadOnly("with STATE_URL every replica reads the same users file, the source of truth: edit it (the ConfigMap or shared volume) and every replica reloads it")
+	}
 	if err := u.mgr.Load(); err != nil {
 		return nil, fmt.Errorf("USERS_FILE: %s: %w", cfg.UsersFile, err)
 	}
