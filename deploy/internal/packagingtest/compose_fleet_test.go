@@ -61,6 +61,13 @@ func TestComposeFleetProfile(t *testing.T) {
 			t.Errorf("%s: want read_only and cap_drop ALL", s.Name)
 		}
 	}
+	// One users file for both: the fleet's source of truth.
+	if ua, ub := a.Environment["USERS_FILE"], b.Environment["USERS_FILE"]; (ua == nil) != (ub == nil) || ua != nil && *ua != *ub {
+		t.Errorf("the replicas' USERS_FILE differ: %v, %v", ua, ub)
+	}
+	if ma, mb := mountAt(a, "/etc/mtproxy/users.toml"), mountAt(b, "/etc/mtproxy/users.toml"); ma == nil || mb == nil || ma.Source != mb.Source {
+		t.Error("the replicas must mount the same users file")
+	}
 	// One secret: B reads the file A generates, read-only, after A is up.
 	aData, bShared := mountAt(a, "/data"), mountAt(b, "/shared")
 	if aData == nil || bShared == nil || aData.Source != bShared.Source || !bShared.ReadOnly {
