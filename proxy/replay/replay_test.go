@@ -175,3 +175,30 @@ func TestFullEvictsOldestOfEqualExpiries(t *testing.T) {
 		t.Error("the oldest key was kept")
 	}
 }
+
+// Each gives every key still inside its window, with its own expiry, and
+// stops when asked to.
+func TestEach(t *testing.T) {
+	c := New(100)
+	for i := range 5 {
+		c.Seen(key(i), t0, t0.Add(time.Duration(i+1)*time.Minute))
+	}
+	got := map[Key]time.Time{}
+	c.Each(t0.Add(2*time.Minute+time.Second), func(k Key, exp time.Time) bool {
+		got[k] = exp
+		return true
+	})
+	if len(got) != 3 {
+		t.Fatalf("%d keys, want the 3 still in their window", len(got))
+	}
+	for i := 2; i < 5; i++ {
+		if exp := got[key(i)]; !exp.Equal(t0.Add(time.Duration(i+1) * time.Minute)) {
+			t.Errorf("key %d until %v", i, exp)
+		}
+	}
+	n := 0
+	c.Each(t0, func(Key, time.Time) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Fatalf("Each went on after false: %d calls", n)
+	}
+}
