@@ -219,3 +219,25 @@ func TestFleetStoreFrozen(t *testing.T) {
 	waitMetric(t, p, "mtproxy_state_health", map[string]string{"state": "up"}, 1)
 	waitMetricAtMost(t, p, "mtproxy_state_pending_digests", map[string]string{}, 0)
 }
+
+// A store restarted empty loses no handshake: every replica writes its
+// own replay cache back when it sees the store is new, so a hello accepted
+// by A before the restart and replayed to B after it is fronted.
+func TestFleetStoreRestartedEmpty(t *testing.T) {
+	f := startFleet(t, 2, nil)
+	a, b := f.p[0], f.p[1]
+	for _, p := range f.p {
+		waitMetric(t, p, "mtproxy_state_health", map[string]string{"state": "up"}, 1)
+	}
+	tls := recordedSession(t, a.addr(), client.FakeTLS)
+	tls.Close()
+	f.redis.Restart()
+	deadline := time.Now().Add(safety)
+	for !strings.Contains(a.Stderr(), "its digests were written to it") {
+		if time.Now().After(deadline) {
+			t.Fatal("A never wrote its replay cache to the restarted store")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.replayFronted(t, b, tls, "faketls", 0, 1)
+}

@@ -138,6 +138,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *zap.Logger) (_ *app, e
 		HandshakeTimeout: cfg.HandshakeTimeout, Logger: log.Named("proxy"), Observer: a.metrics, TracerProvider: a.tp,
 	}
 	if a.state != nil {
+		// The local cache is asked first; the store gets its digests
+		// whenever it is new to this replica (start, an emptied store).
+		a.state.store.Replay().SetLocalCache(a.replay.cache)
 		po.SharedReplay = a.state.store.Replay()
 	}
 	if a.users != nil {

@@ -16,6 +16,11 @@
 //	replicas                     sorted set: replica id → expiry of its lease (ms, server clock)
 //	conns:<user>                 hash: replica id → "seq connections prefix..." (one per replica)
 //	usage:<user>:<period>:<start> bytes used in the quota period, INCRBY per flush
+//	epoch                        random, set by the first heartbeat of an empty store
+//
+// A replica also writes its own replay cache (Replay.SetLocalCache) to a
+// store that is new to it, told by an epoch key the first heartbeat of an
+// empty store sets: at start, and after the store lost its data.
 //
 // Every call has a timeout: Options.Timeout (50 ms) on the handshake path,
 // Options.SyncTimeout in the background. A state.Tracker counts failures:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/replay"
@@ -26,7 +27,8 @@ const reconcileBatch = 1000
 // and the digest is kept (up to Options.MaxPending) to be written back
 // when the store answers again.
 type Replay struct {
-	s *Store
+	s     *Store
+	local atomic.Pointer[localCache] // this replica's own cache, if given
 
 	mu      sync.Mutex
 	pending []pendingKey // a ring once full
@@ -41,6 +43,80 @@ type pendingKey struct {
 }
 
 func newReplay(s *Store) *Replay { return &Replay{s: s} }
+
+// LocalCache is what the store reads of this replica's own replay cache
+// (*replay.Cache implements it): every digest still inside its window.
+type LocalCache interface {
+	Each(now time.Time, f func(k replay.Key, expires time.Time) bool)
+}
+
+type localCache struct{ LocalCache }
+
+// SetLocalCache gives the store this replica's own replay cache. Its
+// digests are written to the store whenever the store is new to this
+// replica: at the first heartbeat (the cache read back from
+// REPLAY_CACHE_FILE) and after the store lost its data (restarted empty),
+// so that a handshake accepted before is still refused by every replica.
+func (r *Replay) SetLocalCache(c LocalCache) { r.local.Store(&localCache{c}) }
+
+// pushLocal writes the local cache's digests with SET NX; ok is false if
+// a batch failed (the next heartbeat tries again).
+func (r *Replay) pushLocal(now time.Time) (written, known int, ok bool) {
+	c := r.local.Load()
+	if c == nil {
+		return 0, 0, true
+	}
+	var batch []pendingKey
+	ok = true
+	flush := func() {
+		w, k, err := r.write(batch, now)
+		written, known = written+w, known+k
+		ok = ok && err == nil
+		batch = batch[:0]
+	}
+	c.Each(now, func(k replay.Key, exp time.Time) bool {
+		batch = append(batch, pendingKey{k, exp})
+		if len(batch) == reconcileBatch {
+			flush()
+		}
+		return ok
+	})
+	if ok && len(batch) > 0 {
+		flush()
+	}
+	return written, known, ok
+}
+
+// write records a batch of digests with SET NX in one pipeline: written
+// is how many were new to the store, known how many it had.
+func (r *Replay) write(batch []pendingKey, now time.Time) (written, known int, err error) {
+	var cmds []*redis.BoolCmd
+	err = r.s.call(state.OpReconcile, r.s.o.SyncTimeout, func(ctx context.Context) error {
+		pipe := r.s.rdb.Pipeline()
+		cmds = cmds[:0]
+		for _, p := range batch {
+			if ttl := p.exp.Sub(now); ttl > 0 {
+				cmds = append(cmds, pipe.SetNX(ctx, r.key(p.k), 1, ttl))
+			}
+		}
+		if len(cmds) == 0 {
+			return nil
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range cmds {
+		if c.Val() {
+			written++
+		} else {
+			known++
+		}
+	}
+	return written, known, nil
+}
 
 func (r *Replay) key(k replay.Key) string {
 	var b [2 * len(replay.Key{})]byte
@@ -125,16 +201,7 @@ func (r *Replay) reconcile(now time.Time) (written, known int) {
 	for len(live) > 0 {
 		batch := live[:min(len(live), reconcileBatch)]
 		live = live[len(batch):]
-		var cmds []*redis.BoolCmd
-		err := r.s.call(state.OpReconcile, r.s.o.SyncTimeout, func(ctx context.Context) error {
-			pipe := r.s.rdb.Pipeline()
-			cmds = cmds[:0]
-			for _, p := range batch {
-				cmds = append(cmds, pipe.SetNX(ctx, r.key(p.k), 1, p.exp.Sub(now)))
-			}
-			_, err := pipe.Exec(ctx)
-			return err
-		})
+		w, k, err := r.write(batch, now)
 		if err != nil { // keep the rest for the next attempt
 			done(len(keys))
 			for _, p := range batch {
@@ -146,13 +213,7 @@ func (r *Replay) reconcile(now time.Time) (written, known int) {
 			return written, known
 		}
 		done(len(batch))
-		for _, c := range cmds {
-			if c.Val() {
-				written++
-			} else {
-				known++
-			}
-		}
+		written, known = written+w, known+k
 	}
 	return written, known
 }

@@ -159,3 +159,41 @@ func TestReplayPendingBounded(t *testing.T) {
 		}
 	}
 }
+
+// The local cache is written to the store when the store is new to the
+// replica: at its first heartbeat (a cache read back from its file), and
+// when the store restarted empty; another replica then refuses those
+// handshakes. A store that kept its data is not written to again.
+func TestReplayLocalCacheWrittenToANewStore(t *testing.T) {
+	srv := redisserver.Start(t, redisserver.Options{})
+	a, _ := newStore(t, srv, Options{})
+	b, _ := newStore(t, srv, Options{})
+	now := time.Now()
+	local := replay.New(16)
+	local.Seen(key(1), now, now.Add(time.Hour))
+	local.Seen(key(2), now, now.Add(time.Hour))
+	local.Seen(key(3), now.Add(-time.Hour), now.Add(-time.Minute)) // out of its window
+	a.Replay().SetLocalCache(local)
+
+	a.heartbeat() // first: the store is new to A
+	if !b.Replay().Seen(key(1), now, now.Add(time.Hour)) || !b.Replay().Seen(key(2), now, now.Add(time.Hour)) {
+		t.Fatal("A's local digests were not written at its first heartbeat")
+	}
+	if b.Replay().Seen(key(3), now, now.Add(time.Hour)) {
+		t.Fatal("a digest out of its window was written")
+	}
+	rdb := direct(t, srv)
+	if err := rdb.Del(t.Context(), a.Replay().key(key(2))).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a.heartbeat() // same store: nothing written again
+	if n, _ := rdb.Exists(t.Context(), a.Replay().key(key(2))).Result(); n != 0 {
+		t.Fatal("the local cache was written again to a store that kept its data")
+	}
+
+	srv.Restart() // empty
+	a.heartbeat()
+	if !b.Replay().Seen(key(1), now, now.Add(time.Hour)) {
+		t.Fatal("A's local digests were not written back to the restarted store")
+	}
+}

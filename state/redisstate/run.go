@@ -12,9 +12,12 @@ import (
 
 // heartbeatScript refreshes this replica's lease in the replicas set
 // (scored by expiry on the server's clock, so replicas' clocks do not
-// matter), drops the expired ones and returns how many are live.
+// matter), drops the expired ones, and returns how many are live and the
+// store's epoch: a random value the first heartbeat after the store
+// started empty sets, so that a replica sees when the store lost its data.
 //
-// KEYS[1] replicas; ARGV[1] replica id, ARGV[2] lease TTL in ms.
+// KEYS[1] replicas, KEYS[2] epoch; ARGV[1] replica id, ARGV[2] lease TTL
+// in ms, ARGV[3] a new epoch, used if there is none.
 var heartbeatScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -22,7 +25,8 @@ local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('PEXPIRE', KEYS[1], 4 * ttl)
-return redis.call('ZCARD', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[3], 'NX')
+return {redis.call('ZCARD', KEYS[1]), redis.call('GET', KEYS[2])}
 `)
 
 // Run keeps this replica in the fleet until ctx is done: the heartbeat
@@ -73,17 +77,33 @@ func (s *Store) Run(ctx context.Context) {
 	}
 }
 
-// heartbeat refreshes this replica's lease; it doubles as the probe.
+// heartbeat refreshes this replica's lease; it doubles as the probe. When
+// the store's epoch is not the one this replica last saw (its first
+// heartbeat, or a store that lost its data since), the local replay
+// cache's digests are written to it.
 func (s *Store) heartbeat() {
-	var n int64
+	var res []any
 	err := s.call(state.OpPing, s.o.SyncTimeout, func(ctx context.Context) error {
 		var err error
-		n, err = heartbeatScript.Run(ctx, s.rdb, []string{s.key("replicas")},
-			s.o.Replica, strconv.FormatInt(s.o.LeaseTTL.Milliseconds(), 10)).Int64()
+		res, err = heartbeatScript.Run(ctx, s.rdb, []string{s.key("replicas"), s.key("epoch")},
+			s.o.Replica, strconv.FormatInt(s.o.LeaseTTL.Milliseconds(), 10), randomHex()).Slice()
 		return err
 	})
-	if err == nil {
+	if err != nil || len(res) != 2 {
+		return
+	}
+	if n, ok := res[0].(int64); ok {
 		s.replicas.Store(n)
+	}
+	if epoch, ok := res[1].(string); ok && epoch != s.epoch {
+		written, known, ok := s.replay.pushLocal(time.Now())
+		if ok {
+			s.epoch = epoch
+		}
+		if written > 0 {
+			s.log.Info("the shared state store had not seen this replica's replay cache: its digests were written to it",
+				zap.Int("written", written), zap.Int("already_known", known))
+		}
 	}
 }
 

@@ -110,6 +110,7 @@ type Store struct {
 	users      *UsersLedger // package users' Ledger, once asked for
 
 	replicas  atomic.Int64
+	epoch     string // the store's epoch at the last push of the local cache (the loop's)
 	lastErr   atomic.Pointer[string]
 	recovered chan struct{} // a Down store answered again
 	wake      chan struct{} // a lease change wants writing soon
@@ -228,10 +229,15 @@ func defaultReplica() string {
 	if len(h) > 48 {
 		h = h[:48]
 	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
 	if h == "" {
 		h = "mtproxy"
 	}
-	return h + "-" + hex.EncodeToString(b[:])
+	return h + "-" + randomHex()[:8]
+}
+
+// randomHex is 16 random hex digits.
+func randomHex() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -126,7 +126,7 @@ func TestUsageNoPeriod(t *testing.T) {
 	if a.Stats().UnsyncedBytes != 0 {
 		t.Fatal("bytes outside a period counted as unsynced")
 	}
-	if n, _ := direct(t, srv).DBSize(t.Context()).Result(); n != 1 { // the replicas set
+	if n, _ := direct(t, srv).DBSize(t.Context()).Result(); n != 2 { // the replicas set and the epoch
 		t.Fatalf("%d keys: a meter without a period wrote", n)
 	}
 }
