@@ -239,5 +239,5 @@ func TestFleetStoreRestartedEmpty(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	f.replayFronted(t, b, tls, "faketls", 0, 1)
+	f.replayFronted(t, b, tls, "faketls", 1)
 }
