@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of this proxy (cmd/mtproxy) and mtg v2.2.8, on
-# loopback, with cmd/mtbench. One command:
+# Side-by-side benchmark of this proxy (cmd/mtproxy), mtg v2.2.8 and the
+# two C proxies (the official mtproto-proxy, middle-proxy mode; teleproxy,
+# direct mode), on loopback, with cmd/mtbench. One command:
 #
 #   scripts/bench.sh                 # every scenario, 3 runs each
 #   REPS=1 SCENARIOS="tput-up-8 hs-16" scripts/bench.sh
 #   REPORT_ONLY=1 OUT=/tmp/mtbench-results.xxx scripts/bench.sh  # tables again
 #
 # What it does:
-#   1. builds mtproxy and mtbench from this tree, and mtg from the Go module
-#      cache (go mod download github.com/9seconds/mtg/v2@v2.2.8);
+#   1. builds mtproxy and mtbench from this tree, mtg from the Go module
+#      cache (go mod download github.com/9seconds/mtg/v2@v2.2.8), and the C
+#      proxies with shared/peers/build.sh into PEERS_BUILD when their
+#      sources are there (their variants are skipped, with a note in the
+#      results, when not);
 #   2. starts the far ends on LOAD_CPU (default 0): a Raw fake DC (bulk
 #      transfers), a Packets fake DC (resPQ, packet echo), a SOCKS5 server in
 #      front of each (mtg reaches DCs only through SOCKS5), and a fake middle
@@ -27,7 +31,11 @@
 # users-N (ours with a USERS_FILE of N users besides SECRET: in
 # hs-users every handshake is the last user's, a returning client whose
 # address hints its key; in hs-users-cold the client cycles through all N
-# users, so each handshake's user is the least recently used one).
+# users, so each handshake's user is the least recently used one); against
+# the C proxies, all with padded (dd) clients: official (mtproto-proxy,
+# through the fake middle proxy) vs ours-mid, teleproxy (--direct, to the
+# fake DC) vs ours-dir; ours-dir-2c is ours-dir on both cores with
+# GOMAXPROCS=2 (the multi-core table).
 #
 # Everything stays on 127.0.0.1, every run is bounded by mtbench's
 # -duration. Results (JSON per run, tables, machine info) go to OUT.
@@ -41,13 +49,25 @@ PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 MTG_VERSION=${MTG_VERSION:-v2.2.8}
 IDLE_CONNS=${IDLE_CONNS:-9900}
+# Idle clients against the C proxies: the most the 20000-descriptor limit
+# allows (a direct client costs the proxy two sockets, a middle one one).
+IDLE_DIRECT=${IDLE_DIRECT:-9000}
+IDLE_MIDDLE=${IDLE_MIDDLE:-18000}
+# Where shared/peers/build.sh builds the C proxies (kept between runs).
+PEERS_BUILD=${PEERS_BUILD:-/tmp/peer-build}
 # testkit/socks5 splices with io.Copy, and each spliced direction holds a
 # pipe (2 descriptors) on top of the two sockets: 6 descriptors per session.
 # With the 20000-descriptor limit one server caps near 3300 sessions, so mtg
 # gets several servers and spreads its dials over them (at random).
 SOCKS_SERVERS=${SOCKS_SERVERS:-4}
-ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle hs-16-state hs-users hs-users-cold"
+ALL_SCENARIOS="tput-up-8 tput-down-8 tput-both-8 tput-up-64 tput-down-64 hs-16 idle echo-8 echo-rtt hs-16-middle hs-16-state hs-users hs-users-cold
+	hs-middle echo-middle idle-middle hs-direct echo-direct idle-direct
+	scale-1k scale-5k scale-18k mc-hs mc-echo"
+# The C comparison alone (the six rows of the summary).
+C_SCENARIOS="hs-middle echo-middle idle-middle hs-direct echo-direct idle-direct"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
+[[ $SCENARIOS == c ]] && SCENARIOS=$C_SCENARIOS
+SCENARIOS=$(echo $SCENARIOS) # one line
 
 KEY=000102030405060708090a0b0c0d0e0f
 DOMAIN=example.com
@@ -75,6 +95,48 @@ build() {
 		rm -rf "$src"
 	fi
 	MTBENCH=$BIN/mtbench
+	build_peers
+}
+
+# build_peers: the C proxies, from the tarballs of shared/peers (beside the
+# repository, or one level up from a worktree), built once into PEERS_BUILD.
+OFFICIAL=""
+TELEPROXY=""
+build_peers() {
+	local src=${PEERS_SRC:-}
+	if [[ -z $src ]]; then
+		for src in "$ROOT/../shared/peers" "$ROOT/../../shared/peers" ""; do
+			[[ -z $src || -f $src/build.sh ]] && break
+		done
+	fi
+	if [[ -z $src || ! -f $src/build.sh ]]; then
+		log "no shared/peers/build.sh: the official and teleproxy variants are skipped"
+		return
+	fi
+	log "building the C proxies into $PEERS_BUILD (once)"
+	if ! bash "$src/build.sh" "$PEERS_BUILD" >"$OUT/peers-build.log" 2>&1; then
+		log "shared/peers/build.sh failed (see $OUT/peers-build.log): the C variants are skipped"
+		return
+	fi
+	[[ -x $PEERS_BUILD/MTProxy/objs/bin/mtproto-proxy ]] && OFFICIAL=$PEERS_BUILD/MTProxy/objs/bin/mtproto-proxy
+	[[ -x $PEERS_BUILD/teleproxy/objs/bin/teleproxy ]] && TELEPROXY=$PEERS_BUILD/teleproxy/objs/bin/teleproxy
+	if [[ -n $OFFICIAL ]] && ! unshare -pf true 2>/dev/null; then
+		log "unshare -pf is not permitted: the official variant is skipped"
+		OFFICIAL=""
+	fi
+}
+
+# available VARIANT: false (with a note in the results) when a variant's
+# binary is missing.
+available() {
+	case $1 in
+	official) [[ -n $OFFICIAL ]] ;;
+	teleproxy) [[ -n $TELEPROXY ]] ;;
+	*) true ;;
+	esac || {
+		grep -qx "$1" "$OUT/skipped.txt" 2>/dev/null || echo "$1" >>"$OUT/skipped.txt"
+		return 1
+	}
 }
 
 # ---------------------------------------------------------------- processes
@@ -112,7 +174,8 @@ start_stubs() {
 		start_stub "socks-raw-$i" 1 socks5 -target "$DC_RAW"
 		start_stub "socks-packets-$i" 1 socks5 -target "$DC_PACKETS"
 	done
-	start_stub middle 3 middle -tag "$TAG"
+	mkdir -p "$OUT/middle-files"
+	start_stub middle 5 middle -tag "$TAG" -files "$OUT/middle-files"
 	if command -v redis-server >/dev/null; then
 		REDIS_PORT=$("$MTBENCH" freeport -n 1)
 		taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
@@ -158,9 +221,24 @@ start_proxy() {
 		EOF
 		taskset -c "$PROXY_CPU" "$BIN/mtg-$MTG_VERSION" run "$data/mtg.toml" >"$data/log" 2>&1 &
 		;;
-	ours | ours-dd | ours-direct | ours-middle | ours-state | users-*)
-		local mode=direct extra=()
-		if [[ $variant == ours-middle ]]; then
+	official)
+		# Middle-proxy mode only. It asserts that its pid is below 65536,
+		# hence a PID namespace; no -M: one process does everything, so
+		# its /proc figures are the whole proxy's.
+		taskset -c "$PROXY_CPU" unshare -pf "$OFFICIAL" -u root -c 19500 -p "$internal_port" -H "$PROXY_PORT" \
+			-S "$KEY" -P "$TAG" --aes-pwd "$(envval middle PROXY_SECRET_FILE)" "$(envval middle PROXY_CONFIG_FILE)" \
+			>"$data/log" 2>&1 &
+		;;
+	teleproxy)
+		local overrides=() i
+		for i in 1 2 3 4 5; do overrides+=(--dc-override "$i:${dc%:*}:${dc##*:}"); done
+		taskset -c "$PROXY_CPU" "$TELEPROXY" -u root -c 19500 -p "$internal_port" -H "$PROXY_PORT" \
+			-S "$KEY" --direct "${overrides[@]}" >"$data/log" 2>&1 &
+		;;
+	ours | ours-dd | ours-direct | ours-middle | ours-mid | ours-dir | ours-dir-2c | ours-state | users-*)
+		local mode=direct extra=() cpus=$PROXY_CPU
+		[[ $variant == ours-dir-2c ]] && cpus=$LOAD_CPU,$PROXY_CPU extra=(GOMAXPROCS=2)
+		if [[ $variant == ours-middle || $variant == ours-mid ]]; then
 			mode=middle
 			extra=("TAG=$TAG" "PROXY_SECRET_URL=$(envval middle PROXY_SECRET_URL)" "PROXY_CONFIG_URL=$(envval middle PROXY_CONFIG_URL)")
 		fi
@@ -172,7 +250,7 @@ start_proxy() {
 			users_file "${variant#users-}" "$data"
 			extra=("USERS_FILE=$data/users.toml" "USERS_STATE_FILE=$data/usage.json")
 		fi
-		taskset -c "$PROXY_CPU" env -i PATH="$PATH" \
+		taskset -c "$cpus" env -i PATH="$PATH" \
 			SECRET=$KEY PORT="$PROXY_PORT" INTERNAL_PORT="$internal_port" BIND=127.0.0.1 \
 			TLS_DOMAIN=$DOMAIN FRONTING_ADDR=127.0.0.1:1 MODE=$mode \
 			DC_ADDRS="1=$dc,2=$dc,3=$dc,4=$dc,5=$dc,-1=$dc,-2=$dc,-3=$dc,-4=$dc,-5=$dc" \
@@ -185,6 +263,17 @@ start_proxy() {
 	esac
 	PROXY_PID=$!
 	PROXY_DATA=$data
+	STOP_PID=$PROXY_PID
+	if [[ $variant == official ]]; then
+		# The proxy is unshare's child: its pid outside the namespace is
+		# the one whose CPU and memory count.
+		local child=""
+		for _ in $(seq 50); do
+			child=$(pgrep -P "$PROXY_PID" | head -1) && [[ -n $child ]] && break
+			sleep 0.1
+		done
+		[[ -n $child ]] && PROXY_PID=$child
+	fi
 	if ! "$MTBENCH" waitport -port "$PROXY_PORT" -pid "$PROXY_PID" -timeout 20s; then
 		log "$variant did not start:"; cat "$data/log" >&2; return 1
 	fi
@@ -205,10 +294,13 @@ users_file() {
 }
 
 stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$PROXY_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$PROXY_PID" 2>/dev/null || true
-	wait "$PROXY_PID" 2>/dev/null || true
+	local p
+	for p in "$PROXY_PID" "$STOP_PID"; do
+		kill "$p" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+	done
+	wait "$STOP_PID" 2>/dev/null || true
 	rm -rf "$PROXY_DATA"
 }
 
@@ -229,6 +321,22 @@ scenario() {
 	hs-16-middle) DCKIND=packets VARIANTS="ours-direct ours-middle" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
 	hs-16-state) DCKIND=packets VARIANTS="ours ours-state" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
 	hs-users | hs-users-cold) DCKIND=packets VARIANTS="ours users-1 users-16 users-1000 users-10000" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	# Against the C proxies, padded (dd) clients: the official proxy in
+	# middle-proxy mode, teleproxy in direct mode.
+	hs-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	echo-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
+	idle-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle $IDLE_MIDDLE -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
+	hs-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	echo-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
+	idle-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-idle $IDLE_DIRECT -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
+	# Scaling: idle middle-mode clients at three counts.
+	scale-1k) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle 1000 -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
+	scale-5k) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle 5000 -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
+	scale-18k) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle 18000 -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
+	# Multi-core: one core vs both with GOMAXPROCS=2 (sharing CPU 0 with
+	# the load generator).
+	mc-hs) DCKIND=packets VARIANTS="ours-dir ours-dir-2c" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
+	mc-echo) DCKIND=packets VARIANTS="ours-dir ours-dir-2c" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
 	*) log "unknown scenario $1"; exit 1 ;;
 	esac
 }
@@ -246,7 +354,10 @@ run_one() {
 	local name=$1 variant=$2 rep=$3
 	local mode=faketls probe_warm=reqpq
 	local secret=(-secret "$EE_SECRET")
-	[[ $variant == ours-dd ]] && secret=(-secret "$DD_SECRET") mode=padded
+	case $variant in
+	ours-dd | official | teleproxy | ours-mid | ours-dir | ours-dir-2c) secret=(-secret "$DD_SECRET") mode=padded ;;
+	esac
+	available "$variant" || { log "  $name/$variant skipped: not built"; return 0; }
 	[[ $DCKIND == raw ]] && probe_warm="echo"
 	start_proxy "$variant" "$DCKIND" || return 0
 	if [[ $variant == users-* && $name == hs-users-cold ]]; then
@@ -324,6 +435,8 @@ machine() {
 		echo "go: $(go version)"
 		echo "mtg: $MTG_VERSION"
 		echo "ours: working tree at $(cd "$ROOT" && git rev-parse --short HEAD)"
+		[[ -n $OFFICIAL ]] && echo "official: $OFFICIAL (MTProxy dc0c7f3)"
+		[[ -n $TELEPROXY ]] && echo "teleproxy: $TELEPROXY (v4.10.0)"
 		echo "ulimit -n: $(ulimit -n)"
 		echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$OUT/machine.txt"
@@ -367,6 +480,16 @@ tables() {
 		compare_variants ours ours ours-state
 		echo "## Handshakes with USERS_FILE, by number of users (ratio: users-N / ours, SECRET only)"; echo
 		compare_scenarios ours hs-users hs-users-cold
+		echo "## Ours vs the official mtproto-proxy, middle-proxy mode (ratio: ours / official)"; echo
+		compare_variants official ours-mid official
+		echo "## Ours vs teleproxy, direct mode (ratio: ours / teleproxy)"; echo
+		compare_variants teleproxy ours-dir teleproxy
+		echo "## One core vs two (GOMAXPROCS=2), our proxy, direct mode (ratio: two / one)"; echo
+		compare_variants ours-dir ours-dir ours-dir-2c
+		if [[ -s $OUT/skipped.txt ]]; then
+			echo "Skipped (not built): $(tr '\n' ' ' <"$OUT/skipped.txt")"; echo
+		fi
+		echo "## Load average before each run"; echo; sed 's/^/    /' "$OUT/loadavg.log"; echo
 	} | tee "$OUT/results.md"
 }
 

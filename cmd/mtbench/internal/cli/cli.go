@@ -27,7 +27,8 @@ const usage = `mtbench: load generator for MTProto proxies (loopback only by def
   mtbench [flags]                  run a load against a proxy (mtbench -h for flags)
   mtbench fakedc [-mode raw|packets] [-listen addr]
   mtbench socks5 -target addr      SOCKS5 server sending every CONNECT to addr
-  mtbench middle [-tag hex]        fake middle proxy + fake core.telegram.org
+  mtbench middle [-tag hex] [-files dir]
+                                   fake middle proxy + fake core.telegram.org
   mtbench compare [-base variant] report.json...
   mtbench freeport [-n N]          print N free loopback TCP ports
   mtbench waitport -port N [-pid P] [-timeout 10s]
@@ -134,10 +135,11 @@ func runSocks5(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func runMiddle(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("middle", stderr)
 	tag := fs.String("tag", "", "ad tag every request must carry (32 hex); empty: none")
+	dir := fs.String("files", "", "also write proxy-secret and proxy-multi.conf into this directory (for the official mtproto-proxy)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	return stubs.Middle(ctx, stdout, *tag)
+	return stubs.Middle(ctx, stdout, *tag, *dir)
 }
 
 func runCompare(args []string, stdout, stderr io.Writer) error {

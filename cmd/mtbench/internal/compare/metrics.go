@@ -112,6 +112,11 @@ func MetricsFor(workload string) []Metric {
 			metric("proxy RSS with all connections open", lower, mib, proxy(func(p *report.ProxyUsage, _ *report.Report) (float64, bool) {
 				return float64(p.After.RSS), true
 			})),
+			// The proxy's CPU over the whole run (opening, handshake and
+			// probe of every connection, then holding them) per connection.
+			metric("proxy CPU per idle connection (its handshake included)", lower, dur, proxy(func(p *report.ProxyUsage, r *report.Report) (float64, bool) {
+				return float64(p.CPU) / float64(r.OK), r.OK > 0
+			})),
 			hsRate, failed}
 	}
 	return []Metric{failed}

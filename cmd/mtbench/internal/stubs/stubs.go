@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mtproxy/mtproxy/proxy/rpc"
@@ -53,8 +55,12 @@ func Socks5(ctx context.Context, out io.Writer, target string) error {
 // Middle runs a fake middle proxy for DCs 1..5 and their media DCs, and a
 // fake core.telegram.org serving a fresh proxy secret and a config listing
 // it, and prints MIDDLE_ADDR, PROXY_SECRET_URL and PROXY_CONFIG_URL. With a
-// tag (32 hex) every request must carry it; without, none may.
-func Middle(ctx context.Context, out io.Writer, tag string) error {
+// tag (32 hex) every request must carry it; without, none may. With a
+// directory, it also writes the two files there (proxy-secret and
+// proxy-multi.conf, as the official mtproto-proxy takes them: --aes-pwd
+// and its config argument) and prints PROXY_SECRET_FILE and
+// PROXY_CONFIG_FILE.
+func Middle(ctx context.Context, out io.Writer, tag, dir string) error {
 	opts := fakemiddle.Options{}
 	if tag != "" {
 		var t [16]byte
@@ -75,11 +81,24 @@ func Middle(ctx context.Context, out io.Writer, tag string) error {
 		return err
 	}
 	defer m.Close()
-	core := fakecore.New(opts.Secret, ProxyConfig(m.Addr().String()), nil)
+	config := ProxyConfig(m.Addr().String())
+	core := fakecore.New(opts.Secret, config, nil)
 	defer core.Close()
 	if _, err := fmt.Fprintf(out, "MIDDLE_ADDR=%s\nPROXY_SECRET_URL=%s\nPROXY_CONFIG_URL=%s\n",
 		m.Addr(), core.SecretURL(), core.ConfigURL()); err != nil {
 		return err
+	}
+	if dir != "" {
+		secretFile, configFile := filepath.Join(dir, "proxy-secret"), filepath.Join(dir, "proxy-multi.conf")
+		if err := os.WriteFile(secretFile, opts.Secret, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(configFile, config, 0o600); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(out, "PROXY_SECRET_FILE=%s\nPROXY_CONFIG_FILE=%s\n", secretFile, configFile); err != nil {
+			return err
+		}
 	}
 	<-ctx.Done()
 	return nil

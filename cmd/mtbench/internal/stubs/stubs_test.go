@@ -2,11 +2,13 @@ package stubs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +84,9 @@ func TestDCAndSocks5(t *testing.T) {
 }
 
 func TestMiddle(t *testing.T) {
-	kv := run(t, 3, func(ctx context.Context, out io.Writer) error {
-		return Middle(ctx, out, "0123456789abcdef0123456789abcdef")
+	dir := t.TempDir()
+	kv := run(t, 5, func(ctx context.Context, out io.Writer) error {
+		return Middle(ctx, out, "0123456789abcdef0123456789abcdef", dir)
 	})
 	get := func(url string) []byte {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -113,11 +116,21 @@ func TestMiddle(t *testing.T) {
 			t.Errorf("DC %d served by %v, want %v", dc, a, mid)
 		}
 	}
+	// The files hold what the URLs serve.
+	for key, url := range map[string]string{"PROXY_SECRET_FILE": "PROXY_SECRET_URL", "PROXY_CONFIG_FILE": "PROXY_CONFIG_URL"} {
+		b, err := os.ReadFile(kv[key])
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if !bytes.Equal(b, get(kv[url])) {
+			t.Errorf("%s differs from %s", key, url)
+		}
+	}
 }
 
 func TestMiddleBadTag(t *testing.T) {
 	for _, tag := range []string{"abc", strings.Repeat("zz", 16)} {
-		if err := Middle(context.Background(), io.Discard, tag); err != ErrTag {
+		if err := Middle(context.Background(), io.Discard, tag, ""); err != ErrTag {
 			t.Errorf("tag %q: %v", tag, err)
 		}
 	}
