@@ -19,40 +19,122 @@ import (
 
 // serveConn is one connection's scope: its id, context, span and logger,
 // from accept to close. authed says the connection's carrier authenticated
-// it and admit took its MaxConnections slot already.
+// it and admit took its MaxConnections slot already. It returns once the
+// connection is closed.
 func (p *Proxy) serveConn(conn net.Conn, authed bool) {
-	defer p.conns.Done()
-	defer p.active.Add(-1)
-	if authed {
-		defer p.authed.Add(-1)
+	if c, ctx, sess := p.openConn(conn, authed); sess != nil {
+		c.serveSession(ctx, sess)
 	}
-	start := p.o.Now()
+}
+
+// serveConnHandoff is serveConn for the accept loop's goroutine: once the
+// client is authenticated, its session continues on a fresh goroutine and
+// this one ends. The handshake grows a goroutine's stack (hashing, key
+// schedules, the ClientHello) and the runtime shrinks a stack only during
+// a garbage collection, which an idle proxy does not run; the fresh
+// goroutine starts with a stack sized to what parked sessions use, so an
+// idle client costs a few KiB of stack instead of the handshake's peak.
+func (p *Proxy) serveConnHandoff(conn net.Conn, authed bool) {
+	if c, ctx, sess := p.openConn(conn, authed); sess != nil {
+		go c.serveSession(ctx, sess)
+	}
+}
+
+// connScope is what a connection's end needs: it outlives the goroutine
+// that accepted the connection when the session is handed off.
+type connScope struct {
+	p      *Proxy
+	conn   net.Conn
+	start  time.Time
+	closed CloseEvent
+	prog   *progress
+	stop   func() bool
+	// authed: the connection holds one of MaxConnections' slots (taken by
+	// admit for a carried one, at authentication for the others).
+	authed bool
+	lease  Lease // the user's, released when the connection ends; nil without Options.Users
+}
+
+// openConn authenticates conn. It returns the session of an authenticated
+// client, to be served with serveSession, or a nil one once the
+// connection was fronted or closed and reported.
+func (p *Proxy) openConn(conn net.Conn, authed bool) (*connScope, context.Context, *Session) {
+	c := &connScope{p: p, conn: conn, start: p.o.Now(), closed: CloseEvent{Secret: -1}, prog: newProgress(p.obs), authed: authed}
+	c.stop = context.AfterFunc(p.ctx, func() { _ = conn.Close() })
+	ctx, sess := p.authenticate(conn, c, authed)
+	if sess == nil {
+		c.finish()
+		return nil, nil, nil
+	}
+	return c, ctx, sess
+}
+
+// serveSession hands an authenticated client to the upstream and closes
+// the connection when the upstream is done with it.
+//
+// An authenticated connection spends its whole life parked below this
+// frame (in Upstream.Serve), so the work before and after it lives in
+// functions of their own that are not inlined: their locals (log fields,
+// events, the handshake's scratch) are off the stack while the client
+// idles.
+func (c *connScope) serveSession(ctx context.Context, sess *Session) {
+	defer c.finish()
+	// A panic in the upstream's Serve closes this connection only; it is
+	// logged with its stack and counted, and finish still reports the end.
+	defer recovery.Guard(recovery.Conn, sess.Logger, c.p.panics, func() { _ = c.conn.Close() })
+	err := c.p.upstream.Serve(ctx, sess)
+	c.p.sessionEnded(sess, err, &c.closed)
+}
+
+// finish releases the user's lease and the connection's slot, closes the
+// connection and reports it.
+//
+//go:noinline
+func (c *connScope) finish() {
+	p := c.p
+	if c.lease != nil {
+		c.lease.Release()
+	}
+	if c.authed {
+		p.authed.Add(-1)
+	}
+	c.stop()
+	_ = c.conn.Close()
+	c.closed.Duration = p.o.Now().Sub(c.start)
+	c.closed.Stage = c.prog.at()
+	p.obs.ClientClosed(c.closed)
+	p.active.Add(-1)
+	p.conns.Done()
+}
+
+// authenticate runs the handshake under its span and logger and returns the
+// session of an authenticated client, or nil once a failed one was fronted
+// or closed.
+//
+//go:noinline
+func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.Context, *Session) {
+	start, closed, prog := c.start, &c.closed, c.prog
 	id := p.nextID.Add(1)
-	closed := CloseEvent{Secret: -1}
-	prog := newProgress(p.obs)
-	defer func() {
-		_ = conn.Close()
-		closed.Duration = p.o.Now().Sub(start)
-		closed.Stage = prog.at()
-		p.obs.ClientClosed(closed)
-	}()
-	// A panic in this connection's goroutine (the handshake, fronting, the
-	// upstream's Serve) closes this connection only; it is logged with its
-	// stack and counted, and the events above are still reported.
-	defer recovery.Guard(recovery.Conn, p.log.With(zap.Uint64("conn_id", id)), p.panics, func() { _ = conn.Close() })
-	stop := context.AfterFunc(p.ctx, func() { _ = conn.Close() })
-	defer stop()
+	// The client's address is deliberately not a span attribute: traces
+	// leave the host, and client IPs are only ever logged at debug level.
+	// Attributes are built only for a span that records (tracing is off
+	// by default), and the logger's fields are encoded only if a line is
+	// written: neither costs an idle or quiet connection anything.
+	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", trace.WithSpanKind(trace.SpanKindServer))
+	log := p.log.WithLazy(connFields(id, span.SpanContext())...)
+	// A panic in the handshake or fronting closes this connection only: it
+	// is logged with its stack and counted, authenticate returns no
+	// session, and openConn still reports the connection's end.
+	defer recovery.Guard(recovery.Conn, log, p.panics, func() { _ = conn.Close() })
+	recording := span.IsRecording()
+	if recording {
+		span.SetAttributes(spanattr.Local(conn.LocalAddr())...)
+		span.SetAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id)))
+	}
 	// Until authenticated, a shutdown closes the connection at once.
 	stopUnauth := context.AfterFunc(p.draining, func() { _ = conn.Close() })
 	defer stopUnauth()
 	p.setKeepAlive(conn)
-
-	// The client's address is deliberately not a span attribute: traces
-	// leave the host, and client IPs are only ever logged at debug level.
-	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(spanattr.Local(conn.LocalAddr())...),
-		trace.WithAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id))))
-	log := p.log.With(connFields(id, span.SpanContext())...)
 	if ce := log.Check(zap.DebugLevel, "client connected"); ce != nil {
 		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
 	}
@@ -75,52 +157,55 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 
 	_ = conn.SetDeadline(time.Now().Add(p.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
 	h := p.handshake(conn, prog)
-	if h.helloBuf != nil {
-		defer p.hello.Put(h.helloBuf)
-	}
+	// After fronting, which may replay the hello; for an authenticated
+	// client the 16 KiB ClientHello scratch goes back now, not when the
+	// connection ends: it never needs it again.
+	defer p.releaseHello(h)
 	p.obs.Handshake(ctx, HandshakeEvent{
 		Protocol: h.proto, Result: h.result, JA4: h.ja4, Secret: h.secret, DC: h.dc,
 		Duration: p.o.Now().Sub(start),
 	})
 	closed.Protocol = h.proto
-	span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
-		attribute.String("mtproxy.handshake.result", h.result.String()))
+	if recording {
+		span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
+			attribute.String("mtproxy.handshake.result", h.result.String()))
+	}
 	if h.result != HandshakeOK {
 		span.SetStatus(codes.Error, h.result.String())
 		span.End()
 		log.Info("handshake failed", zap.Stringer("reason", h.result), zap.Stringer("transport", h.proto),
 			zap.NamedError("cause", h.err))
-		p.failed(ctx, conn, h, &evicted, &closed, log)
-		return
+		p.failed(ctx, conn, h, &evicted, closed, log)
+		return nil, nil
 	}
 	label := h.user
 	if h.lease == nil {
 		label = p.o.Secrets[h.secret].Label(h.secret)
 	}
-	span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
+	if recording {
+		span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
+	}
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
 	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
+	c.lease = h.lease // released by finish
 	if !stopUnauth() {
-		return // the drain began during the handshake and closed it
+		return nil, nil // the drain began during the handshake and closed it
 	}
 	prog.proto, prog.secret = h.proto, h.secret
 	prog.reach(StageAuthenticated)
-	if h.lease != nil {
-		defer h.lease.Release()
-	}
 	if !authed {
 		p.unauth.Release(entry)
 		if evicted.Load() {
-			return // closed while it authenticated
+			return nil, nil // closed while it authenticated
 		}
 		if p.authed.Add(1) > int64(p.o.MaxConnections) {
 			p.authed.Add(-1)
 			p.obs.ClientRejected(RejectLimit)
 			log.Debug("client over MaxConnections, closed")
-			return
+			return nil, nil
 		}
-		defer p.authed.Add(-1)
+		c.authed = true // released by finish
 	}
 
 	client := &ClientConn{
@@ -139,11 +224,18 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 		// A revoked user's connection is closed once its grace is over.
 		h.lease.OnRevoke(func() { _ = client.Close() })
 	}
-	log = log.With(zap.String("secret", label), zap.Int("dc", h.dc), zap.Stringer("transport", h.proto))
+	log = log.WithLazy(zap.String("secret", label), zap.Int("dc", h.dc), zap.Stringer("transport", h.proto))
 	sess.Logger = log
 	log.Debug("client authenticated")
-	err := p.upstream.Serve(ctx, sess)
-	closed.BytesIn, closed.BytesOut = client.Bytes()
+	return ctx, sess
+}
+
+// sessionEnded records and logs the end of an authenticated session.
+//
+//go:noinline
+func (p *Proxy) sessionEnded(sess *Session, err error, closed *CloseEvent) {
+	closed.BytesIn, closed.BytesOut = sess.Client.Bytes()
+	log := sess.Logger
 	switch {
 	case err == nil:
 		log.Debug("client closed", zap.Int64("bytes_in", closed.BytesIn), zap.Int64("bytes_out", closed.BytesOut))
@@ -152,6 +244,14 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 	default:
 		log.Info("client relay ended", zap.Error(err), zap.Int64("bytes_in", closed.BytesIn),
 			zap.Int64("bytes_out", closed.BytesOut))
+	}
+}
+
+// releaseHello returns the handshake's ClientHello buffer to the pool, once.
+func (p *Proxy) releaseHello(h *handshake) {
+	if h.helloBuf != nil {
+		p.hello.Put(h.helloBuf)
+		h.helloBuf, h.consumed = nil, nil
 	}
 }
 

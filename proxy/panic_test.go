@@ -99,3 +99,77 @@ func TestPanicInUpstreamClosesOnlyThatClient(t *testing.T) {
 		t.Fatalf("%d panics counted elsewhere", obs.other.Load())
 	}
 }
+
+// handshakePanicker panics in the first Handshake event once armed (the
+// engine reports it from the handshake, before any session).
+type handshakePanicker struct {
+	panicCounter
+	armed  atomic.Bool
+	closed atomic.Int64
+}
+
+func (o *handshakePanicker) Handshake(context.Context, proxy.HandshakeEvent) {
+	if o.armed.CompareAndSwap(true, false) {
+		panic("an observer bug")
+	}
+}
+
+func (o *handshakePanicker) ClientClosed(proxy.CloseEvent) { o.closed.Add(1) }
+
+// A panic during the handshake closes that client only, and its end is
+// still reported: it is counted, the connection is closed and leaves the
+// open count (the handshake's half ends before the session's goroutine
+// would start), and the next client is served.
+func TestPanicInHandshakeClosesOnlyThatClient(t *testing.T) {
+	d := fakedc.Start(t, fakedc.Options{})
+	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {netip.MustParseAddrPort(d.Addr())}})
+	obs := &handshakePanicker{}
+	key := [16]byte{4, 0, 5}
+	px, err := proxy.New(proxy.Options{
+		Secrets: []proxy.Secret{{Key: key}}, Observer: obs,
+		Upstream: direct.New(direct.Options{Table: table}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go px.Serve(ln)
+	t.Cleanup(func() { px.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dial := func() (*client.Conn, error) {
+		c, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: key, Mode: client.Intermediate, DC: 2})
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+		}
+		return c, err
+	}
+
+	obs.armed.Store(true)
+	if bad, err := dial(); err == nil {
+		_, err = bad.ReqPQ(ctx)
+		if ne := net.Error(nil); err == nil || errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("the client whose handshake panicked: %v, want its connection closed", err)
+		}
+	}
+	for obs.conn.Load() != 1 || obs.closed.Load() != 1 || px.ActiveConnections() != 0 {
+		if ctx.Err() != nil {
+			t.Fatalf("panics counted %d, ends reported %d, connections open %d; want 1, 1 and 0",
+				obs.conn.Load(), obs.closed.Load(), px.ActiveConnections())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	good, err := dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := good.ReqPQ(ctx); err != nil {
+		t.Fatalf("a new client after the panic: %v", err)
+	}
+	if obs.other.Load() != 0 {
+		t.Fatalf("%d panics counted elsewhere", obs.other.Load())
+	}
+}

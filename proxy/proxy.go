@@ -215,7 +215,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 		if p.admit(conn, false) != nil {
 			continue
 		}
-		go p.serveConn(conn, false)
+		go p.serveConnHandoff(conn, false)
 	}
 }
 
