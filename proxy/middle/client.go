@@ -30,7 +30,11 @@ type extConn struct {
 	// bits added.
 	req rpc.ProxyReq
 
-	conn     *rpcConn // bound at the first packet; set and read by the reader goroutine
+	conn *rpcConn // bound at the first packet; set and read by the reader goroutine
+	// The writer's state, kept between its runs (one at a time, see
+	// queue): the packet writer, made at the first answer, and the batch.
+	pw       *packetWriter
+	batch    []item
 	answers  atomic.Uint64
 	byMiddle atomic.Bool
 	once     sync.Once
@@ -81,9 +85,13 @@ func (ec *extConn) push(it item) bool {
 		}
 		return false
 	}
-	switch ec.q.push(it) {
+	r, start := ec.q.push(it)
+	switch r {
 	case pushed:
 		ec.answers.Add(1)
+		if start {
+			go ec.writer()
+		}
 		return true
 	case pushFull:
 		ec.m.cnt.slowClients.Add(1)
@@ -100,8 +108,11 @@ func (ec *extConn) push(it item) bool {
 // RPC_CLOSE_CONN is sent back.
 func (ec *extConn) closeByMiddle() {
 	ec.byMiddle.Store(true)
-	if ec.q.push(item{kind: itemClose}) != pushed {
+	switch r, start := ec.q.push(item{kind: itemClose}); {
+	case r != pushed:
 		ec.abort(errClosedByMiddle)
+	case start:
+		go ec.writer()
 	}
 }
 
@@ -116,7 +127,8 @@ func (ec *extConn) abort(why error) {
 }
 
 // serve runs one client: its packets go out from this goroutine, its
-// answers come back through its own writer goroutine.
+// answers come back through a writer goroutine that runs only while
+// answers are queued (see queue).
 func (ec *extConn) serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
 	defer stop()
@@ -127,15 +139,9 @@ func (ec *extConn) serve(ctx context.Context) error {
 		func() { ec.abort(proxy.ErrIdle) })
 	defer watchdog.Stop()
 
-	wdone := make(chan struct{})
-	go func() {
-		defer close(wdone)
-		defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() { ec.abort(errPanicked) })
-		ec.writeLoop()
-	}()
 	rerr := ec.guardedReadLoop(ctx)
 	ec.abort(rerr)
-	<-wdone
+	ec.q.waitWriter()
 	if ec.conn != nil && ec.conn.unregister(ec.id) && !ec.byMiddle.Load() {
 		ec.conn.notifyClosed(ec.id)
 	}
@@ -203,21 +209,36 @@ func (ec *extConn) readLoop(ctx context.Context) error {
 	}
 }
 
-// writeLoop writes queued answers to the client until the queue closes.
-// Each batch of writes is bounded by ClientWriteTimeout.
+// writer is one run of the client's writer goroutine (see queue). A panic
+// in it closes this client only: it is logged with its stack and counted,
+// the items it had taken go back to the pool and out of the memory budget,
+// and the queue learns that the writer ended, so serve does not wait for
+// it.
+func (ec *extConn) writer() {
+	defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() {
+		ec.abort(errPanicked) // closes the queue first: no push starts another writer
+		ec.q.abandon(ec.batch)
+	})
+	ec.writeLoop()
+}
+
+// writeLoop writes queued answers to the client until the queue is empty
+// or closed. Each batch of writes is bounded by ClientWriteTimeout.
 func (ec *extConn) writeLoop() {
-	w := newPacketWriter(ec.s.Client, ec.s.Transport, ec.m.seed())
-	var batch []item
+	if ec.pw == nil {
+		ec.pw = newPacketWriter(ec.s.Client, ec.s.Transport, ec.m.seed())
+	}
+	w := ec.pw
 	for {
-		var ok bool
-		batch, ok = ec.q.take(batch[:0])
+		batch, ok := ec.q.next(ec.batch[:0])
 		if !ok {
-			return
+			return // the next writer may start now: no field is touched after
 		}
+		ec.batch = batch
 		_ = ec.s.Client.SetWriteDeadline(time.Now().Add(ec.m.o.ClientWriteTimeout))
 		var err error
 		closing := false
-		for _, it := range batch {
+		for i, it := range batch {
 			if err == nil && !closing {
 				switch it.kind {
 				case itemPacket:
@@ -229,15 +250,13 @@ func (ec *extConn) writeLoop() {
 				}
 			}
 			ec.q.done(it)
+			batch[i] = item{} // done: a panicked writer's abandon skips it
 		}
-		clear(batch)
 		switch {
 		case closing:
 			ec.abort(errClosedByMiddle)
-			return
 		case err != nil:
 			ec.abort(err)
-			return
 		}
 	}
 }

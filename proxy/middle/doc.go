@@ -57,8 +57,10 @@
 // Backpressure. The RPC reader never blocks on a client: an answer is
 // copied into a pooled buffer and appended to the client's queue, bounded
 // in bytes (ClientQueueBytes; a single packet larger than the bound is
-// accepted into an empty queue). The client's own writer goroutine drains
-// the queue into its socket. When a queue would overflow, the client is
+// accepted into an empty queue). A writer goroutine of the client's drains
+// the queue into its socket; it is started by the push that finds none
+// running and ends when the queue is empty, so an idle client is one
+// goroutine (its reader) and no writer. When a queue would overflow, the client is
 // too slow to keep up: the answer is counted as dropped, the client is
 // closed and the middle proxy is told with RPC_CLOSE_CONN, as the official
 // proxy drops such clients; the other clients of the connection are not

@@ -44,65 +44,94 @@ const (
 // It is bounded in bytes: an item counts from its push until the writer
 // has written it. One item larger than the bound is accepted into an empty
 // queue, so a big answer still reaches a client that keeps up.
+//
+// The writer runs only while there is something to write: the push that
+// finds the queue without one is told to start it (push's start result),
+// and the writer ends when next finds the queue empty. An idle client
+// therefore has no writer goroutine at all.
 type queue struct {
-	mu     sync.Mutex
-	items  []item
-	bytes  int
-	limit  int
-	closed bool
-	wake   chan struct{} // capacity 1: "items arrived or the queue closed"
-	bufs   *bufPool
-	cnt    *counters
+	mu      sync.Mutex
+	items   []item
+	bytes   int
+	limit   int
+	closed  bool
+	writing bool       // a writer goroutine runs (started, not yet ended in next)
+	ended   *sync.Cond // on mu: signalled when writing turns false
+	bufs    *bufPool
+	cnt     *counters
 }
 
 func newQueue(limit int, bufs *bufPool, cnt *counters) *queue {
-	return &queue{limit: limit, wake: make(chan struct{}, 1), bufs: bufs, cnt: cnt}
+	q := &queue{limit: limit, bufs: bufs, cnt: cnt}
+	q.ended = sync.NewCond(&q.mu)
+	return q
 }
 
 // push appends it unless the queue is closed or full. On failure the
-// caller keeps ownership of it.buf.
-func (q *queue) push(it item) pushResult {
+// caller keeps ownership of it.buf. start is true when no writer runs: the
+// caller must start one (it then owns the queue until next returns false).
+func (q *queue) push(it item) (r pushResult, start bool) {
 	c := it.cost()
 	q.mu.Lock()
 	switch {
 	case q.closed:
 		q.mu.Unlock()
-		return pushClosed
+		return pushClosed, false
 	case q.bytes > 0 && q.bytes+c > q.limit && it.kind != itemClose:
 		q.mu.Unlock()
-		return pushFull
+		return pushFull, false
 	}
 	q.items = append(q.items, it)
 	q.bytes += c
+	start = !q.writing
+	q.writing = true
 	q.mu.Unlock()
 	q.cnt.addQueued(int64(c))
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-	return pushed
+	return pushed, start
 }
 
-// take waits for items and moves them all to dst (reused by the caller),
-// or returns ok false once the queue is closed. The items' bytes still
-// count against the bound until done is called for each.
-func (q *queue) take(dst []item) (batch []item, ok bool) {
-	for {
-		q.mu.Lock()
-		if q.closed {
-			q.mu.Unlock()
-			return dst, false
-		}
-		if len(q.items) > 0 {
-			dst = append(dst, q.items...)
-			clear(q.items)
-			q.items = q.items[:0]
-			q.mu.Unlock()
-			return dst, true
-		}
-		q.mu.Unlock()
-		<-q.wake
+// next moves every queued item to dst (reused by the caller) for the
+// writer. When there is none, or the queue is closed, it returns ok false
+// and the writer must end: the next push starts another. The items' bytes
+// still count against the bound until done is called for each.
+func (q *queue) next(dst []item) (batch []item, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || len(q.items) == 0 {
+		q.writing = false
+		q.ended.Broadcast()
+		return dst, false
 	}
+	dst = append(dst, q.items...)
+	clear(q.items)
+	q.items = q.items[:0]
+	return dst, true
+}
+
+// waitWriter waits until no writer runs; after close, none starts again.
+func (q *queue) waitWriter() {
+	q.mu.Lock()
+	for q.writing {
+		q.ended.Wait()
+	}
+	q.mu.Unlock()
+}
+
+// abandon ends a writer that cannot go on (it panicked) after the queue
+// was closed: the items of its batch not yet done are released as done
+// would (the writer zeroes each item it is done with), and waitWriter
+// returns.
+func (q *queue) abandon(batch []item) {
+	for i, it := range batch {
+		if it != (item{}) {
+			q.done(it)
+			batch[i] = item{}
+		}
+	}
+	q.mu.Lock()
+	q.writing = false
+	q.ended.Broadcast()
+	q.mu.Unlock()
 }
 
 // done releases an item taken and written (or abandoned) by the writer:
@@ -119,7 +148,8 @@ func (q *queue) done(it item) {
 }
 
 // close drops whatever is queued and refuses further pushes. Items
-// already taken by the writer are released by it with done.
+// already taken by the writer are released by it with done; a running
+// writer ends at its next call to next.
 func (q *queue) close() {
 	q.mu.Lock()
 	if q.closed {
@@ -139,10 +169,6 @@ func (q *queue) close() {
 	q.bytes -= dropped
 	q.mu.Unlock()
 	q.cnt.addQueued(-int64(dropped))
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
 }
 
 // queued returns the bytes counted against the bound now.

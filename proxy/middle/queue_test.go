@@ -3,8 +3,8 @@ package middle
 import (
 	"bytes"
 	"encoding/binary"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mtproxy/mtproxy/proxy/framing"
 )
@@ -21,79 +21,109 @@ func TestQueueBound(t *testing.T) {
 	var bp bufPool
 	var cnt counters
 	q := newQueue(1000, &bp, &cnt)
-	if q.push(packetItem(&bp, 2000)) != pushed {
-		t.Fatal("an oversized item into an empty queue was refused")
+	push := func(it item) pushResult { r, _ := q.push(it); return r }
+	if r, start := q.push(packetItem(&bp, 2000)); r != pushed || !start {
+		t.Fatalf("an oversized item into an empty queue: %v, start %v", r, start)
 	}
-	if q.push(item{kind: itemAck}) != pushFull {
+	if push(item{kind: itemAck}) != pushFull {
 		t.Fatal("an ack into a queue over its bound was accepted")
 	}
-	batch, ok := q.take(nil)
+	batch, ok := q.next(nil)
 	if !ok || len(batch) != 1 || q.queued() != 2000 {
 		t.Fatalf("take: %d items, ok %v, queued %d", len(batch), ok, q.queued())
 	}
 	// Taken but not yet written still counts.
-	if q.push(item{kind: itemAck}) != pushFull {
+	if push(item{kind: itemAck}) != pushFull {
 		t.Fatal("bytes being written do not count against the bound")
 	}
 	q.done(batch[0])
 	if q.queued() != 0 || cnt.queued.Load() != 0 || cnt.queuedMax.Load() != 2000 {
 		t.Fatalf("after done: queued %d, counters %d/%d", q.queued(), cnt.queued.Load(), cnt.queuedMax.Load())
 	}
-	for range 2 {
-		if q.push(packetItem(&bp, 400)) != pushed {
-			t.Fatal("400 + 400 <= 1000 refused")
+	for i := range 2 {
+		// The writer still runs (next has not yet found the queue
+		// empty): no second one is started.
+		if r, start := q.push(packetItem(&bp, 400)); r != pushed || start {
+			t.Fatalf("400 + 400 <= 1000, push %d: %v, start %v", i, r, start)
 		}
 	}
 	it := packetItem(&bp, 400)
-	if q.push(it) != pushFull {
+	if push(it) != pushFull {
 		t.Fatal("1200 > 1000 accepted")
 	}
 	bp.put(it.buf) // the caller keeps a refused item's buffer
-	if q.push(item{kind: itemClose}) != pushed {
+	if push(item{kind: itemClose}) != pushed {
 		t.Fatal("a close item was refused by a full queue")
 	}
 	q.close()
-	if q.push(item{kind: itemAck}) != pushClosed {
+	if push(item{kind: itemAck}) != pushClosed {
 		t.Fatal("a closed queue accepted an item")
 	}
-	if _, ok := q.take(nil); ok {
-		t.Fatal("take on a closed queue")
+	if _, ok := q.next(nil); ok {
+		t.Fatal("next on a closed queue")
 	}
+	q.waitWriter() // next ended the writer
 	if q.queued() != 0 || cnt.queued.Load() != 0 || bp.inUse.Load() != 0 {
 		t.Fatalf("after close: queued %d, counter %d, buffers in use %d", q.queued(), cnt.queued.Load(), bp.inUse.Load())
 	}
 }
 
-// take blocks until an item arrives or the queue closes.
-func TestQueueTakeWakes(t *testing.T) {
+// A writer runs only while items are queued: the push that finds none
+// running starts one, next ends it on an empty queue, and the push after
+// that starts the next. Every item is delivered exactly once, and
+// waitWriter returns once the last writer ended.
+func TestQueueWriterOnDemand(t *testing.T) {
 	var bp bufPool
 	var cnt counters
 	q := newQueue(1<<20, &bp, &cnt)
-	got := make(chan int)
-	go func() {
-		n := 0
+	var delivered, started atomic.Int64
+	writer := func() {
+		var batch []item
 		for {
-			batch, ok := q.take(nil)
-			if !ok {
-				got <- n
+			var ok bool
+			if batch, ok = q.next(batch[:0]); !ok {
 				return
 			}
 			for _, it := range batch {
-				n++
+				delivered.Add(1)
 				q.done(it)
 			}
 		}
-	}()
-	for range 100 {
-		q.push(item{kind: itemAck})
 	}
-	for q.queued() != 0 {
-		// wait for the consumer to drain before closing, so none is dropped
-		time.Sleep(time.Millisecond)
+	for range 1000 {
+		if r, start := q.push(item{kind: itemAck}); r != pushed {
+			t.Fatalf("push: %v", r)
+		} else if start {
+			started.Add(1)
+			go writer()
+		}
 	}
 	q.close()
-	if n := <-got; n != 100 {
-		t.Fatalf("consumer saw %d items, want 100", n)
+	q.waitWriter()
+	// Items pushed before close are either delivered or dropped by close,
+	// never both: the bound's count returns to zero.
+	if q.queued() != 0 || cnt.queued.Load() != 0 {
+		t.Fatalf("queued %d (counter %d) after the writers ended", q.queued(), cnt.queued.Load())
+	}
+	if started.Load() == 0 || delivered.Load() > 1000 {
+		t.Fatalf("started %d writers, delivered %d of 1000", started.Load(), delivered.Load())
+	}
+	// An idle queue has no writer, and the next push starts one.
+	q2 := newQueue(1<<20, &bp, &cnt)
+	if _, start := q2.push(item{kind: itemAck}); !start {
+		t.Fatal("the first push did not start a writer")
+	}
+	if batch, ok := q2.next(nil); !ok || len(batch) != 1 {
+		t.Fatalf("next: %d items, %v", len(batch), ok)
+	} else {
+		q2.done(batch[0])
+	}
+	if _, ok := q2.next(nil); ok {
+		t.Fatal("next on an empty queue kept the writer")
+	}
+	q2.waitWriter()
+	if _, start := q2.push(item{kind: itemAck}); !start {
+		t.Fatal("a push after the writer ended did not start another")
 	}
 }
 
