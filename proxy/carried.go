@@ -78,6 +78,15 @@ func (c *carriedConn) LocalAddr() net.Addr  { return net.TCPAddrFromAddrPort(c.l
 // CloseWrite half-closes the underlying stream when it can.
 func (c *carriedConn) CloseWrite() error { return netx.CloseWrite(c.Conn) }
 
+// WaitReadable waits for the underlying stream's bytes when it can (see
+// ReadableWaiter), so that an idle carried stream holds no relay buffer.
+func (c *carriedConn) WaitReadable() error {
+	if w, ok := c.Conn.(ReadableWaiter); ok {
+		return w.WaitReadable()
+	}
+	return errors.ErrUnsupported
+}
+
 // handshakeCarried reads a carried stream's obfuscated2 header and accepts
 // it with the stream's secret only. Nothing is ever fronted: the carrier
 // authenticated the client already, and there is no raw socket to splice.

@@ -1,15 +1,32 @@
 package proxy
 
 import (
+	"errors"
 	"io"
 	"net"
 	"syscall"
 )
 
+// ReadableWaiter is implemented by an in-process net.Conn (one without a
+// file descriptor, such as a stream of the WEB proxy carrier handed to
+// [Proxy.ServeCarried]) that can wait for bytes without reading them.
+// WaitReadable blocks until a Read would not block: bytes are there, or
+// the connection ended or failed (Read then reports it), or the read
+// deadline passed (it returns os.ErrDeadlineExceeded). It returns
+// errors.ErrUnsupported when this connection cannot wait so.
+//
+// The relay uses it like the readiness wait of a socket: an idle carried
+// stream holds no relay buffer.
+type ReadableWaiter interface {
+	WaitReadable() error
+}
+
 // pump reads one direction of a relay. When the source exposes its file
 // descriptor it waits for readability without holding a buffer and takes
 // one from the pool only once bytes are there, so an idle connection holds
-// no relay buffer at all. Otherwise it falls back to a plain blocking Read.
+// no relay buffer at all; an in-process source that implements
+// ReadableWaiter gets the same. Otherwise it falls back to a plain blocking
+// Read.
 //
 // A pump allocates nothing per read: the readiness callback is a method
 // value bound once.
@@ -23,6 +40,7 @@ type pump struct {
 	n    int
 	rerr error
 	cb   func(fd uintptr) bool
+	wait ReadableWaiter // nil: no wait before a plain Read
 }
 
 func newPump(src net.Conn, pool *bufferPool, max int) *pump {
@@ -36,6 +54,9 @@ func newPump(src net.Conn, pool *bufferPool, max int) *pump {
 			p.cb = p.onReadable
 		}
 	}
+	if w, ok := src.(ReadableWaiter); ok && p.rc == nil {
+		p.wait = w
+	}
 	return p
 }
 
@@ -45,6 +66,14 @@ func newPump(src net.Conn, pool *bufferPool, max int) *pump {
 // the end of the stream).
 func (p *pump) read() ([]byte, error) {
 	if p.rc == nil {
+		if p.wait != nil {
+			switch err := p.wait.WaitReadable(); {
+			case errors.Is(err, errors.ErrUnsupported):
+				p.wait = nil
+			case err != nil:
+				return nil, err
+			}
+		}
 		p.buf = p.pool.get()
 		n, err := p.src.Read((*p.buf)[headroom : headroom+p.max])
 		if n == 0 && err == nil {

@@ -199,3 +199,47 @@ func TestStreamLockedToCapabilitySecret(t *testing.T) {
 }
 
 func isEOF(err error) bool { return err != nil && bytes.Contains([]byte(err.Error()), []byte("EOF")) }
+
+// An idle carried stream holds no relay buffer: the engine's relay waits
+// for the stream's bytes (proxy.ReadableWaiter) before it takes one, as it
+// waits for a socket's readability. Before, each idle stream pinned one
+// pooled buffer in a blocked Read. Bytes still flow once the streams wake.
+func TestIdleCarriedStreamsHoldNoBuffer(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	mux, _, err := webclient.Connect(ctxT(t), r.client(0, wire.DD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mux.Close()
+	const streams = 4
+	var clients []*client.Conn
+	for range streams {
+		st, err := mux.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := client.Over(ctxT(t), st, client.Options{Secret: r.keys[0], Mode: client.Padded, DC: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.ReqPQ(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	// Every answer was written and every relay is back to waiting: no
+	// buffer is held (the DC side waits on its socket, the client side on
+	// the stream).
+	eventually(t, "idle carried streams to hold no relay buffer", func() bool {
+		return r.px.BufferStats().InUse == 0
+	})
+	if r.px.ActiveConnections() != streams {
+		t.Fatalf("%d connections open, want %d", r.px.ActiveConnections(), streams)
+	}
+	for _, c := range clients {
+		if _, err := c.ReqPQ(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

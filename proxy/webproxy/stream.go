@@ -80,6 +80,26 @@ func (st *stream) Read(p []byte) (int, error) {
 	}
 }
 
+// WaitReadable blocks until Read would not block: the client's bytes are
+// queued, or the stream ended (Read reports it), or the read deadline
+// passed. The engine's relay waits so (proxy.ReadableWaiter) instead of
+// holding a buffer in a blocked Read while the stream idles.
+func (st *stream) WaitReadable() error {
+	s := st.s
+	for {
+		s.mu.Lock()
+		ready := st.aborted || st.engineDone || st.up.len() > 0
+		dl := st.rdl
+		s.mu.Unlock()
+		if ready {
+			return nil
+		}
+		if err := waitFor(st.rsig, nil, dl); err != nil {
+			return err
+		}
+	}
+}
+
 // Write queues p towards the client, waiting while the stream's buffer or
 // the session's or carrier's budget is full.
 func (st *stream) Write(p []byte) (int, error) {
