@@ -98,10 +98,15 @@ func (d *Direct) Serve(ctx context.Context, s *proxy.Session) error {
 // once; the event of the connected one is returned for Serve to report.
 func (d *Direct) dial(ctx context.Context, s *proxy.Session) (net.Conn, int, DialEvent, error) {
 	target, addrs := d.table.Lookup(s.DC, d.prefer)
-	ctx, span := d.tracer.Start(ctx, "mtproxy.upstream.dial", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.Int("telegram.dc", target), attribute.String("network.transport", "tcp")))
+	ctx, span := d.tracer.Start(ctx, "mtproxy.upstream.dial", trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
 	var ok DialEvent
+	// Attributes only for a span that records: tracing is off by default,
+	// and they cost every connection allocations otherwise.
+	recording := span.IsRecording()
+	if recording {
+		span.SetAttributes(attribute.Int("telegram.dc", target), attribute.String("network.transport", "tcp"))
+	}
 	conn, addr, err := d.dialer.Dial(ctx, addrs, func(a dc.Attempt) {
 		ev := DialEvent{DC: target, Addr: a.Addr.String(), Result: a.Result, Duration: a.Duration}
 		if a.Err == nil {
@@ -117,6 +122,8 @@ func (d *Direct) dial(ctx context.Context, s *proxy.Session) (net.Conn, int, Dia
 		span.SetStatus(codes.Error, dc.Classify(err).String())
 		return nil, 0, ok, fmt.Errorf("direct: dial DC %d: %w", target, err)
 	}
-	span.SetAttributes(spanattr.UpstreamDial(addr.String())...)
+	if recording {
+		span.SetAttributes(spanattr.UpstreamDial(addr.String())...)
+	}
 	return conn, target, ok, nil
 }
