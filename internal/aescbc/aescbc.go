@@ -1,0 +1,93 @@
+// Package aescbc is AES-256-CBC for the middle-proxy RPC stream
+// (proxy/rpc), where it is the hot path: every byte a middle-mode client
+// sends or receives is encrypted or decrypted with it once.
+//
+// The standard library's CBC mode runs one block at a time through a
+// function call per block (about 30% of the proxy's CPU time in a
+// middle-mode echo benchmark, against OpenSSL's pipelined AES-NI loops in
+// the official proxy). On amd64 with AES-NI this package runs the whole
+// buffer in one assembly loop: encryption block after block (CBC
+// encryption is serial by nature), decryption four blocks at a time (CBC
+// decryption is parallel). Elsewhere it is the standard library's.
+//
+// The result is byte for byte the standard library's (see the tests).
+package aescbc
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+)
+
+// ErrKeySize: the key must be 32 bytes (AES-256) and the IV 16.
+var ErrKeySize = errors.New("aescbc: AES-256-CBC needs a 32-byte key and a 16-byte IV")
+
+const (
+	blockSize = aes.BlockSize
+	rounds    = 14 // AES-256
+	keyBytes  = (rounds + 1) * blockSize
+)
+
+// NewEncrypter returns an AES-256-CBC encrypter with key (32 bytes) and iv
+// (16 bytes); the chaining value runs on across CryptBlocks calls.
+func NewEncrypter(key, iv []byte) (cipher.BlockMode, error) {
+	return newMode(key, iv, true)
+}
+
+// NewDecrypter returns an AES-256-CBC decrypter with key (32 bytes) and iv
+// (16 bytes); the chaining value runs on across CryptBlocks calls.
+func NewDecrypter(key, iv []byte) (cipher.BlockMode, error) {
+	return newMode(key, iv, false)
+}
+
+func newMode(key, iv []byte, encrypt bool) (cipher.BlockMode, error) {
+	if len(key) != 32 || len(iv) != blockSize {
+		return nil, ErrKeySize
+	}
+	if !fast {
+		b, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, err
+		}
+		if encrypt {
+			return cipher.NewCBCEncrypter(b, iv), nil
+		}
+		return cipher.NewCBCDecrypter(b, iv), nil
+	}
+	m := &mode{encrypt: encrypt}
+	copy(m.iv[:], iv)
+	ek := expandKey(key)
+	if encrypt {
+		m.xk = ek
+	} else {
+		m.xk = decryptionKeys(&ek)
+	}
+	return m, nil
+}
+
+// mode is the AES-NI CBC mode: the round keys (encryption keys, or the
+// equivalent inverse cipher's decryption keys) and the chaining value.
+type mode struct {
+	xk      [keyBytes]byte
+	iv      [blockSize]byte
+	encrypt bool
+}
+
+func (m *mode) BlockSize() int { return blockSize }
+
+func (m *mode) CryptBlocks(dst, src []byte) {
+	if len(src)%blockSize != 0 {
+		panic("aescbc: input not full blocks")
+	}
+	if len(dst) < len(src) {
+		panic("aescbc: output smaller than input")
+	}
+	if len(src) == 0 {
+		return
+	}
+	if m.encrypt {
+		cbcEncrypt(&m.xk, &m.iv, &dst[0], &src[0], len(src))
+	} else {
+		cbcDecrypt(&m.xk, &m.iv, &dst[0], &src[0], len(src))
+	}
+}

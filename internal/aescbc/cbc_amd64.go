@@ -1,0 +1,27 @@
+//go:build amd64 && !purego
+
+package aescbc
+
+// fast: AES-NI is there (CPUID.1:ECX.AES[bit 25]).
+var fast = hasAESNI()
+
+//go:noescape
+func hasAESNI() bool
+
+// cbcEncrypt encrypts n bytes (whole blocks, n > 0) from src to dst with
+// the 15 round keys xk, chaining from iv, and leaves the last block in iv.
+//
+//go:noescape
+func cbcEncrypt(xk *[keyBytes]byte, iv *[blockSize]byte, dst, src *byte, n int)
+
+// cbcDecrypt decrypts n bytes (whole blocks, n > 0) from src to dst (which
+// may be src) with the decryption round keys xk, chaining from iv, and
+// leaves the last ciphertext block in iv.
+//
+//go:noescape
+func cbcDecrypt(xk *[keyBytes]byte, iv *[blockSize]byte, dst, src *byte, n int)
+
+// invMixColumns is AESIMC: dst = InvMixColumns(src).
+//
+//go:noescape
+func invMixColumns(dst, src *[blockSize]byte)
