@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"crypto/aes"
-	"crypto/cipher"
 	"hash/crc32"
 
 	"github.com/mtproxy/mtproxy/internal/enum"
@@ -81,14 +80,6 @@ func (c Checksum) table() *crc32.Table {
 		return crc32.MakeTable(crc32.Castagnoli)
 	}
 	return crc32.IEEETable
-}
-
-// newAES256 checks the key and IV sizes and builds an AES-256 block cipher.
-func newAES256(key, iv []byte) (cipher.Block, error) {
-	if len(key) != 32 || len(iv) != blockSize {
-		return nil, ErrKeySize
-	}
-	return aes.NewCipher(key)
 }
 
 // paddingFor returns how many padding bytes bring n to a multiple of 16.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/mtproxy/mtproxy/internal/aescbc"
 )
 
 // FrameReader reads frames from an io.Reader: it skips padding frames,
@@ -60,11 +62,11 @@ func (fr *FrameReader) EnableDecryption(key, iv []byte) error {
 	if fr.dec != nil {
 		return ErrAlreadyEncrypted
 	}
-	b, err := newAES256(key, iv)
+	dec, err := aescbc.NewDecrypter(key, iv)
 	if err != nil {
-		return err
+		return ErrKeySize
 	}
-	fr.dec = cipher.NewCBCDecrypter(b, iv)
+	fr.dec = dec
 	fr.d = fr.r // whatever was read ahead is ciphertext
 	fr.skipPad = true
 	return nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/mtproxy/mtproxy/internal/aescbc"
 )
 
 // FrameWriter frames payloads onto an io.Writer: sequence numbers from -2,
@@ -52,11 +54,11 @@ func (fw *FrameWriter) EnableEncryption(key, iv []byte) error {
 	if fw.enc != nil {
 		return ErrAlreadyEncrypted
 	}
-	b, err := newAES256(key, iv)
+	enc, err := aescbc.NewEncrypter(key, iv)
 	if err != nil {
-		return err
+		return ErrKeySize
 	}
-	fw.enc = cipher.NewCBCEncrypter(b, iv)
+	fw.enc = enc
 	fw.encFrom = len(fw.buf)
 	return nil
 }
