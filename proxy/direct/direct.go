@@ -2,6 +2,7 @@ package direct
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -60,38 +61,73 @@ func (d *Direct) Table() *dc.Table { return d.table }
 // when the DC closed first, dc.NoAnswer when it stayed silent until the
 // client left. A dial is healthy only once the DC has answered.
 func (d *Direct) Serve(ctx context.Context, s *proxy.Session) error {
-	conn, target, ev, err := d.dial(ctx, s)
+	u, err := d.open(ctx, s)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	closedFirst := true
+	defer u.close(&closedFirst)
+	closedFirst, err = s.Client.RelayToWatching(ctx, u.conn, u.enc, u.dec, d.idle, u.onAnswer)
+	return err
+}
+
+// upstream is a client's connection to its DC and what its dial report
+// needs. Serve stays parked in the relay for the client's whole life, so
+// the dial and the header live in open, off its stack frame: a parked
+// session's goroutine then fits a 4 KiB stack.
+type upstream struct {
+	d         *Direct
+	ctx       context.Context
+	conn      net.Conn
+	enc, dec  cipher.Stream
+	ev        DialEvent
+	connected time.Time
+	answered  bool
+}
+
+// open dials the client's DC and sends it the header.
+//
+//go:noinline
+func (d *Direct) open(ctx context.Context, s *proxy.Session) (*upstream, error) {
+	conn, target, ev, err := d.dial(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	s.UpstreamConnected()
-	connected := time.Now()
-	answered := false
-	closedFirst := true // a header that cannot be written: the DC is gone
-	defer func() {
-		if !answered {
-			ev.Result = dc.NoAnswer
-			if closedFirst {
-				ev.Result = dc.Reset
-			}
-			d.obs.UpstreamDial(ctx, ev)
-		}
-	}()
+	u := &upstream{d: d, ctx: ctx, conn: conn, ev: ev, connected: time.Now()}
 	hdr, enc, dec, err := obfuscated2.Generate(d.rand, nil, s.Transport, int16(target))
 	if err != nil {
-		closedFirst = false
-		return fmt.Errorf("direct: DC header: %w", err)
+		closedFirst := false
+		u.close(&closedFirst)
+		return nil, fmt.Errorf("direct: DC header: %w", err)
 	}
 	if _, err := conn.Write(hdr[:]); err != nil {
-		return fmt.Errorf("direct: write DC header: %w", err)
+		closedFirst := true // a header that cannot be written: the DC is gone
+		u.close(&closedFirst)
+		return nil, fmt.Errorf("direct: write DC header: %w", err)
 	}
-	closedFirst, err = s.Client.RelayToWatching(ctx, conn, enc, dec, d.idle, func() {
-		answered = true
-		ev.Result, ev.FirstAnswer = dc.OK, time.Since(connected)
-		d.obs.UpstreamDial(ctx, ev)
-	})
-	return err
+	u.enc, u.dec = enc, dec
+	return u, nil
+}
+
+// onAnswer reports the dial healthy when the DC first answers.
+func (u *upstream) onAnswer() {
+	u.answered = true
+	u.ev.Result, u.ev.FirstAnswer = dc.OK, time.Since(u.connected)
+	u.d.obs.UpstreamDial(u.ctx, u.ev)
+}
+
+// close closes the DC connection and, if the DC never answered, reports
+// the dial: dc.Reset when it closed first, else dc.NoAnswer.
+func (u *upstream) close(closedFirst *bool) {
+	if !u.answered {
+		u.ev.Result = dc.NoAnswer
+		if *closedFirst {
+			u.ev.Result = dc.Reset
+		}
+		u.d.obs.UpstreamDial(u.ctx, u.ev)
+	}
+	_ = u.conn.Close()
 }
 
 // dial connects to the client's DC. Failed attempts are reported at
