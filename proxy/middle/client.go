@@ -226,7 +226,7 @@ func (ec *extConn) writer() {
 // or closed. Each batch of writes is bounded by ClientWriteTimeout.
 func (ec *extConn) writeLoop() {
 	if ec.pw == nil {
-		ec.pw = newPacketWriter(ec.s.Client, ec.s.Transport, ec.m.seed())
+		ec.pw = newPacketWriter(ec.s.Client, ec.s.Transport)
 	}
 	w := ec.pw
 	for {

@@ -313,10 +313,3 @@ func fileName(path, url string) string {
 // nextConnID returns a fresh connection id for RPC_PROXY_REQ: a random
 // base plus a counter, unique for the process lifetime.
 func (m *Middle) nextConnID() uint64 { return m.idBase + m.idNext.Add(1) }
-
-// seed returns 32 bytes for a client's padding generator.
-func (m *Middle) seed() [32]byte {
-	var s [32]byte
-	_, _ = io.ReadFull(m.rand, s[:])
-	return s
-}

@@ -16,17 +16,18 @@ const (
 
 // packetWriter frames answers for a client in the buffers they were queued
 // in, so each packet costs one Write and no copy. Quick ACKs go through a
-// framing.Writer.
+// framing.Writer. The padding of the padded transport is traffic shaping,
+// not secrecy: it comes from math/rand/v2's global generator, so a client
+// carries no generator state of its own.
 type packetWriter struct {
 	w    io.Writer
 	t    framing.Transport
-	rnd  *rand.ChaCha8 // padding: traffic shaping, not secrecy
 	hdr  [pktHead]byte
 	acks *framing.Writer
 }
 
-func newPacketWriter(w io.Writer, t framing.Transport, seed [32]byte) *packetWriter {
-	return &packetWriter{w: w, t: t, rnd: rand.NewChaCha8(seed), acks: framing.NewWriter(w, t, nil)}
+func newPacketWriter(w io.Writer, t framing.Transport) *packetWriter {
+	return &packetWriter{w: w, t: t, acks: framing.NewWriter(w, t, nil)}
 }
 
 // writePacket writes the n-byte payload at buf[pktHead:]. For the padded
@@ -35,7 +36,7 @@ func newPacketWriter(w io.Writer, t framing.Transport, seed [32]byte) *packetWri
 func (pw *packetWriter) writePacket(buf []byte, n int) error {
 	tail := 0
 	if pw.t == framing.Padded {
-		v := pw.rnd.Uint64()
+		v := rand.Uint64()
 		tail = int(v & 3)
 		for i := range tail {
 			buf[pktHead+n+i] = byte(v >> (8 * (i + 1)))

@@ -168,7 +168,7 @@ func TestPacketWriterFraming(t *testing.T) {
 	for _, tr := range []framing.Transport{framing.Abridged, framing.Intermediate, framing.Padded} {
 		t.Run(tr.String(), func(t *testing.T) {
 			var wire bytes.Buffer
-			pw := newPacketWriter(&wire, tr, [32]byte{7})
+			pw := newPacketWriter(&wire, tr)
 			sizes := []int{4, 64, 0x7e * 4, 0x7f * 4, 0x80 * 4, 4096, 1 << 20}
 			for i, n := range sizes {
 				it := packetItem(&bp, n)
