@@ -269,7 +269,7 @@ start_proxy() {
 		# the one whose CPU and memory count.
 		local child=""
 		for _ in $(seq 50); do
-			child=$(pgrep -P "$PROXY_PID" | head -1) && [[ -n $child ]] && break
+			child=$(pgrep -P "$PROXY_PID" -x mtproto-proxy | head -1) && [[ -n $child ]] && break
 			sleep 0.1
 		done
 		[[ -n $child ]] && PROXY_PID=$child
@@ -359,7 +359,14 @@ run_one() {
 	esac
 	available "$variant" || { log "  $name/$variant skipped: not built"; return 0; }
 	[[ $DCKIND == raw ]] && probe_warm="echo"
-	start_proxy "$variant" "$DCKIND" || return 0
+	# A start that fails (the official binary, once in a while, right
+	# after another proxy stopped) is retried once before the run is
+	# skipped.
+	if ! start_proxy "$variant" "$DCKIND"; then
+		stop_proxy
+		log "  retrying $variant"
+		start_proxy "$variant" "$DCKIND" || { stop_proxy; return 0; }
+	fi
 	if [[ $variant == users-* && $name == hs-users-cold ]]; then
 		secret=(-secrets-file "$PROXY_DATA/secrets.txt")
 	elif [[ $variant == users-* ]]; then
