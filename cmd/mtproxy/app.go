@@ -313,7 +313,12 @@ func listen(bind netip.Addr, port int, variable string) (net.Listener, error) {
 		host = bind.String()
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
-	ln, err := net.Listen("tcp", addr)
+	// KeepAlive -1: the listener leaves accepted sockets' keepalive alone.
+	// On PORT the engine sets it on every client (proxy.Options.KeepAlive),
+	// so Go's default set the same four options twice per connection; the
+	// status server's requests are short and need none.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", addr)
 	switch {
 	case err == nil:
 		return ln, nil
