@@ -16,6 +16,12 @@ import (
 // waiting for a connection's keeper goroutine.
 const ctlQueueLen = 256
 
+// closeNoticeDelay is how long an RPC_CLOSE_CONN may wait in the frame
+// writer's buffer for a client's query to carry it: under load almost
+// every notice rides along with a query's write instead of costing one of
+// its own.
+const closeNoticeDelay = 2 * time.Millisecond
+
 // ctlMsg is a control message to send: a pong or a close notification.
 type ctlMsg struct {
 	typ rpc.Type
@@ -49,9 +55,11 @@ type rpcConn struct {
 	pingOut atomic.Uint64
 	pingAt  atomic.Int64
 	rtt     atomic.Int64
-	ctl     chan ctlMsg
-	done    chan struct{}
-	once    sync.Once
+	// flushArmed: a timer will flush the close notices queued in fw.
+	flushArmed atomic.Bool
+	ctl        chan ctlMsg
+	done       chan struct{}
+	once       sync.Once
 }
 
 func newRPCConn(m *Middle, t *target, est *established, log *zap.Logger) *rpcConn {
@@ -186,6 +194,14 @@ func (c *rpcConn) notifyClosed(id uint64) {
 	if c.closed() {
 		return
 	}
+	// Queued without a write of its own when the writer is free: the next
+	// query's write carries it, or the timer's within closeNoticeDelay.
+	if c.wmu.TryLock() {
+		c.queueCtlLocked(ctlMsg{rpc.TypeCloseConn, id})
+		c.wmu.Unlock()
+		c.flushSoon()
+		return
+	}
 	select {
 	case c.ctl <- ctlMsg{rpc.TypeCloseConn, id}:
 	default:
@@ -195,6 +211,30 @@ func (c *rpcConn) notifyClosed(id uint64) {
 		c.queueCtlLocked(ctlMsg{rpc.TypeCloseConn, id})
 		_ = c.flushLocked()
 		c.wmu.Unlock()
+	}
+}
+
+// flushSoon makes sure what is queued in fw is written within
+// closeNoticeDelay, by a query's flush or else by a timer.
+func (c *rpcConn) flushSoon() {
+	if c.flushArmed.CompareAndSwap(false, true) {
+		time.AfterFunc(closeNoticeDelay, c.flushQueued)
+	}
+}
+
+// flushQueued writes whatever is still queued in fw. It runs on the
+// timer's goroutine: a panic there closes this connection, as one in its
+// reader or keeper does, and leaves wmu unlocked.
+func (c *rpcConn) flushQueued() {
+	defer recovery.Guard(recovery.Middle, c.log, c.m.panics, func() { c.close(CloseReadError, errPanicked) })
+	c.flushArmed.Store(false) // a notice queued from now on arms another timer
+	if c.closed() {
+		return
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.fw.Buffered() > 0 {
+		_ = c.flushLocked()
 	}
 }
 
