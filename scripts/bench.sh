@@ -265,36 +265,24 @@ start_proxy() {
 	PROXY_DATA=$data
 	STOP_PID=$PROXY_PID
 	if [[ $variant == official ]]; then
-		# The proxy is unshare's child: its pid outside the namespace is
-		# the one whose CPU and memory count.
-		local child=""
-		for _ in $(seq 50); do
-			child=$(pgrep -P "$PROXY_PID" -x mtproto-proxy | head -1) && [[ -n $child ]] && break
-			sleep 0.1
-		done
-		[[ -n $child ]] && PROXY_PID=$child
+		# The proxy is unshare's child: once it listens, its pid outside
+		# the namespace is the one whose CPU and memory count.
+		if ! "$MTBENCH" waitport -port "$PROXY_PORT" -timeout 20s; then
+			log "$variant did not start:"; cat "$data/log" >&2; return 1
+		fi
+		PROXY_PID=$(pgrep -P "$STOP_PID" -x mtproto-proxy | head -1 || true)
+		[[ -n $PROXY_PID ]] || { log "$variant: no mtproto-proxy under unshare $STOP_PID"; return 1; }
 	fi
 	if ! "$MTBENCH" waitport -port "$PROXY_PORT" -pid "$PROXY_PID" -timeout 20s; then
 		log "$variant did not start:"; cat "$data/log" >&2; return 1
 	fi
 }
 
-# users_file N DIR: DIR/users.toml with N users u0..u(N-1), and their ee
-# secrets, one per line, last user first, in DIR/secrets.txt. The proxy
-# tries users never seen in the file's order, so a client cycling through
-# the list in this order has each handshake's user last from the start.
-users_file() {
-	local n=$1 dir=$2 i
-	for ((i = 0; i < n; i++)); do
-		printf '[[user]]\nname = "u%d"\nsecret = "%032x"\n' "$i" $((0x5eed0000 + i))
-	done >"$dir/users.toml"
-	for ((i = n - 1; i >= 0; i--)); do
-		printf 'ee%032x%s\n' $((0x5eed0000 + i)) "$DOMAIN_HEX"
-	done >"$dir/secrets.txt"
-}
-
 stop_proxy() {
 	local p
+	# The official proxy's unshare does not pass signals on: its children
+	# (by parent pid) are stopped first.
+	[[ $STOP_PID != "$PROXY_PID" ]] && { pkill -P "$STOP_PID" 2>/dev/null || true; }
 	for p in "$PROXY_PID" "$STOP_PID"; do
 		kill "$p" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
