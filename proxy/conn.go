@@ -102,8 +102,8 @@ func (c *connScope) finish() {
 	_ = c.conn.Close()
 	c.closed.Duration = p.o.Now().Sub(c.start)
 	c.closed.Stage = c.prog.at()
+	p.active.Add(-1) // before the report: an observer reading ActiveConnections sees it gone
 	p.obs.ClientClosed(c.closed)
-	p.active.Add(-1)
 	p.conns.Done()
 }
 

@@ -226,20 +226,38 @@ func (p *Proxy) Serve(ln net.Listener) error {
 // or ErrConnectionLimit); an admitted one must be handed to serveConn.
 func (p *Proxy) admit(conn net.Conn, authed bool) error {
 	p.obs.ClientAccepted()
-	reason, err := RejectShutdown, ErrServerClosed
-	if !p.closing.Load() {
-		if !authed || p.authed.Add(1) <= int64(p.o.MaxConnections) {
-			p.active.Add(1)
-			p.conns.Add(1)
-			return nil
-		}
-		p.authed.Add(-1)
-		reason, err = RejectLimit, ErrConnectionLimit
+	err := p.enter(authed)
+	if err == nil {
+		return nil
+	}
+	reason := RejectShutdown
+	if err == ErrConnectionLimit {
+		reason = RejectLimit
 	}
 	p.obs.ClientRejected(reason)
 	p.obs.ClientClosed(CloseEvent{Secret: -1})
 	_ = conn.Close()
 	return err
+}
+
+// enter takes a connection's place in active and conns (and for an
+// authenticated one its MaxConnections slot), unless the proxy is closing
+// or full. It checks and counts under the lock closeListeners sets closing
+// under: a connection either joins conns before Shutdown waits for them or
+// sees closing, never slips in after the wait began.
+func (p *Proxy) enter(authed bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closing.Load() {
+		return ErrServerClosed
+	}
+	if authed && p.authed.Add(1) > int64(p.o.MaxConnections) {
+		p.authed.Add(-1)
+		return ErrConnectionLimit
+	}
+	p.active.Add(1)
+	p.conns.Add(1)
+	return nil
 }
 
 func (p *Proxy) track(ln net.Listener, add bool) bool {
