@@ -242,3 +242,20 @@ func bounded(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// serveOptions runs an engine made of o on loopback until the test ends and
+// returns it with its address.
+func serveOptions(t *testing.T, o proxy.Options) (*proxy.Proxy, string) {
+	t.Helper()
+	px, err := proxy.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go px.Serve(ln)
+	t.Cleanup(func() { px.Close() })
+	return px, ln.Addr().String()
+}

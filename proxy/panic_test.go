@@ -46,27 +46,18 @@ func (o *panicCounter) Panicked(w recovery.Where) {
 // took the whole process down, and every connection with it.
 func TestPanicInUpstreamClosesOnlyThatClient(t *testing.T) {
 	d := fakedc.Start(t, fakedc.Options{})
-	addr := netip.MustParseAddrPort(d.Addr())
-	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {addr}, 4: {addr}})
+	dcAddr := netip.MustParseAddrPort(d.Addr())
+	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {dcAddr}, 4: {dcAddr}})
 	obs := &panicCounter{}
 	key := [16]byte{4, 0, 4}
-	px, err := proxy.New(proxy.Options{
+	px, addr := serveOptions(t, proxy.Options{
 		Secrets: []proxy.Secret{{Key: key}}, Observer: obs,
 		Upstream: panicky{direct.New(direct.Options{Table: table})},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go px.Serve(ln)
-	t.Cleanup(func() { px.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dialDC := func(id int16) *client.Conn {
-		c, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: key, Mode: client.Intermediate, DC: id})
+		c, err := client.Dial(ctx, addr, client.Options{Secret: key, Mode: client.Intermediate, DC: id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +70,7 @@ func TestPanicInUpstreamClosesOnlyThatClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := dialDC(4)
-	_, err = bad.ReqPQ(ctx)
+	_, err := bad.ReqPQ(ctx)
 	if ne := net.Error(nil); err == nil || errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("the client whose upstream panicked: %v, want its connection closed", err)
 	}
@@ -125,23 +116,14 @@ func TestPanicInHandshakeClosesOnlyThatClient(t *testing.T) {
 	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {netip.MustParseAddrPort(d.Addr())}})
 	obs := &handshakePanicker{}
 	key := [16]byte{4, 0, 5}
-	px, err := proxy.New(proxy.Options{
+	px, addr := serveOptions(t, proxy.Options{
 		Secrets: []proxy.Secret{{Key: key}}, Observer: obs,
 		Upstream: direct.New(direct.Options{Table: table}),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go px.Serve(ln)
-	t.Cleanup(func() { px.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dial := func() (*client.Conn, error) {
-		c, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: key, Mode: client.Intermediate, DC: 2})
+		c, err := client.Dial(ctx, addr, client.Options{Secret: key, Mode: client.Intermediate, DC: 2})
 		if err == nil {
 			t.Cleanup(func() { c.Close() })
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -37,17 +36,8 @@ func serveFakeTLS(t *testing.T, cache *replay.Cache, edit func(*proxy.Options)) 
 	if edit != nil {
 		edit(&o)
 	}
-	px, err := proxy.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go px.Serve(ln)
-	t.Cleanup(func() { px.Close() })
-	return ln.Addr().String()
+	_, addr := serveOptions(t, o)
+	return addr
 }
 
 // handshakeFrom builds the same FakeTLS handshake for every call with the

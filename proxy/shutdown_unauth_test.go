@@ -58,25 +58,16 @@ func TestShutdownDrainsOnlyAuthenticated(t *testing.T) {
 	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {netip.MustParseAddrPort(d.Addr())}})
 	front, fronted := holdingFront(t)
 	key := [16]byte{7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
-	px, err := proxy.New(proxy.Options{
+	px, addr := serveOptions(t, proxy.Options{
 		Secrets:   []proxy.Secret{{Key: key}},
 		Upstream:  direct.New(direct.Options{Table: table}),
 		TLSDomain: "example.com", TLSOnly: true, FrontingAddr: front,
 		HandshakeTimeout: time.Hour, FrontingTimeout: time.Hour, DrainTimeout: time.Hour,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go px.Serve(ln)
-	t.Cleanup(func() { px.Close() })
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	authed, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: key, Mode: client.FakeTLS, Domain: "example.com", DC: 2})
+	authed, err := client.Dial(ctx, addr, client.Options{Secret: key, Mode: client.FakeTLS, Domain: "example.com", DC: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,12 +75,12 @@ func TestShutdownDrainsOnlyAuthenticated(t *testing.T) {
 	if _, err := authed.ReqPQ(ctx); err != nil {
 		t.Fatal(err)
 	}
-	silent, err := net.Dial("tcp", ln.Addr().String())
+	silent, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer silent.Close()
-	prober, err := net.Dial("tcp", ln.Addr().String())
+	prober, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,24 +30,15 @@ func TestSpans(t *testing.T) {
 	dcAddr := netip.MustParseAddrPort(d.Addr())
 	table := dc.Builtin().WithOverrides(map[int][]netip.AddrPort{2: {dcAddr}})
 	key := [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
-	px, err := proxy.New(proxy.Options{
+	_, addr := serveOptions(t, proxy.Options{
 		Secrets:        []proxy.Secret{{Name: "alice", Key: key}},
 		Upstream:       direct.New(direct.Options{Table: table, TracerProvider: tp}),
 		TracerProvider: tp,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go px.Serve(ln)
-	t.Cleanup(func() { px.Close() })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: key, Mode: client.Intermediate, DC: 2})
+	c, err := client.Dial(ctx, addr, client.Options{Secret: key, Mode: client.Intermediate, DC: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +47,7 @@ func TestSpans(t *testing.T) {
 	}
 	clientAddr := c.NetConn().LocalAddr().String()
 	// A second client with a wrong secret: its span records the failure.
-	bad, err := client.Dial(ctx, ln.Addr().String(), client.Options{Secret: [16]byte{9}, Mode: client.Intermediate, DC: 2})
+	bad, err := client.Dial(ctx, addr, client.Options{Secret: [16]byte{9}, Mode: client.Intermediate, DC: 2})
 	if err == nil {
 		bad.Close()
 	}
