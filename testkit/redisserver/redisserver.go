@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/testkit/freeport"
 	"github.com/mtproxy/mtproxy/testkit/tlsfront"
 )
 
@@ -66,7 +67,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	var err error
 	for range 5 { // a free port may be taken before the server binds it
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = freeport.Get(); err != nil {
 			t.Fatal(err)
 		}
 		if err = s.start(); err == nil {
@@ -252,15 +253,6 @@ func (s *Server) ping(timeout time.Duration) error {
 		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func lastLines(s string, n int) string {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mtproxy/mtproxy/testkit/freeport"
 )
 
 // buildProxy builds cmd/mtproxy of this repository into a temporary
@@ -35,12 +36,11 @@ func buildProxy(t testing.TB) string {
 // freePort returns a loopback TCP port nobody listens on right now.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 // lockedBuffer collects a process's output for the failure log.

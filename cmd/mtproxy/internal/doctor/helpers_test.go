@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
+	"github.com/mtproxy/mtproxy/testkit/freeport"
 )
 
 // testSecret is the client secret of most tests.
@@ -150,14 +151,9 @@ func want(t *testing.T, r Result, st Status, fragments ...string) {
 // freePorts are n distinct loopback ports nobody listens on right now.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	ports, err := freeport.GetN(n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ports
 }
