@@ -112,14 +112,7 @@ func TestStalledHandshakeClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("tcp", r.p.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Write(h.Header[:40]); err != nil {
-		t.Fatal(err)
-	}
+	c := dialAndWrite(t, r.p.addr(), h.Header[:40])
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("unknown", "timeout"), 1)
 	closedWithoutAnswer(t, c)
 	waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("timeout", "limit"), 1)

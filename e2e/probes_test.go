@@ -99,14 +99,7 @@ func TestTruncatedHelloReachesTheSiteAtTheTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("tcp", r.p.addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Write(h.Hello[:100]); err != nil {
-		t.Fatal(err)
-	}
+	c := dialAndWrite(t, r.p.addr(), h.Hello[:100])
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "timeout"), 1)
 	siteSaw(t, front, "the first 100 bytes of the hello", func(ci tlsfront.ConnInfo) bool {
 		return bytes.Equal(ci.FirstBytes, h.Hello[:100])
