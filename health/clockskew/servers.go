@@ -67,10 +67,11 @@ func serverAddress(s string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// validHost accepts an IP address (a zone allowed for IPv6) or a DNS name.
+// validHost accepts an IP address (a zone allowed for IPv6, named like an
+// interface) or a DNS name.
 func validHost(h string) bool {
-	if _, err := netip.ParseAddr(h); err == nil {
-		return true
+	if a, err := netip.ParseAddr(h); err == nil {
+		return validZone(a.Zone())
 	}
 	if h == "" || len(h) > 253 {
 		return false
@@ -84,6 +85,19 @@ func validHost(h string) bool {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// validZone accepts an IPv6 zone made of interface-name characters. netip
+// takes any text after '%', but a zone holding ']' or ',' would not survive
+// being joined into "[host]:port" and parsed back.
+func validZone(z string) bool {
+	for i := 0; i < len(z); i++ {
+		c := z[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
 		}
 	}
 	return true

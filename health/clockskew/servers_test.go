@@ -20,6 +20,7 @@ func TestParseServers(t *testing.T) {
 	addrs := map[string]string{
 		"pool.ntp.org": "pool.ntp.org:123", "[2001:db8::1]": "[2001:db8::1]:123",
 		"2001:db8::2": "[2001:db8::2]:123", "[::1]:1123": "[::1]:1123",
+		"fe80::1%eth0": "[fe80::1%eth0]:123", "[fe80::1%br-lan.2]:5": "[fe80::1%br-lan.2]:5",
 	}
 	for in, out := range addrs {
 		if a, err := serverAddress(in); err != nil || a != out {
@@ -35,6 +36,7 @@ func TestParseServersBad(t *testing.T) {
 	for _, s := range []string{
 		"host:", "host:0", "host:65536", "host:x", "host:+1", "[::1", "[::1]x", "[1.2.3.4]:123",
 		"a b", "-host", "host-.com", "a..b", "::1::2", "exa_mple.com:-1", "[::1]:", "ok.org,bad:port",
+		"::0%0]", "[fe80::1%a]b]:123", "fe80::1%a b", "fe80::1%[",
 	} {
 		if _, err := ParseServers(s); !errors.Is(err, ErrBadServer) {
 			t.Errorf("ParseServers(%q) err = %v, want ErrBadServer", s, err)
