@@ -1,7 +1,6 @@
 package obfuscated2
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"encoding/binary"
 
@@ -24,8 +23,8 @@ type Accepted struct {
 // uses reverse(hdr[8:56])). It returns ErrUnknownProtocol when no secret
 // does. hdr is not modified.
 //
-// Each secret costs one SHA-256 and one AES block; the CTR streams are
-// built only for the matching secret. The DC id is reported as sent: 0
+// Each secret costs one SHA-256, one AES key schedule and four AES blocks;
+// the reverse stream is built only for the matching secret. The DC id is reported as sent: 0
 // (default DC) and negative ids (media DCs) are for the caller to map.
 func Accept(hdr *[HeaderLen]byte, secrets [][16]byte) (Accepted, error) {
 	for i := range secrets {
@@ -60,28 +59,19 @@ func AcceptDC(hdr *[HeaderLen]byte) (Accepted, error) {
 // is not a known transport.
 func accept(hdr *[HeaderLen]byte, secret *[16]byte) (a Accepted, ok bool, err error) {
 	fwd := forwardKey(hdr, secret)
-	block, err := aes.NewCipher(fwd.key[:])
+	dec, err := fwd.stream()
 	if err != nil {
 		return Accepted{}, false, err
 	}
-	// Bytes 48..63 of the keystream cover the tag and DC id: one block.
-	ctr := counterAt(&fwd.iv, tagOff/aes.BlockSize)
-	var ks [aes.BlockSize]byte
-	block.Encrypt(ks[:], ctr[:])
-	const in = tagOff % aes.BlockSize
-	var tag [4]byte
-	for j := range tag {
-		tag[j] = hdr[tagOff+j] ^ ks[in+j]
-	}
-	t, ok := framing.TransportFromTag(tag)
+	// The stream decrypts the whole header, so when the tag is known it is
+	// positioned just after it.
+	var plain [HeaderLen]byte
+	dec.XORKeyStream(plain[:], hdr[:])
+	t, ok := framing.TransportFromTag([4]byte(plain[tagOff : tagOff+4]))
 	if !ok {
 		return Accepted{}, false, nil
 	}
-	dc := [2]byte{hdr[dcOff] ^ ks[in+4], hdr[dcOff+1] ^ ks[in+5]}
-
-	dec := cipher.NewCTR(block, fwd.iv[:])
-	var scratch [HeaderLen]byte
-	dec.XORKeyStream(scratch[:], scratch[:])
+	dc := [2]byte{plain[dcOff], plain[dcOff+1]}
 	rev := reverseKey(hdr, secret)
 	enc, err := rev.stream()
 	if err != nil {

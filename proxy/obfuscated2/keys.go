@@ -1,11 +1,11 @@
 package obfuscated2
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
+
+	"github.com/mtproxy/mtproxy/internal/aes256"
 )
 
 // HeaderLen is the size of an obfuscated2 header.
@@ -76,26 +76,7 @@ func deriveKey(dst *[keyLen]byte, material []byte, secret *[16]byte) {
 
 // stream returns the AES-256-CTR stream for k, positioned at 0.
 func (k *keyIV) stream() (cipher.Stream, error) {
-	block, err := aes.NewCipher(k.key[:])
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewCTR(block, k.iv[:]), nil
-}
-
-// counterAt returns iv + n as a 128-bit big-endian counter: the CTR input
-// block for keystream bytes [16n, 16n+16).
-func counterAt(iv *[ivLen]byte, n uint64) [ivLen]byte {
-	hi := binary.BigEndian.Uint64(iv[:8])
-	lo := binary.BigEndian.Uint64(iv[8:])
-	sum := lo + n
-	if sum < lo {
-		hi++
-	}
-	var out [ivLen]byte
-	binary.BigEndian.PutUint64(out[:8], hi)
-	binary.BigEndian.PutUint64(out[8:], sum)
-	return out
+	return aes256.NewCTR(k.key[:], k.iv[:])
 }
 
 // replayKey digests the key material and IV (bytes 8..55), which are sent in

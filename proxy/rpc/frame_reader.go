@@ -8,7 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 
-	"github.com/mtproxy/mtproxy/internal/aescbc"
+	"github.com/mtproxy/mtproxy/internal/aes256"
 )
 
 // FrameReader reads frames from an io.Reader: it skips padding frames,
@@ -62,7 +62,7 @@ func (fr *FrameReader) EnableDecryption(key, iv []byte) error {
 	if fr.dec != nil {
 		return ErrAlreadyEncrypted
 	}
-	dec, err := aescbc.NewDecrypter(key, iv)
+	dec, err := aes256.NewDecrypter(key, iv)
 	if err != nil {
 		return ErrKeySize
 	}

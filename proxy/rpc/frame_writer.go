@@ -7,7 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 
-	"github.com/mtproxy/mtproxy/internal/aescbc"
+	"github.com/mtproxy/mtproxy/internal/aes256"
 )
 
 // FrameWriter frames payloads onto an io.Writer: sequence numbers from -2,
@@ -54,7 +54,7 @@ func (fw *FrameWriter) EnableEncryption(key, iv []byte) error {
 	if fw.enc != nil {
 		return ErrAlreadyEncrypted
 	}
-	enc, err := aescbc.NewEncrypter(key, iv)
+	enc, err := aes256.NewEncrypter(key, iv)
 	if err != nil {
 		return ErrKeySize
 	}

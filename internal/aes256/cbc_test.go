@@ -1,4 +1,4 @@
-package aescbc
+package aes256
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package aescbc
+package aes256
 
 // fast: AES-NI is there (CPUID.1:ECX.AES[bit 25]).
 var fast = hasAESNI()
@@ -25,3 +25,10 @@ func cbcDecrypt(xk *[keyBytes]byte, iv *[blockSize]byte, dst, src *byte, n int)
 //
 //go:noescape
 func invMixColumns(dst, src *[blockSize]byte)
+
+// ctrXOR XORs n bytes (whole blocks, n > 0) from src into dst (which may
+// be src) with the AES-CTR keystream of the 15 round keys xk, starting at
+// the big-endian counter block ctr, and leaves the next counter in ctr.
+//
+//go:noescape
+func ctrXOR(xk *[keyBytes]byte, ctr *[blockSize]byte, dst, src *byte, n int)

@@ -1,17 +1,4 @@
-// Package aescbc is AES-256-CBC for the middle-proxy RPC stream
-// (proxy/rpc), where it is the hot path: every byte a middle-mode client
-// sends or receives is encrypted or decrypted with it once.
-//
-// The standard library's CBC mode runs one block at a time through a
-// function call per block (about 30% of the proxy's CPU time in a
-// middle-mode echo benchmark, against OpenSSL's pipelined AES-NI loops in
-// the official proxy). On amd64 with AES-NI this package runs the whole
-// buffer in one assembly loop: encryption block after block (CBC
-// encryption is serial by nature), decryption four blocks at a time (CBC
-// decryption is parallel). Elsewhere it is the standard library's.
-//
-// The result is byte for byte the standard library's (see the tests).
-package aescbc
+package aes256
 
 import (
 	"crypto/aes"
@@ -20,7 +7,7 @@ import (
 )
 
 // ErrKeySize: the key must be 32 bytes (AES-256) and the IV 16.
-var ErrKeySize = errors.New("aescbc: AES-256-CBC needs a 32-byte key and a 16-byte IV")
+var ErrKeySize = errors.New("aes256: AES-256 needs a 32-byte key and a 16-byte IV")
 
 const (
 	blockSize = aes.BlockSize
@@ -77,10 +64,10 @@ func (m *mode) BlockSize() int { return blockSize }
 
 func (m *mode) CryptBlocks(dst, src []byte) {
 	if len(src)%blockSize != 0 {
-		panic("aescbc: input not full blocks")
+		panic("aes256: input not full blocks")
 	}
 	if len(dst) < len(src) {
-		panic("aescbc: output smaller than input")
+		panic("aes256: output smaller than input")
 	}
 	if len(src) == 0 {
 		return

@@ -219,3 +219,139 @@ TEXT ·invMixColumns(SB), NOSPLIT, $0-16
 	AESIMC X0, X1
 	MOVUPS X1, (DI)
 	RET
+
+// CTRBLOCK sets X to the counter block of hi:lo (R9:R10, native order),
+// XORed with round key 0 (X15), and steps the 128-bit counter.
+#define CTRBLOCK(X) \
+	MOVQ R9, R11 \
+	BSWAPQ R11 \
+	MOVQ R10, R12 \
+	BSWAPQ R12 \
+	MOVQ R11, X \
+	PINSRQ $1, R12, X \
+	PXOR X15, X \
+	ADDQ $1, R10 \
+	ADCQ $0, R9
+
+// ROUND8 runs one AESENC round with the key at off(AX) over X0..X7.
+#define ROUND8(off) \
+	MOVUPS off(AX), X8 \
+	AESENC X8, X0 \
+	AESENC X8, X1 \
+	AESENC X8, X2 \
+	AESENC X8, X3 \
+	AESENC X8, X4 \
+	AESENC X8, X5 \
+	AESENC X8, X6 \
+	AESENC X8, X7
+
+// XORSTORE XORs the source block at off(SI) into X and stores it at off(DI).
+#define XORSTORE(X, off) \
+	MOVUPS off(SI), X9 \
+	PXOR X9, X \
+	MOVUPS X, off(DI)
+
+// func ctrXOR(xk *[240]byte, ctr *[16]byte, dst, src *byte, n int)
+// R9:R10 the counter (high and low halves, native order), X0..X7 eight
+// blocks, X8 and X9 scratch, X15 round key 0. Each block's source is
+// loaded before its result is stored, so dst may be src.
+TEXT ·ctrXOR(SB), NOSPLIT, $0-40
+	MOVQ xk+0(FP), AX
+	MOVQ ctr+8(FP), R8
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ n+32(FP), DX
+	MOVQ 0(R8), R9
+	BSWAPQ R9
+	MOVQ 8(R8), R10
+	BSWAPQ R10
+	MOVUPS (AX), X15
+	CMPQ DX, $128
+	JB ctrsingle
+ctroct:
+	CTRBLOCK(X0)
+	CTRBLOCK(X1)
+	CTRBLOCK(X2)
+	CTRBLOCK(X3)
+	CTRBLOCK(X4)
+	CTRBLOCK(X5)
+	CTRBLOCK(X6)
+	CTRBLOCK(X7)
+	ROUND8(16)
+	ROUND8(32)
+	ROUND8(48)
+	ROUND8(64)
+	ROUND8(80)
+	ROUND8(96)
+	ROUND8(112)
+	ROUND8(128)
+	ROUND8(144)
+	ROUND8(160)
+	ROUND8(176)
+	ROUND8(192)
+	ROUND8(208)
+	MOVUPS 224(AX), X8
+	AESENCLAST X8, X0
+	AESENCLAST X8, X1
+	AESENCLAST X8, X2
+	AESENCLAST X8, X3
+	AESENCLAST X8, X4
+	AESENCLAST X8, X5
+	AESENCLAST X8, X6
+	AESENCLAST X8, X7
+	XORSTORE(X0, 0)
+	XORSTORE(X1, 16)
+	XORSTORE(X2, 32)
+	XORSTORE(X3, 48)
+	XORSTORE(X4, 64)
+	XORSTORE(X5, 80)
+	XORSTORE(X6, 96)
+	XORSTORE(X7, 112)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $128, DX
+	CMPQ DX, $128
+	JAE ctroct
+ctrsingle:
+	TESTQ DX, DX
+	JZ ctrdone
+	CTRBLOCK(X0)
+	MOVUPS 16(AX), X8
+	AESENC X8, X0
+	MOVUPS 32(AX), X8
+	AESENC X8, X0
+	MOVUPS 48(AX), X8
+	AESENC X8, X0
+	MOVUPS 64(AX), X8
+	AESENC X8, X0
+	MOVUPS 80(AX), X8
+	AESENC X8, X0
+	MOVUPS 96(AX), X8
+	AESENC X8, X0
+	MOVUPS 112(AX), X8
+	AESENC X8, X0
+	MOVUPS 128(AX), X8
+	AESENC X8, X0
+	MOVUPS 144(AX), X8
+	AESENC X8, X0
+	MOVUPS 160(AX), X8
+	AESENC X8, X0
+	MOVUPS 176(AX), X8
+	AESENC X8, X0
+	MOVUPS 192(AX), X8
+	AESENC X8, X0
+	MOVUPS 208(AX), X8
+	AESENC X8, X0
+	MOVUPS 224(AX), X8
+	AESENCLAST X8, X0
+	XORSTORE(X0, 0)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	SUBQ $16, DX
+	JMP ctrsingle
+ctrdone:
+	BSWAPQ R9
+	MOVQ R9, 0(R8)
+	BSWAPQ R10
+	MOVQ R10, 8(R8)
+	RET
