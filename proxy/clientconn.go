@@ -3,9 +3,11 @@ package proxy
 import (
 	"crypto/cipher"
 	"errors"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
@@ -21,7 +23,6 @@ import (
 // concurrent use by several goroutines.
 type ClientConn struct {
 	conn    net.Conn
-	tls     bool
 	unwrap  faketls.Unwrapper
 	dec     cipher.Stream
 	enc     cipher.Stream
@@ -34,6 +35,10 @@ type ClientConn struct {
 	// are the writer's record of the last two stages.
 	prog                  *progress
 	answered, established bool
+	tls                   bool
+	// rc waits for the socket's readability (WaitReadable); set at the
+	// first wait.
+	rc syscall.RawConn
 	// rec shapes the first TLS records (dynamic record sizing); records
 	// counts those written, up to rec.ramp.
 	rec     recordSizing
@@ -127,6 +132,45 @@ func (c *ClientConn) Read(p []byte) (int, error) {
 	}
 }
 
+// WaitReadable blocks until a Read would not block (see
+// [ReadableWaiter]), holding no buffer: a reader that borrows its buffer
+// only while bytes are there, as the middle layer's packet reader, calls
+// it first. A pause of the user's rate limit is taken here. It returns
+// errors.ErrUnsupported when the connection cannot wait so.
+func (c *ClientConn) WaitReadable() error {
+	if err := c.paceIn(); err != nil {
+		return err
+	}
+	if c.rc == nil {
+		switch conn := c.conn.(type) {
+		case syscall.Conn:
+			rc, err := conn.SyscallConn()
+			if err != nil {
+				return errors.ErrUnsupported
+			}
+			c.rc = rc
+		case ReadableWaiter:
+			return conn.WaitReadable()
+		default:
+			return errors.ErrUnsupported
+		}
+	}
+	return c.rc.Read(peekReadable)
+}
+
+// peekReadable is a readiness callback of syscall.RawConn.Read that reads
+// nothing: it reports whether a byte, the end of the stream or an error is
+// there to read (false: wait for the poller).
+func peekReadable(fd uintptr) bool {
+	var b [1]byte
+	for {
+		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err != syscall.EINTR {
+			return err != syscall.EAGAIN
+		}
+	}
+}
+
 // inbound accounts for n wire bytes just read into b and transforms them in
 // place: TLS record headers stripped, then decryption. It returns the
 // plaintext, a prefix of b.
@@ -182,7 +226,7 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 		size := min(headroom+n-at, c.rec.limit(c.records, c.chunk))
 		hdr := buf[at-faketls.RecordHeaderLen : at]
 		faketls.PutRecordHeader(hdr, size)
-		if c.records < c.rec.ramp {
+		if c.records < int(c.rec.ramp) {
 			c.records++
 		}
 		if err := c.send(buf[at-faketls.RecordHeaderLen : at+size]); err != nil {
@@ -230,22 +274,22 @@ func (c *ClientConn) progressed() {
 // carry initial bytes more, until ramp records are out; then records are
 // full.
 type recordSizing struct {
-	initial, ramp int // ramp 0: always full records
+	initial, ramp int32 // ramp 0: always full records
 }
 
 func newRecordSizing(initial, ramp int) recordSizing {
 	if initial <= 0 || ramp <= 0 {
 		return recordSizing{}
 	}
-	return recordSizing{initial: initial, ramp: ramp}
+	return recordSizing{initial: int32(min(initial, math.MaxInt32)), ramp: int32(min(ramp, math.MaxInt32))}
 }
 
 // limit is the payload of record number k (from 0), at most full.
 func (r recordSizing) limit(k, full int) int {
-	if k >= r.ramp {
+	if k >= int(r.ramp) {
 		return full
 	}
-	return min(full, r.initial*(k+1))
+	return min(full, int(r.initial)*(k+1))
 }
 
 // CloseWrite shuts the client's receiving side down (a TCP half-close):

@@ -44,15 +44,16 @@ type Reader struct {
 	limit     int  // payload limit
 	responses bool // server->client stream: quick-ACK bit marks a token
 	buf       []byte
-	base      int     // the smallest buffer
-	bufs      Buffers // nil: buf is the Reader's own
-	lent      *[]byte // the buffer borrowed from bufs
-	start     int     // first unread byte in buf
-	end       int     // end of buffered bytes in buf
-	small     int     // consecutive small packets while buf is oversized
-	inPacket  bool    // a header was consumed, its packet not yet
-	readErr   error   // error from src, reported once buffered bytes run out
-	err       error   // sticky error returned by every later ReadPacket
+	base      int            // the smallest buffer
+	bufs      Buffers        // nil: buf is the Reader's own
+	lent      *[]byte        // the buffer borrowed from bufs
+	wait      readableWaiter // a pooled Reader's source, when it can wait for bytes
+	start     int            // first unread byte in buf
+	end       int            // end of buffered bytes in buf
+	small     int            // consecutive small packets while buf is oversized
+	inPacket  bool           // a header was consumed, its packet not yet
+	readErr   error          // error from src, reported once buffered bytes run out
+	err       error          // sticky error returned by every later ReadPacket
 }
 
 // NewReader returns a Reader of packets sent from client to server, where
@@ -66,13 +67,39 @@ func NewReader(r io.Reader, t Transport, maxPacket int) *Reader {
 }
 
 // NewPooledReader is NewReader with buffers borrowed from bufs: one of
-// PooledBase bytes while the stream idles between packets, growing with a
-// packet's bytes as they arrive. Release returns the buffer when the
-// Reader is done.
+// PooledBase bytes to start a packet, growing with its bytes as they
+// arrive. Release returns the buffer when the Reader is done.
+//
+// When r can wait for bytes without reading them (it has a method
+// WaitReadable() error, as proxy.ReadableWaiter), the Reader holds no
+// buffer while the stream idles between packets: it gives its buffer back
+// once every buffered byte is consumed and waits for the next ones before
+// borrowing again.
 func NewPooledReader(r io.Reader, t Transport, maxPacket int, bufs Buffers) *Reader {
 	rd := NewReader(r, t, maxPacket)
 	rd.bufs, rd.base = bufs, PooledBase
+	rd.wait, _ = r.(readableWaiter)
 	return rd
+}
+
+// readableWaiter is a source that can wait until a Read would not block
+// (bytes, the end of the stream, an error or its deadline), holding no
+// buffer. errors.ErrUnsupported means it cannot.
+type readableWaiter interface {
+	WaitReadable() error
+}
+
+// idle gives a pooled Reader's buffer back while nothing is buffered and
+// waits for the source's next bytes. An error of the wait is left for the
+// Read that follows to report.
+func (r *Reader) idle() {
+	if r.wait == nil || r.start != r.end || r.readErr != nil {
+		return
+	}
+	r.Release()
+	if err := r.wait.WaitReadable(); errors.Is(err, errors.ErrUnsupported) {
+		r.wait = nil
+	}
 }
 
 // Release returns a pooled Reader's buffer; the Reader must not be used
@@ -121,6 +148,7 @@ func (r *Reader) next() ([]byte, bool, error) {
 		r.start, r.end = 0, 0
 	}
 	r.maybeShrink()
+	r.idle()
 	if err := r.fill(1); err != nil {
 		return nil, false, err
 	}

@@ -152,3 +152,20 @@ func TestMemoryBudgetShedsClientBehind(t *testing.T) {
 	echo(t, ok, 1, 64)
 	eventually(t, "the queues drained", 20*time.Second, func() bool { return r.m.Stats().QueuedBytes == 0 })
 }
+
+// Idle clients hold no packet buffer: once a client's packet is forwarded
+// and nothing more has arrived, its reader gives the buffer back and waits
+// for the socket's readability without one (each held 1 KiB).
+func TestIdleClientsHoldNoUploadBuffer(t *testing.T) {
+	r := newRig(t, rigOpts{})
+	const n = 50
+	conns := make([]*client.Conn, n)
+	for i := range conns {
+		conns[i] = r.dial(client.Intermediate, 2)
+		echo(t, conns[i], uint32(i+1), 64)
+	}
+	eventually(t, "no upload buffer held by idle clients", 20*time.Second, func() bool {
+		return r.m.Stats().UploadBytes == 0
+	})
+	runtime.KeepAlive(conns)
+}
