@@ -208,6 +208,9 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		c.authed = true // released by finish
 	}
 
+	// One logger for the session and its relay, its fields one object: an
+	// idle client holds the least (the handshake's logger is let go).
+	log = p.log.WithLazy(zap.Inline(&sessionFields{id: id, sc: span.SpanContext(), secret: label, dc: h.dc, proto: h.proto}))
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
@@ -224,7 +227,6 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		// A revoked user's connection is closed once its grace is over.
 		h.lease.OnRevoke(func() { _ = client.Close() })
 	}
-	log = log.WithLazy(zap.String("secret", label), zap.Int("dc", h.dc), zap.Stringer("transport", h.proto))
 	sess.Logger = log
 	log.Debug("client authenticated")
 	return ctx, sess
@@ -289,12 +291,4 @@ func (p *Proxy) setKeepAlive(conn net.Conn) {
 		return
 	}
 	_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: p.o.KeepAlive, Interval: p.o.KeepAlive, Count: 4})
-}
-
-func connFields(id uint64, sc trace.SpanContext) []zap.Field {
-	f := []zap.Field{zap.Uint64("conn_id", id)}
-	if sc.IsValid() {
-		f = append(f, zap.String("trace_id", sc.TraceID().String()), zap.String("span_id", sc.SpanID().String()))
-	}
-	return f
 }
