@@ -210,7 +210,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 
 	// One logger for the session and its relay, its fields one object: an
 	// idle client holds the least (the handshake's logger is let go).
-	log = p.log.WithLazy(zap.Inline(&sessionFields{id: id, sc: span.SpanContext(), secret: label, dc: h.dc, proto: h.proto}))
+	log = p.log.WithLazy(zap.Inline(newSessionFields(id, span.SpanContext(), label, h.dc, h.proto)))
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,

@@ -26,17 +26,31 @@ func connFields(id uint64, sc trace.SpanContext) []zap.Field {
 // whole life and encodes only when a line is written.
 type sessionFields struct {
 	id     uint64
-	sc     trace.SpanContext
+	ids    *traceIDs // nil when the span is not valid (tracing off)
 	secret string
 	dc     int
 	proto  Protocol
 }
 
+// traceIDs are a sampled handshake span's ids.
+type traceIDs struct {
+	trace trace.TraceID
+	span  trace.SpanID
+}
+
+func newSessionFields(id uint64, sc trace.SpanContext, secret string, dc int, proto Protocol) *sessionFields {
+	f := &sessionFields{id: id, secret: secret, dc: dc, proto: proto}
+	if sc.IsValid() {
+		f.ids = &traceIDs{sc.TraceID(), sc.SpanID()}
+	}
+	return f
+}
+
 func (f *sessionFields) MarshalLogObject(e zapcore.ObjectEncoder) error {
 	e.AddUint64("conn_id", f.id)
-	if f.sc.IsValid() {
-		e.AddString("trace_id", f.sc.TraceID().String())
-		e.AddString("span_id", f.sc.SpanID().String())
+	if f.ids != nil {
+		e.AddString("trace_id", f.ids.trace.String())
+		e.AddString("span_id", f.ids.span.String())
 	}
 	e.AddString("secret", f.secret)
 	e.AddInt("dc", f.dc)

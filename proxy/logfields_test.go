@@ -5,6 +5,8 @@ import (
 
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/testkit/client"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -12,9 +14,22 @@ import (
 
 // A session's log lines carry the connection's scope: conn_id, secret (its
 // label), dc and transport, and nothing of the secret itself.
+// With tracing on, they also carry the handshake span's trace_id and
+// span_id.
 func TestSessionLogFields(t *testing.T) {
+	t.Run("untraced", func(t *testing.T) { checkSessionLogFields(t, false) })
+	t.Run("traced", func(t *testing.T) { checkSessionLogFields(t, true) })
+}
+
+func checkSessionLogFields(t *testing.T, traced bool) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	f := newFixture(t, with(func(o *proxy.Options) { o.Logger = zap.New(core) }))
+	rec := tracetest.NewSpanRecorder()
+	f := newFixture(t, with(func(o *proxy.Options) {
+		o.Logger = zap.New(core)
+		if traced {
+			o.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+		}
+	}))
 	c := f.dial(f.clientOpts(client.Padded, 0, 2))
 	if _, err := c.ReqPQ(bounded(t)); err != nil {
 		t.Fatal(err)
@@ -33,5 +48,25 @@ func TestSessionLogFields(t *testing.T) {
 	}
 	if id, ok := got["conn_id"].(uint64); !ok || id == 0 {
 		t.Errorf("conn_id = %v, want a connection id; fields %v", got["conn_id"], got)
+	}
+	_, hasTrace := got["trace_id"]
+	_, hasSpan := got["span_id"]
+	if hasTrace != traced || hasSpan != traced {
+		t.Fatalf("traced %v, but trace_id and span_id present: %v, %v", traced, hasTrace, hasSpan)
+	}
+	if !traced {
+		return
+	}
+	var hs sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Name() == "mtproxy.handshake" {
+			hs = s
+		}
+	}
+	if hs == nil {
+		t.Fatal("no handshake span")
+	}
+	if got["trace_id"] != hs.SpanContext().TraceID().String() || got["span_id"] != hs.SpanContext().SpanID().String() {
+		t.Errorf("trace_id %v span_id %v, want the handshake span's %v", got["trace_id"], got["span_id"], hs.SpanContext())
 	}
 }

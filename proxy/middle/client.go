@@ -244,7 +244,7 @@ func (ec *extConn) writeLoop() {
 				case itemPacket:
 					err = w.writePacket(*it.buf, it.n)
 				case itemAck:
-					err = w.acks.WriteQuickAck(it.token)
+					err = w.writeQuickAck(it.token)
 				case itemClose:
 					closing = true
 				}

@@ -16,18 +16,27 @@ const (
 
 // packetWriter frames answers for a client in the buffers they were queued
 // in, so each packet costs one Write and no copy. Quick ACKs go through a
-// framing.Writer. The padding of the padded transport is traffic shaping,
+// framing.Writer, made at the first one: most clients never ask for one,
+// and the packet writer lives as long as its client. The padding of the padded transport is traffic shaping,
 // not secrecy: it comes from math/rand/v2's global generator, so a client
 // carries no generator state of its own.
 type packetWriter struct {
 	w    io.Writer
 	t    framing.Transport
 	hdr  [pktHead]byte
-	acks *framing.Writer
+	acks *framing.Writer // nil until the first quick ACK
 }
 
 func newPacketWriter(w io.Writer, t framing.Transport) *packetWriter {
-	return &packetWriter{w: w, t: t, acks: framing.NewWriter(w, t, nil)}
+	return &packetWriter{w: w, t: t}
+}
+
+// writeQuickAck writes a quick-ACK token.
+func (pw *packetWriter) writeQuickAck(token uint32) error {
+	if pw.acks == nil {
+		pw.acks = framing.NewWriter(pw.w, pw.t, nil)
+	}
+	return pw.acks.WriteQuickAck(token)
 }
 
 // writePacket writes the n-byte payload at buf[pktHead:]. For the padded

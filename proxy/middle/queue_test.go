@@ -180,7 +180,7 @@ func TestPacketWriterFraming(t *testing.T) {
 				}
 				bp.put(it.buf)
 			}
-			if err := pw.acks.WriteQuickAck(0x81020304); err != nil {
+			if err := pw.writeQuickAck(0x81020304); err != nil {
 				t.Fatal(err)
 			}
 			raw := wire.Bytes()
