@@ -2,6 +2,8 @@
 
 package aes256
 
+import "golang.org/x/sys/cpu"
+
 // fast: AES-NI is there (CPUID.1:ECX.AES[bit 25]).
 var fast = hasAESNI()
 
@@ -32,3 +34,15 @@ func invMixColumns(dst, src *[blockSize]byte)
 //
 //go:noescape
 func ctrXOR(xk *[keyBytes]byte, ctr *[blockSize]byte, dst, src *byte, n int)
+
+// vaes: VAES on 512-bit registers is there and the OS saves them
+// (AVX-512 F and BW for the moves, shuffles and adds). CTR then runs
+// sixteen blocks at a time (ctrXORVAES), twice the throughput of AES-NI's
+// eight on the CPUs that have it.
+var vaes = fast && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VAES
+
+// ctrXORVAES is ctrXOR for n a multiple of 256 whose counter's low 64
+// bits do not wrap within the n bytes.
+//
+//go:noescape
+func ctrXORVAES(xk *[keyBytes]byte, ctr *[blockSize]byte, dst, src *byte, n int)

@@ -355,3 +355,123 @@ ctrdone:
 	BSWAPQ R10
 	MOVQ R10, 8(R8)
 	RET
+
+// Byte reversal within each 128-bit lane (VPSHUFB control), and the lane
+// offsets 0..3 and the step of 4 blocks added to the counters' low halves.
+DATA ctrRev<>+0x00(SB)/8, $0x08090a0b0c0d0e0f
+DATA ctrRev<>+0x08(SB)/8, $0x0001020304050607
+DATA ctrRev<>+0x10(SB)/8, $0x08090a0b0c0d0e0f
+DATA ctrRev<>+0x18(SB)/8, $0x0001020304050607
+DATA ctrRev<>+0x20(SB)/8, $0x08090a0b0c0d0e0f
+DATA ctrRev<>+0x28(SB)/8, $0x0001020304050607
+DATA ctrRev<>+0x30(SB)/8, $0x08090a0b0c0d0e0f
+DATA ctrRev<>+0x38(SB)/8, $0x0001020304050607
+GLOBL ctrRev<>(SB), RODATA|NOPTR, $64
+
+DATA ctrLanes<>+0x00(SB)/8, $0
+DATA ctrLanes<>+0x08(SB)/8, $0
+DATA ctrLanes<>+0x10(SB)/8, $1
+DATA ctrLanes<>+0x18(SB)/8, $0
+DATA ctrLanes<>+0x20(SB)/8, $2
+DATA ctrLanes<>+0x28(SB)/8, $0
+DATA ctrLanes<>+0x30(SB)/8, $3
+DATA ctrLanes<>+0x38(SB)/8, $0
+GLOBL ctrLanes<>(SB), RODATA|NOPTR, $64
+
+DATA ctrFour<>+0x00(SB)/8, $4
+DATA ctrFour<>+0x08(SB)/8, $0
+DATA ctrFour<>+0x10(SB)/8, $4
+DATA ctrFour<>+0x18(SB)/8, $0
+DATA ctrFour<>+0x20(SB)/8, $4
+DATA ctrFour<>+0x28(SB)/8, $0
+DATA ctrFour<>+0x30(SB)/8, $4
+DATA ctrFour<>+0x38(SB)/8, $0
+GLOBL ctrFour<>(SB), RODATA|NOPTR, $64
+
+// VROUND4 runs one VAESENC round with the broadcast key K over Z4..Z7.
+#define VROUND4(K) \
+	VAESENC K, Z4, Z4 \
+	VAESENC K, Z5, Z5 \
+	VAESENC K, Z6, Z6 \
+	VAESENC K, Z7, Z7
+
+// func ctrXORVAES(xk *[240]byte, ctr *[16]byte, dst, src *byte, n int)
+// Sixteen blocks per loop, four to a 512-bit register, with VAES. n is a
+// multiple of 256 and the counter's low half must not carry within the n
+// bytes (the caller checks): the low halves are added as 64-bit lanes.
+// Z0 the next counters (little-endian, one per lane), Z1 the step of 4,
+// Z2 the byte-reversal control, Z3 scratch, Z4..Z7 sixteen blocks, Z16..Z30
+// the 15 round keys broadcast to the four lanes.
+TEXT ·ctrXORVAES(SB), NOSPLIT, $0-40
+	MOVQ xk+0(FP), AX
+	MOVQ ctr+8(FP), R8
+	MOVQ dst+16(FP), DI
+	MOVQ src+24(FP), SI
+	MOVQ n+32(FP), DX
+	VMOVDQU64 ctrRev<>(SB), Z2
+	VMOVDQU64 ctrFour<>(SB), Z1
+	VBROADCASTI32X4 (R8), Z0
+	VPSHUFB Z2, Z0, Z0
+	VPADDQ ctrLanes<>(SB), Z0, Z0
+	VBROADCASTI32X4 0(AX), Z16
+	VBROADCASTI32X4 16(AX), Z17
+	VBROADCASTI32X4 32(AX), Z18
+	VBROADCASTI32X4 48(AX), Z19
+	VBROADCASTI32X4 64(AX), Z20
+	VBROADCASTI32X4 80(AX), Z21
+	VBROADCASTI32X4 96(AX), Z22
+	VBROADCASTI32X4 112(AX), Z23
+	VBROADCASTI32X4 128(AX), Z24
+	VBROADCASTI32X4 144(AX), Z25
+	VBROADCASTI32X4 160(AX), Z26
+	VBROADCASTI32X4 176(AX), Z27
+	VBROADCASTI32X4 192(AX), Z28
+	VBROADCASTI32X4 208(AX), Z29
+	VBROADCASTI32X4 224(AX), Z30
+vaesloop:
+	VPSHUFB Z2, Z0, Z4
+	VPADDQ Z1, Z0, Z0
+	VPSHUFB Z2, Z0, Z5
+	VPADDQ Z1, Z0, Z0
+	VPSHUFB Z2, Z0, Z6
+	VPADDQ Z1, Z0, Z0
+	VPSHUFB Z2, Z0, Z7
+	VPADDQ Z1, Z0, Z0
+	VPXORQ Z16, Z4, Z4
+	VPXORQ Z16, Z5, Z5
+	VPXORQ Z16, Z6, Z6
+	VPXORQ Z16, Z7, Z7
+	VROUND4(Z17)
+	VROUND4(Z18)
+	VROUND4(Z19)
+	VROUND4(Z20)
+	VROUND4(Z21)
+	VROUND4(Z22)
+	VROUND4(Z23)
+	VROUND4(Z24)
+	VROUND4(Z25)
+	VROUND4(Z26)
+	VROUND4(Z27)
+	VROUND4(Z28)
+	VROUND4(Z29)
+	VAESENCLAST Z30, Z4, Z4
+	VAESENCLAST Z30, Z5, Z5
+	VAESENCLAST Z30, Z6, Z6
+	VAESENCLAST Z30, Z7, Z7
+	VPXORQ 0(SI), Z4, Z4
+	VPXORQ 64(SI), Z5, Z5
+	VPXORQ 128(SI), Z6, Z6
+	VPXORQ 192(SI), Z7, Z7
+	VMOVDQU64 Z4, 0(DI)
+	VMOVDQU64 Z5, 64(DI)
+	VMOVDQU64 Z6, 128(DI)
+	VMOVDQU64 Z7, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $256, DX
+	JNZ vaesloop
+	// The next counter is lane 0 of Z0, back to big-endian.
+	VPSHUFB Z2, Z0, Z0
+	VMOVDQU X0, (R8)
+	VZEROUPPER
+	RET

@@ -20,3 +20,10 @@ func invMixColumns(dst, src *[blockSize]byte) {
 func ctrXOR(xk *[keyBytes]byte, ctr *[blockSize]byte, dst, src *byte, n int) {
 	panic("aes256: no assembly on this platform")
 }
+
+// vaes is false: no assembly.
+const vaes = false
+
+func ctrXORVAES(xk *[keyBytes]byte, ctr *[blockSize]byte, dst, src *byte, n int) {
+	panic("aes256: no assembly on this platform")
+}

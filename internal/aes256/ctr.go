@@ -4,6 +4,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
+	"encoding/binary"
+	"math"
 )
 
 // NewCTR returns an AES-256-CTR stream with key (32 bytes) and iv (16
@@ -46,6 +48,10 @@ func (c *ctr) XORKeyStream(dst, src []byte) {
 		c.used += n
 		dst, src = dst[n:], src[n:]
 	}
+	if n := c.wide(len(src)); n > 0 {
+		ctrXORVAES(&c.xk, &c.ctr, &dst[0], &src[0], n)
+		dst, src = dst[n:], src[n:]
+	}
 	if whole := len(src) &^ (blockSize - 1); whole > 0 {
 		ctrXOR(&c.xk, &c.ctr, &dst[0], &src[0], whole)
 		dst, src = dst[whole:], src[whole:]
@@ -56,3 +62,21 @@ func (c *ctr) XORKeyStream(dst, src []byte) {
 		c.used = subtle.XORBytes(dst, src, c.ks[:])
 	}
 }
+
+// wide returns how many of n bytes the VAES loop takes: whole groups of 16
+// blocks, when VAES is there (and not turned off by useVAES) and the
+// counter's low half does not wrap within them (the loop adds 64-bit
+// lanes; a wrap, once in 2^64 blocks, takes the AES-NI loop).
+func (c *ctr) wide(n int) int {
+	if !vaes || !useVAES {
+		return 0
+	}
+	n &^= 16*blockSize - 1
+	if lo := binary.BigEndian.Uint64(c.ctr[8:]); n == 0 || lo > math.MaxUint64-uint64(n/blockSize) {
+		return 0
+	}
+	return n
+}
+
+// useVAES lets the tests run the AES-NI loop on a CPU with VAES.
+var useVAES = true

@@ -46,7 +46,23 @@ func checkCTR(t testing.TB, key, iv, msg []byte, chunks []int) {
 	}
 }
 
+// Both loops on a CPU with VAES (sixteen blocks at a time, and AES-NI's
+// eight), the counter's carry into its high half and its wrap included.
 func TestCTRMatchesTheStandardLibrary(t *testing.T) {
+	t.Run("vaes", func(t *testing.T) {
+		if !vaes {
+			t.Skip("no VAES on this CPU")
+		}
+		checkCTRs(t)
+	})
+	t.Run("aesni", func(t *testing.T) {
+		useVAES = false
+		defer func() { useVAES = true }()
+		checkCTRs(t)
+	})
+}
+
+func checkCTRs(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	key, msg := make([]byte, 32), make([]byte, 5000)
 	for i := range key {
@@ -61,9 +77,12 @@ func TestCTRMatchesTheStandardLibrary(t *testing.T) {
 		{1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfd},
 		// The whole counter wraps to zero.
 		bytes.Repeat([]byte{0xff}, 16),
+		// The low half wraps after 300 blocks, within the message: the
+		// sixteen-block loop runs up to the carry, then hands over.
+		{9, 9, 9, 9, 9, 9, 9, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xd4},
 	}
 	for _, iv := range ivs {
-		for _, chunks := range [][]int{{5000}, {1}, {15, 17}, {16}, {127, 129, 128}, {3, 200, 1000, 0, 7}, {1024}} {
+		for _, chunks := range [][]int{{5000}, {1}, {15, 17}, {16}, {127, 129, 128}, {3, 200, 1000, 0, 7}, {1024}, {256}, {257, 255}, {4096, 13}} {
 			checkCTR(t, key, iv, msg, chunks)
 		}
 	}
