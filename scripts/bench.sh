@@ -312,10 +312,10 @@ scenario() {
 	# Against the C proxies, padded (dd) clients: the official proxy in
 	# middle-proxy mode, teleproxy in direct mode.
 	hs-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
-	echo-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
+	echo-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-echo -conns 8 -bytes 256MiB -packet 16384 -window 8 -probe reqpq" ;;
 	idle-middle) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle $IDLE_MIDDLE -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
 	hs-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-handshakes -conns 16 -duration 10s -probe reqpq" ;;
-	echo-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-echo -conns 8 -bytes 32MiB -packet 16384 -window 8 -probe reqpq" ;;
+	echo-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-echo -conns 8 -bytes 256MiB -packet 16384 -window 8 -probe reqpq" ;;
 	idle-direct) DCKIND=packets VARIANTS="teleproxy ours-dir" ARGS="-idle $IDLE_DIRECT -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
 	# Scaling: idle middle-mode clients at three counts.
 	scale-1k) DCKIND=packets VARIANTS="official ours-mid" ARGS="-idle 1000 -hold 5s -parallel 32 -probe reqpq -timeout 60s" ;;
