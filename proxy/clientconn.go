@@ -36,9 +36,9 @@ type ClientConn struct {
 	prog                  *progress
 	answered, established bool
 	tls                   bool
-	// rc waits for the socket's readability (WaitReadable); set at the
-	// first wait.
-	rc syscall.RawConn
+	// wait waits for the socket's readability (WaitReadable); made at
+	// the first wait.
+	wait *sockWait
 	// rec shapes the first TLS records (dynamic record sizing); records
 	// counts those written, up to rec.ramp.
 	rec     recordSizing
@@ -141,26 +141,48 @@ func (c *ClientConn) WaitReadable() error {
 	if err := c.paceIn(); err != nil {
 		return err
 	}
-	if c.rc == nil {
+	if c.wait == nil {
 		switch conn := c.conn.(type) {
 		case syscall.Conn:
 			rc, err := conn.SyscallConn()
 			if err != nil {
 				return errors.ErrUnsupported
 			}
-			c.rc = rc
+			c.wait = &sockWait{rc: rc}
+			c.wait.cb = c.wait.onReady
 		case ReadableWaiter:
 			return conn.WaitReadable()
 		default:
 			return errors.ErrUnsupported
 		}
 	}
-	return c.rc.Read(peekReadable)
+	c.wait.calls = 0
+	return c.wait.rc.Read(c.wait.cb)
 }
 
-// peekReadable is a readiness callback of syscall.RawConn.Read that reads
-// nothing: it reports whether a byte, the end of the stream or an error is
-// there to read (false: wait for the poller).
+// sockWait waits for a socket's readability without reading it: one peek,
+// and when nothing is there, the poller.
+type sockWait struct {
+	rc    syscall.RawConn
+	cb    func(fd uintptr) bool // onReady, bound once
+	calls int                   // of cb in the current wait
+}
+
+// onReady is the RawConn.Read callback. Its first call in a wait peeks: the
+// poller's readiness is reset when RawConn.Read starts, so bytes that came
+// before it would not wake it. A later call comes from the poller, which
+// saw bytes, the end of the stream or an error arrive since: no second
+// peek (a spurious wake only makes the Read that follows wait as usual).
+func (w *sockWait) onReady(fd uintptr) bool {
+	w.calls++
+	if w.calls > 1 {
+		return true
+	}
+	return peekReadable(fd)
+}
+
+// peekReadable reports whether a byte, the end of the stream or an error is
+// there to read, reading nothing.
 func peekReadable(fd uintptr) bool {
 	var b [1]byte
 	for {
