@@ -22,7 +22,7 @@ import (
 // it and admit took its MaxConnections slot already. It returns once the
 // connection is closed.
 func (p *Proxy) serveConn(conn net.Conn, authed bool) {
-	if c, ctx, sess := p.openConn(conn, authed); sess != nil {
+	if c, ctx, sess := p.openConn(conn, authed, false); sess != nil {
 		c.serveSession(ctx, sess)
 	}
 }
@@ -34,8 +34,9 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 // a garbage collection, which an idle proxy does not run; the fresh
 // goroutine starts with a stack sized to what parked sessions use, so an
 // idle client costs a few KiB of stack instead of the handshake's peak.
-func (p *Proxy) serveConnHandoff(conn net.Conn, authed bool) {
-	if c, ctx, sess := p.openConn(conn, authed); sess != nil {
+// keepAlive says the socket got its keepalive from its listener.
+func (p *Proxy) serveConnHandoff(conn net.Conn, keepAlive bool) {
+	if c, ctx, sess := p.openConn(conn, false, keepAlive); sess != nil {
 		go c.serveSession(ctx, sess)
 	}
 }
@@ -52,14 +53,16 @@ type connScope struct {
 	// authed: the connection holds one of MaxConnections' slots (taken by
 	// admit for a carried one, at authentication for the others).
 	authed bool
-	lease  Lease // the user's, released when the connection ends; nil without Options.Users
+	// keepAlive: the socket has its keepalive from its listener's.
+	keepAlive bool
+	lease     Lease // the user's, released when the connection ends; nil without Options.Users
 }
 
 // openConn authenticates conn. It returns the session of an authenticated
 // client, to be served with serveSession, or a nil one once the
 // connection was fronted or closed and reported.
-func (p *Proxy) openConn(conn net.Conn, authed bool) (*connScope, context.Context, *Session) {
-	c := &connScope{p: p, conn: conn, start: p.o.Now(), closed: CloseEvent{Secret: -1}, prog: newProgress(p.obs), authed: authed}
+func (p *Proxy) openConn(conn net.Conn, authed, keepAlive bool) (*connScope, context.Context, *Session) {
+	c := &connScope{p: p, conn: conn, start: p.o.Now(), closed: CloseEvent{Secret: -1}, prog: newProgress(p.obs), authed: authed, keepAlive: keepAlive}
 	c.stop = context.AfterFunc(p.ctx, func() { _ = conn.Close() })
 	ctx, sess := p.authenticate(conn, c, authed)
 	if sess == nil {
@@ -134,7 +137,9 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	// Until authenticated, a shutdown closes the connection at once.
 	stopUnauth := context.AfterFunc(p.draining, func() { _ = conn.Close() })
 	defer stopUnauth()
-	p.setKeepAlive(conn)
+	if !c.keepAlive {
+		p.setKeepAlive(conn)
+	}
 	if ce := log.Check(zap.DebugLevel, "client connected"); ce != nil {
 		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
 	}
@@ -281,6 +286,12 @@ func (p *Proxy) failed(ctx context.Context, conn net.Conn, h *handshake, evicted
 		zap.Int64("bytes_in", ev.BytesIn), zap.Int64("bytes_out", ev.BytesOut))
 }
 
+// keepAliveCount is the number of unanswered probes after which a client
+// is dropped.
+const keepAliveCount = 4
+
+// setKeepAlive sets the keepalive of a client accepted from a listener
+// whose socket does not carry it (see listenerKeepAlive).
 func (p *Proxy) setKeepAlive(conn net.Conn) {
 	tc, ok := netx.TCPConn(conn)
 	if !ok {
@@ -290,5 +301,5 @@ func (p *Proxy) setKeepAlive(conn net.Conn) {
 		_ = tc.SetKeepAlive(false)
 		return
 	}
-	_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: p.o.KeepAlive, Interval: p.o.KeepAlive, Count: 4})
+	_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: p.o.KeepAlive, Interval: p.o.KeepAlive, Count: keepAliveCount})
 }

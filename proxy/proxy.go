@@ -190,6 +190,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	defer p.track(ln, false)
+	keepAlive := p.listenerKeepAlive(ln)
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
@@ -215,7 +216,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 		if p.admit(conn, false) != nil {
 			continue
 		}
-		go p.serveConnHandoff(conn, false)
+		go p.serveConnHandoff(conn, keepAlive)
 	}
 }
 
