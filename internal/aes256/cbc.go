@@ -6,6 +6,18 @@ import (
 	"errors"
 )
 
+// stdBlock checks the key and IV sizes and, without the assembly, returns the
+// standard library's block for key (nil with the assembly).
+func stdBlock(key, iv []byte) (cipher.Block, error) {
+	if len(key) != 32 || len(iv) != blockSize {
+		return nil, ErrKeySize
+	}
+	if fast {
+		return nil, nil
+	}
+	return aes.NewCipher(key)
+}
+
 // ErrKeySize: the key must be 32 bytes (AES-256) and the IV 16.
 var ErrKeySize = errors.New("aes256: AES-256 needs a 32-byte key and a 16-byte IV")
 
@@ -28,14 +40,11 @@ func NewDecrypter(key, iv []byte) (cipher.BlockMode, error) {
 }
 
 func newMode(key, iv []byte, encrypt bool) (cipher.BlockMode, error) {
-	if len(key) != 32 || len(iv) != blockSize {
-		return nil, ErrKeySize
+	b, err := stdBlock(key, iv)
+	if err != nil {
+		return nil, err
 	}
-	if !fast {
-		b, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
+	if b != nil {
 		if encrypt {
 			return cipher.NewCBCEncrypter(b, iv), nil
 		}

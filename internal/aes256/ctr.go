@@ -1,7 +1,6 @@
 package aes256
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
 	"encoding/binary"
@@ -12,14 +11,11 @@ import (
 // bytes), the initial value of a 128-bit big-endian counter: the same
 // keystream as crypto/cipher.NewCTR over an AES-256 block.
 func NewCTR(key, iv []byte) (cipher.Stream, error) {
-	if len(key) != 32 || len(iv) != blockSize {
-		return nil, ErrKeySize
+	b, err := stdBlock(key, iv)
+	if err != nil {
+		return nil, err
 	}
-	if !fast {
-		b, err := aes.NewCipher(key)
-		if err != nil {
-			return nil, err
-		}
+	if b != nil {
 		return cipher.NewCTR(b, iv), nil
 	}
 	c := &ctr{xk: expandKey(key), used: blockSize}
