@@ -82,12 +82,14 @@ func TestShutdownRacingAccepts(t *testing.T) {
 		if err := f.serveResult(); !errors.Is(err, proxy.ErrServerClosed) {
 			t.Fatalf("round %d: Serve returned %v", round, err)
 		}
-		// Serve may still have refused connections after Shutdown
-		// returned (each is reported rejected and closed); nothing else
-		// may close later, since nothing else was left open.
+		// Serve may still refuse connections after Shutdown returned, and
+		// a refusal is reported in two steps (rejected, then closed), so
+		// a snapshot can fall between them. What must hold: every
+		// connection let in (all accepted but the refused, counted once
+		// Serve is done) was closed and reported before Shutdown returned.
 		end := f.rec.snapshot()
-		if late, refused := len(end.Closed)-len(at.Closed), len(end.Rejected)-len(at.Rejected); late != refused {
-			t.Fatalf("round %d: %d connections closed after Shutdown returned, %d of them refusals", round, late, refused)
+		if admitted := end.Accepted - len(end.Rejected); len(at.Closed) < admitted {
+			t.Fatalf("round %d: %d connections let in, %d reported closed when Shutdown returned", round, admitted, len(at.Closed))
 		}
 		if len(end.Closed) != end.Accepted {
 			t.Fatalf("round %d: %d accepted, %d closed", round, end.Accepted, len(end.Closed))
