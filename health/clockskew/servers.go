@@ -81,8 +81,7 @@ func validHost(h string) bool {
 			return false
 		}
 		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			if !nameByte(label[i]) {
 				return false
 			}
 		}
@@ -95,10 +94,15 @@ func validHost(h string) bool {
 // being joined into "[host]:port" and parsed back.
 func validZone(z string) bool {
 	for i := 0; i < len(z); i++ {
-		c := z[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if !nameByte(z[i]) && z[i] != '.' {
 			return false
 		}
 	}
 	return true
+}
+
+// nameByte reports whether c may stand in a host name's label or an
+// interface name: an ASCII letter or digit, '-' or '_'.
+func nameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
