@@ -124,7 +124,8 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	// by default), and the logger's fields are encoded only if a line is
 	// written: neither costs an idle or quiet connection anything.
 	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", trace.WithSpanKind(trace.SpanKindServer))
-	log := p.log.WithLazy(connFields(id, span.SpanContext())...)
+	fields := newConnFields(id, span.SpanContext())
+	log := p.log.WithLazy(zap.Inline(fields))
 	// A panic in the handshake or fronting closes this connection only: it
 	// is logged with its stack and counted, authenticate returns no
 	// session, and openConn still reports the connection's end.
@@ -215,7 +216,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 
 	// One logger for the session and its relay, its fields one object: an
 	// idle client holds the least (the handshake's logger is let go).
-	log = p.log.WithLazy(zap.Inline(newSessionFields(id, span.SpanContext(), label, h.dc, h.proto)))
+	log = p.log.WithLazy(zap.Inline(fields.authenticated(label, h.dc, h.proto)))
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,

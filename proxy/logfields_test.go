@@ -13,9 +13,9 @@ import (
 )
 
 // A session's log lines carry the connection's scope: conn_id, secret (its
-// label), dc and transport, and nothing of the secret itself.
-// With tracing on, they also carry the handshake span's trace_id and
-// span_id.
+// label), dc and transport, and nothing of the secret itself. The lines
+// of its handshake carry the same conn_id and no session fields. With
+// tracing on, both also carry the handshake span's trace_id and span_id.
 func TestSessionLogFields(t *testing.T) {
 	t.Run("untraced", func(t *testing.T) { checkSessionLogFields(t, false) })
 	t.Run("traced", func(t *testing.T) { checkSessionLogFields(t, true) })
@@ -48,6 +48,19 @@ func checkSessionLogFields(t *testing.T, traced bool) {
 	}
 	if id, ok := got["conn_id"].(uint64); !ok || id == 0 {
 		t.Errorf("conn_id = %v, want a connection id; fields %v", got["conn_id"], got)
+	}
+	hello := logs.FilterMessage("client connected").All()
+	if len(hello) != 1 {
+		t.Fatalf("%d 'client connected' lines, want 1", len(hello))
+	}
+	early := hello[0].ContextMap()
+	if early["conn_id"] != got["conn_id"] || early["trace_id"] != got["trace_id"] || early["span_id"] != got["span_id"] {
+		t.Errorf("handshake line %v and session line %v name different connections", early, got)
+	}
+	for _, k := range []string{"secret", "dc", "transport"} {
+		if _, ok := early[k]; ok {
+			t.Errorf("handshake line has %s before authentication: %v", k, early)
+		}
 	}
 	_, hasTrace := got["trace_id"]
 	_, hasSpan := got["span_id"]
