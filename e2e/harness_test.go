@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -217,19 +216,4 @@ func lines(s string) []string {
 		}
 	}
 	return out
-}
-
-// dialAndWrite connects to addr and sends b (a handshake's first part, say);
-// the connection is closed when the test ends.
-func dialAndWrite(t testing.TB, addr string, b []byte) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

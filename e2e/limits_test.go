@@ -8,6 +8,7 @@ import (
 
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
+	"github.com/mtproxy/mtproxy/testkit/rawconn"
 )
 
 // fillToLimit opens limit authenticated clients, then checks the next
@@ -112,7 +113,7 @@ func TestStalledHandshakeClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := dialAndWrite(t, r.p.addr(), h.Header[:40])
+	c := rawconn.DialWrite(t, r.p.addr(), h.Header[:40])
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("unknown", "timeout"), 1)
 	closedWithoutAnswer(t, c)
 	waitCount(t, r.p, "mtproxy_fronting_connections_total", fronting("timeout", "limit"), 1)

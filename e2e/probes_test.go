@@ -14,6 +14,7 @@ import (
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
+	"github.com/mtproxy/mtproxy/testkit/rawconn"
 	"github.com/mtproxy/mtproxy/testkit/tlsfront"
 )
 
@@ -99,7 +100,7 @@ func TestTruncatedHelloReachesTheSiteAtTheTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := dialAndWrite(t, r.p.addr(), h.Hello[:100])
+	c := rawconn.DialWrite(t, r.p.addr(), h.Hello[:100])
 	waitCount(t, r.p, "mtproxy_client_handshakes_total", handshakes("faketls", "timeout"), 1)
 	siteSaw(t, front, "the first 100 bytes of the hello", func(ci tlsfront.ConnInfo) bool {
 		return bytes.Equal(ci.FirstBytes, h.Hello[:100])

@@ -2,13 +2,15 @@ package proxyheader
 
 import (
 	"bytes"
-	"github.com/mtproxy/mtproxy/internal/netx"
 	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/testkit/rawconn"
 )
 
 // accept listens on loopback through Listen and returns the listener and a
@@ -34,19 +36,6 @@ func accept(t *testing.T, trusted []netip.Prefix) (net.Listener, chan net.Conn) 
 	return ln, conns
 }
 
-func dialSend(t *testing.T, addr string, b []byte) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestTrustedSourcesCarryTheClientAddress(t *testing.T) {
 	ln, conns := accept(t, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
 	client := &net.TCPAddr{IP: net.ParseIP("198.51.100.7"), Port: 40000}
@@ -59,7 +48,7 @@ func TestTrustedSourcesCarryTheClientAddress(t *testing.T) {
 		if v == V1 && !strings.HasPrefix(hdr.String(), "PROXY TCP4 198.51.100.7 203.0.113.1 40000 443\r\n") {
 			t.Fatalf("v1 header %q", hdr.String())
 		}
-		dialSend(t, ln.Addr().String(), append(hdr.Bytes(), "hello"...))
+		rawconn.DialWrite(t, ln.Addr().String(), append(hdr.Bytes(), "hello"...))
 		c := <-conns
 		if got := c.RemoteAddr().String(); got != "198.51.100.7:40000" {
 			t.Fatalf("%s: RemoteAddr %s", v, got)
@@ -74,7 +63,7 @@ func TestTrustedSourcesCarryTheClientAddress(t *testing.T) {
 		c.Close()
 	}
 	// A trusted source without a header is refused: its first read fails.
-	dialSend(t, ln.Addr().String(), []byte("\x16\x03\x01\x02\x00\x01 no header"))
+	rawconn.DialWrite(t, ln.Addr().String(), []byte("\x16\x03\x01\x02\x00\x01 no header"))
 	c := <-conns
 	if _, err := c.Read(make([]byte, 10)); err == nil {
 		t.Fatal("a trusted source without a header was read")
@@ -85,7 +74,7 @@ func TestUntrustedSourcesAreServedAsIs(t *testing.T) {
 	ln, conns := accept(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
 	// A forged header from an untrusted prober is just bytes.
 	forged := "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"
-	client := dialSend(t, ln.Addr().String(), []byte(forged))
+	client := rawconn.DialWrite(t, ln.Addr().String(), []byte(forged))
 	c := <-conns
 	if _, ok := c.(*net.TCPConn); !ok || c.RemoteAddr().String() != client.LocalAddr().String() {
 		t.Fatalf("%T from %s", c, c.RemoteAddr())
