@@ -17,9 +17,10 @@ const (
 // packetWriter frames answers for a client in the buffers they were queued
 // in, so each packet costs one Write and no copy. Quick ACKs go through a
 // framing.Writer, made at the first one: most clients never ask for one,
-// and the packet writer lives as long as its client. The padding of the padded transport is traffic shaping,
-// not secrecy: it comes from math/rand/v2's global generator, so a client
-// carries no generator state of its own.
+// and the packet writer lives as long as its client. The padding of the
+// padded transport is traffic shaping, not secrecy: it comes from
+// math/rand/v2's global generator, so a client carries no generator state
+// of its own.
 type packetWriter struct {
 	w    io.Writer
 	t    framing.Transport

@@ -24,8 +24,9 @@ type Accepted struct {
 // does. hdr is not modified.
 //
 // Each secret costs one SHA-256, one AES key schedule and four AES blocks;
-// the reverse stream is built only for the matching secret. The DC id is reported as sent: 0
-// (default DC) and negative ids (media DCs) are for the caller to map.
+// the reverse stream is built only for the matching secret. The DC id is
+// reported as sent: 0 (default DC) and negative ids (media DCs) are for the
+// caller to map.
 func Accept(hdr *[HeaderLen]byte, secrets [][16]byte) (Accepted, error) {
 	for i := range secrets {
 		a, ok, err := accept(hdr, &secrets[i])
