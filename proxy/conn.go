@@ -220,7 +220,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
-		lease: h.lease, closed: make(chan struct{}),
+		lease: h.lease, done: p.ctx.Done(),
 		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
 		log: log, panics: p.panics,
 	}
@@ -229,6 +229,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()),
 	}
 	if h.lease != nil {
+		client.closed = make(chan struct{}) // ends a rate limit's pause
 		sess.AdTag = h.lease.AdTag()
 		// A revoked user's connection is closed once its grace is over.
 		h.lease.OnRevoke(func() { _ = client.Close() })

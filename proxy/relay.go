@@ -97,8 +97,12 @@ type relay struct {
 }
 
 func (r *relay) run(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, r.abort)
-	defer stop()
+	if !r.client.ClosesWith(ctx) {
+		// Else the engine closes the client when ctx is done, and the
+		// failed read of the client aborts the relay.
+		stop := context.AfterFunc(ctx, r.abort)
+		defer stop()
+	}
 	watchdog := timex.StartWatchdog(r.idle, r.activity, r.abort)
 	defer watchdog.Stop()
 

@@ -130,8 +130,12 @@ func (ec *extConn) abort(why error) {
 // answers come back through a writer goroutine that runs only while
 // answers are queued (see queue).
 func (ec *extConn) serve(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
-	defer stop()
+	if !ec.s.Client.ClosesWith(ctx) {
+		// Else the engine closes the client when ctx is done: the read
+		// loop fails, and the cause is taken below.
+		stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
+		defer stop()
+	}
 	// Answers queued count as traffic: a client that only receives is
 	// not idle.
 	watchdog := timex.StartWatchdog(ec.m.o.IdleTimeout,
@@ -140,6 +144,9 @@ func (ec *extConn) serve(ctx context.Context) error {
 	defer watchdog.Stop()
 
 	rerr := ec.guardedReadLoop(ctx)
+	if ctx.Err() != nil {
+		rerr = context.Cause(ctx) // the read failed because ctx ended
+	}
 	ec.abort(rerr)
 	ec.q.waitWriter()
 	if ec.conn != nil && ec.conn.unregister(ec.id) && !ec.byMiddle.Load() {
