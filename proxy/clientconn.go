@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"go.uber.org/zap"
@@ -70,6 +71,18 @@ type ClientConn struct {
 	// done is closed when the engine closes this connection (the
 	// Proxy's context ends); see ClosesWith.
 	done <-chan struct{}
+	// dogs watches the relay's idleness: the Proxy's, shared by its
+	// clients; nil for a ClientConn made by hand (tests).
+	dogs *timex.Watchdogs
+}
+
+// watchdogs returns the idle watchdogs of the relay: the engine's, else a
+// set of this connection's own.
+func (c *ClientConn) watchdogs() *timex.Watchdogs {
+	if c.dogs == nil {
+		c.dogs = &timex.Watchdogs{}
+	}
+	return c.dogs
 }
 
 // ClosesWith reports whether the engine closes this connection once ctx is

@@ -220,7 +220,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
-		lease: h.lease, done: p.ctx.Done(),
+		lease: h.lease, done: p.ctx.Done(), dogs: &p.dogs,
 		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
 		log: log, panics: p.panics,
 	}

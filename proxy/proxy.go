@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/replay"
@@ -39,7 +40,8 @@ type Proxy struct {
 	tracer   trace.Tracer
 	hello    sync.Pool // *[]byte, ClientHello scratch
 	bufs     *bufferPool
-	chunk    int // relay payload per read
+	chunk    int             // relay payload per read
+	dogs     timex.Watchdogs // the relays' idle watchdogs, one timer per period
 	profile  ProfileSource
 	unauth   *unauth.Tracker
 	loops    loopGuard

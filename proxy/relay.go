@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
-	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
@@ -103,7 +102,7 @@ func (r *relay) run(ctx context.Context) error {
 		stop := context.AfterFunc(ctx, r.abort)
 		defer stop()
 	}
-	watchdog := timex.StartWatchdog(r.idle, r.activity, r.abort)
+	watchdog := r.client.watchdogs().Start(r.idle, r)
 	defer watchdog.Stop()
 
 	errc := make(chan error, 1)
@@ -131,8 +130,11 @@ func (r *relay) abort() {
 	})
 }
 
-// activity moves whenever either socket carries bytes.
-func (r *relay) activity() uint64 { return r.client.Activity() + r.dcActivity.Load() }
+// Activity moves whenever either socket carries bytes (timex.Watched).
+func (r *relay) Activity() uint64 { return r.client.Activity() + r.dcActivity.Load() }
+
+// Idle is the idle watchdog's end of the relay (timex.Watched).
+func (r *relay) Idle() { r.abort() }
 
 func (r *relay) clientToDC() (err error) {
 	p := newPump(r.client.conn, r.pool, 0)

@@ -233,13 +233,13 @@ func TestRelayIdleTimeout(t *testing.T) {
 // stood still is timex's test.)
 func TestRelayActivity(t *testing.T) {
 	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
-	before := rig.r.activity()
+	before := rig.r.Activity()
 	rig.client.Write([]byte("up"))
 	if _, err := io.ReadFull(rig.dc, make([]byte, 2)); err != nil {
 		t.Fatal(err)
 	}
 	// The relay counted the client's read before it wrote to the DC.
-	up := rig.r.activity()
+	up := rig.r.Activity()
 	if up == before {
 		t.Fatal("client-to-DC traffic left the activity counter unchanged")
 	}
@@ -247,7 +247,7 @@ func TestRelayActivity(t *testing.T) {
 	if _, err := io.ReadFull(rig.client, make([]byte, 4)); err != nil {
 		t.Fatal(err)
 	}
-	if rig.r.activity() == up {
+	if rig.r.Activity() == up {
 		t.Fatal("DC-to-client traffic left the activity counter unchanged")
 	}
 }

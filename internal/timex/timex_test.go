@@ -6,63 +6,80 @@ import (
 	"time"
 )
 
+// counter is a Watched whose Idle sends on fired.
+type counter struct {
+	n     atomic.Uint64
+	fired chan struct{}
+}
+
+func newCounter() *counter          { return &counter{fired: make(chan struct{}, 2)} }
+func (c *counter) Activity() uint64 { return c.n.Load() }
+func (c *counter) Idle()            { c.fired <- struct{}{} }
+func (c *counter) firedCount() int  { return len(c.fired) }
+func (c *counter) Add(delta uint64) { c.n.Add(delta) }
+
 // The checks themselves, driven by hand with a period no timer reaches:
-// a counter that moves between checks keeps the connection alive, one
-// that stands still for a whole period fires.
+// the first check only records the counter (a whole period must pass
+// before a connection can be idle); then a counter that moves between
+// checks keeps the connection alive, one that stands still for a whole
+// period fires.
 func TestWatchdogChecks(t *testing.T) {
-	var n atomic.Uint64
-	w := StartWatchdog(MaxDuration, n.Load, func() {})
-	defer w.Stop()
+	var ws Watchdogs
+	c := newCounter()
+	d := ws.Start(MaxDuration, c)
+	defer d.Stop()
+	if d.check() {
+		t.Fatal("idle at the first check, less than a period after Start")
+	}
 	for i := range 5 {
-		n.Add(1)
-		if w.idle() {
+		c.Add(1)
+		if d.check() {
 			t.Fatalf("check %d: idle although the counter moved", i)
 		}
 	}
-	if w.Fired() {
+	if d.Fired() {
 		t.Fatal("fired while active")
 	}
-	if !w.idle() || !w.Fired() {
+	if !d.check() || !d.Fired() {
 		t.Fatal("a counter standing still for a period is not idle")
 	}
 }
 
-// Activity before the first check counts: a watchdog started on a counter
-// that has moved since is not idle at its first check.
-func TestWatchdogFirstCheck(t *testing.T) {
-	var n atomic.Uint64
-	n.Store(7)
-	w := StartWatchdog(MaxDuration, n.Load, func() {})
-	defer w.Stop()
-	n.Add(1)
-	if w.idle() {
-		t.Fatal("idle at the first check although the counter moved since the start")
-	}
-}
-
-// A real timer fires onIdle once for a silent connection.
+// A real timer fires Idle once for a silent connection and not for one
+// that was stopped; both leave the list.
 func TestWatchdogFires(t *testing.T) {
-	var n atomic.Uint64
-	fired := make(chan struct{}, 2)
-	w := StartWatchdog(time.Millisecond, n.Load, func() { fired <- struct{}{} })
-	defer w.Stop()
+	var ws Watchdogs
+	silent, stopped := newCounter(), newCounter()
+	d := ws.Start(time.Millisecond, silent)
+	defer d.Stop()
+	ws.Start(time.Millisecond, stopped).Stop()
 	select {
-	case <-fired:
+	case <-silent.fired:
 	case <-time.After(20 * time.Second):
-		t.Fatal("onIdle was not called")
+		t.Fatal("Idle was not called")
 	}
-	if !w.Fired() {
-		t.Fatal("Fired is false after onIdle")
+	if !d.Fired() {
+		t.Fatal("Fired is false after Idle")
+	}
+	if stopped.firedCount() != 0 {
+		t.Fatal("a stopped watchdog fired")
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if s := ws.sweep[time.Millisecond]; s.head != nil {
+		t.Fatal("the list still holds watchdogs after they fired or stopped")
 	}
 }
 
-// A period of 0 or less arms nothing: there is no timer to fire.
+// A period of 0 or less watches nothing: there is no timer to fire.
 func TestWatchdogDisabled(t *testing.T) {
+	var ws Watchdogs
 	for _, p := range []time.Duration{0, -time.Second} {
-		w := StartWatchdog(p, func() uint64 { return 0 }, func() { t.Error("onIdle called") })
-		if w.t != nil {
+		c := newCounter()
+		d := ws.Start(p, c)
+		if d.s != nil || ws.sweep != nil {
 			t.Fatalf("period %v armed a timer", p)
 		}
-		w.Stop()
+		d.Stop()
 	}
 }

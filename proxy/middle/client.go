@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
@@ -126,6 +125,13 @@ func (ec *extConn) abort(why error) {
 	})
 }
 
+// Activity moves with the client's bytes and with the answers queued for
+// it (timex.Watched): a client that only receives is not idle.
+func (ec *extConn) Activity() uint64 { return ec.s.Client.Activity() + ec.answers.Load() }
+
+// Idle closes a client idle for the idle timeout (timex.Watched).
+func (ec *extConn) Idle() { ec.abort(proxy.ErrIdle) }
+
 // serve runs one client: its packets go out from this goroutine, its
 // answers come back through a writer goroutine that runs only while
 // answers are queued (see queue).
@@ -136,11 +142,7 @@ func (ec *extConn) serve(ctx context.Context) error {
 		stop := context.AfterFunc(ctx, func() { ec.abort(context.Cause(ctx)) })
 		defer stop()
 	}
-	// Answers queued count as traffic: a client that only receives is
-	// not idle.
-	watchdog := timex.StartWatchdog(ec.m.o.IdleTimeout,
-		func() uint64 { return ec.s.Client.Activity() + ec.answers.Load() },
-		func() { ec.abort(proxy.ErrIdle) })
+	watchdog := ec.m.dogs.Start(ec.m.o.IdleTimeout, ec)
 	defer watchdog.Stop()
 
 	rerr := ec.guardedReadLoop(ctx)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
@@ -34,8 +35,9 @@ type Middle struct {
 	nat    natTable
 
 	cnt    counters
-	bufs   bufPool // answers on their way to clients
-	upbufs bufPool // the packets clients are sending (see budget)
+	bufs   bufPool         // answers on their way to clients
+	dogs   timex.Watchdogs // the clients' idle watchdogs, one timer per period
+	upbufs bufPool         // the packets clients are sending (see budget)
 	budget *budget
 	files  files
 	poolp  atomic.Pointer[pool] // nil until Start has loaded the files
