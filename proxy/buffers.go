@@ -3,6 +3,8 @@ package proxy
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/mtproxy/mtproxy/internal/rawio"
 )
 
 // headroom is kept in front of every relay buffer so a FakeTLS record
@@ -12,7 +14,11 @@ const headroom = 5
 // bufferPool hands out relay buffers of one size. Buffers are taken only
 // while bytes are being moved (see pump), so idle connections hold none and
 // the number in use is bounded by two per busy connection.
+//
+// It also lends the state of the raw reads and writes of the engine's
+// sockets (ops), which are held, like the buffers, only while bytes move.
 type bufferPool struct {
+	ops   rawio.Pool
 	pool  sync.Pool
 	size  int // payload capacity, without headroom
 	inUse atomic.Int64

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/rawio"
 	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
@@ -38,6 +39,7 @@ type ClientConn struct {
 	prog                  *progress
 	answered, established bool
 	tls                   bool
+	raw                   bool // reads and writes go through rc
 	// wait waits for the socket's readability (WaitReadable); made at
 	// the first wait.
 	wait *sockWait
@@ -74,6 +76,38 @@ type ClientConn struct {
 	// dogs watches the relay's idleness: the Proxy's, shared by its
 	// clients; nil for a ClientConn made by hand (tests).
 	dogs *timex.Watchdogs
+	// rc is conn's RawConn, nil when it has none (an in-process stream,
+	// a PROXY-protocol connection that buffers). The engine sets it, and
+	// raw, before the connection is used: reads and writes then go
+	// through raw system calls (see internal/rawio). A ClientConn made
+	// otherwise (tests) reads and writes through conn and looks rc up
+	// on its reading side only, for the waits.
+	rc syscall.RawConn
+}
+
+// rawConn returns the socket's RawConn, nil when the connection has none.
+// Only the reading side calls it.
+func (c *ClientConn) rawConn() syscall.RawConn {
+	if c.rc == nil && !c.raw {
+		c.rc, _ = rawio.RawConn(c.conn)
+	}
+	return c.rc
+}
+
+// read reads wire bytes from the client.
+func (c *ClientConn) read(p []byte) (int, error) {
+	if c.raw {
+		return c.bufs.ops.Read(c.rc, p)
+	}
+	return c.conn.Read(p)
+}
+
+// write writes wire bytes to the client.
+func (c *ClientConn) write(p []byte) (int, error) {
+	if c.raw {
+		return c.bufs.ops.Write(c.rc, p)
+	}
+	return c.conn.Write(p)
 }
 
 // watchdogs returns the idle watchdogs of the relay: the engine's, else a
@@ -145,7 +179,7 @@ func (c *ClientConn) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	for {
-		n, err := c.conn.Read(p)
+		n, err := c.read(p)
 		if n > 0 {
 			b, terr := c.inbound(p[:n])
 			if terr != nil {
@@ -171,29 +205,24 @@ func (c *ClientConn) WaitReadable() error {
 	if err := c.paceIn(); err != nil {
 		return err
 	}
-	if c.wait == nil {
-		switch conn := c.conn.(type) {
-		case syscall.Conn:
-			rc, err := conn.SyscallConn()
-			if err != nil {
-				return errors.ErrUnsupported
-			}
-			c.wait = &sockWait{rc: rc}
-			c.wait.cb = c.wait.onReady
-		case ReadableWaiter:
-			return conn.WaitReadable()
-		default:
-			return errors.ErrUnsupported
+	rc := c.rawConn()
+	if rc == nil {
+		if w, ok := c.conn.(ReadableWaiter); ok {
+			return w.WaitReadable()
 		}
+		return errors.ErrUnsupported
+	}
+	if c.wait == nil {
+		c.wait = &sockWait{}
+		c.wait.cb = c.wait.onReady
 	}
 	c.wait.calls = 0
-	return c.wait.rc.Read(c.wait.cb)
+	return rc.Read(c.wait.cb)
 }
 
 // sockWait waits for a socket's readability without reading it: one peek,
 // and when nothing is there, the poller.
 type sockWait struct {
-	rc    syscall.RawConn
 	cb    func(fd uintptr) bool // onReady, bound once
 	calls int                   // of cb in the current wait
 }
@@ -208,19 +237,7 @@ func (w *sockWait) onReady(fd uintptr) bool {
 	if w.calls > 1 {
 		return true
 	}
-	return peekReadable(fd)
-}
-
-// peekReadable reports whether a byte, the end of the stream or an error is
-// there to read, reading nothing.
-func peekReadable(fd uintptr) bool {
-	var b [1]byte
-	for {
-		_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err != syscall.EINTR {
-			return err != syscall.EAGAIN
-		}
-	}
+	return rawio.PeekFD(fd)
 }
 
 // inbound accounts for n wire bytes just read into b and transforms them in
@@ -292,7 +309,7 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 
 // send writes out, accounting for it.
 func (c *ClientConn) send(out []byte) error {
-	_, err := c.conn.Write(out)
+	_, err := c.write(out)
 	c.out += int64(len(out))
 	c.traffic.ToClient.Add(uint64(len(out)))
 	c.activity.Add(1)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/rawio"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 	"github.com/mtproxy/mtproxy/proxy/unauth"
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
@@ -224,6 +225,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
 		log: log, panics: p.panics,
 	}
+	client.rc, client.raw = rawio.RawConn(conn)
 	sess := &Session{
 		Transport: h.acc.Transport, DC: h.dc, Client: client,
 		Remote: netx.AddrPort(conn.RemoteAddr()), Local: netx.AddrPort(conn.LocalAddr()),

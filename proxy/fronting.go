@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/rawio"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/proxyheader"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
@@ -123,7 +124,8 @@ func (p *Proxy) front(ctx context.Context, conn net.Conn, h *handshake, evicted 
 // there. On EOF it half-closes dst; otherwise it closes both so the other
 // direction ends too. limited reports a bound was hit.
 func (p *Proxy) spliceOne(dst, src net.Conn, max int64) (n int64, limited bool) {
-	pu := newPump(src, p.bufs, p.bufs.size)
+	rc, _ := rawio.RawConn(src)
+	pu := newPump(src, rc, p.bufs, p.bufs.size)
 	for {
 		if n >= max {
 			limited = true
@@ -164,7 +166,8 @@ func (p *Proxy) spliceOne(dst, src net.Conn, max int64) (n int64, limited bool) 
 // answering: what the official proxy does with clients it does not know.
 // It holds a buffer only while bytes are there.
 func (p *Proxy) drain(conn net.Conn, lastByte time.Time, max int64) (n int64, limited bool) {
-	pu := newPump(conn, p.bufs, p.bufs.size)
+	rc, _ := rawio.RawConn(conn)
+	pu := newPump(conn, rc, p.bufs, p.bufs.size)
 	deadline := lastByte.Add(p.o.DrainTimeout)
 	for n < max {
 		_ = conn.SetReadDeadline(deadline)

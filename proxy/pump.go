@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
+
+	"github.com/mtproxy/mtproxy/internal/rawio"
 )
 
 // ReadableWaiter is implemented by an in-process net.Conn (one without a
@@ -29,7 +32,8 @@ type ReadableWaiter interface {
 // Read.
 //
 // A pump allocates nothing per read: the readiness callback is a method
-// value bound once.
+// value bound once, and it reads with a raw system call (see
+// internal/rawio).
 type pump struct {
 	src  net.Conn
 	rc   syscall.RawConn
@@ -43,16 +47,16 @@ type pump struct {
 	wait ReadableWaiter // nil: no wait before a plain Read
 }
 
-func newPump(src net.Conn, pool *bufferPool, max int) *pump {
+// newPump returns a pump of src, whose RawConn is rc (nil when src has
+// none).
+func newPump(src net.Conn, rc syscall.RawConn, pool *bufferPool, max int) *pump {
 	if max <= 0 || max > pool.size {
 		max = pool.size
 	}
 	p := &pump{src: src, pool: pool, max: max}
-	if sc, ok := src.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			p.rc = rc
-			p.cb = p.onReadable
-		}
+	if rc != nil {
+		p.rc = rc
+		p.cb = p.onReadable
 	}
 	if w, ok := src.(ReadableWaiter); ok && p.rc == nil {
 		p.wait = w
@@ -98,24 +102,20 @@ func (p *pump) onReadable(fd uintptr) bool {
 	if p.buf == nil {
 		p.buf = p.pool.get()
 	}
-	for {
-		n, err := syscall.Read(int(fd), (*p.buf)[headroom:headroom+p.max])
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			p.pool.put(p.buf)
-			p.buf = nil
-			return false
-		case err != nil:
-			p.rerr = &net.OpError{Op: "read", Net: "tcp", Source: p.src.LocalAddr(), Addr: p.src.RemoteAddr(), Err: err}
-		case n == 0:
-			p.rerr = io.EOF
-		default:
-			p.n = n
-		}
-		return true
+	n, err := rawio.ReadFD(fd, (*p.buf)[headroom:headroom+p.max])
+	switch {
+	case err == syscall.EAGAIN:
+		p.pool.put(p.buf)
+		p.buf = nil
+		return false
+	case err != 0:
+		p.rerr = &net.OpError{Op: "read", Net: "tcp", Source: p.src.LocalAddr(), Addr: p.src.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+	case n == 0:
+		p.rerr = io.EOF
+	default:
+		p.n = n
 	}
+	return true
 }
 
 // headroomBuf returns the whole held buffer, headroom included.

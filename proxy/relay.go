@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/rawio"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
 )
 
@@ -65,7 +66,10 @@ func (c *ClientConn) RelayToWatching(ctx context.Context, up net.Conn, enc, dec 
 }
 
 func (c *ClientConn) newRelay(up net.Conn, enc, dec cipher.Stream, idle time.Duration) *relay {
-	return &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
+	r := &relay{client: c, dc: up, dcEnc: enc, dcDec: dec, pool: c.bufs, idle: idle}
+	r.dcRC, _ = rawio.RawConn(up)
+	c.rawConn() // known before the two directions start
+	return r
 }
 
 // relay moves bytes between an authenticated client and an upstream
@@ -88,6 +92,8 @@ type relay struct {
 	dcErr    error
 	dcLast   bool
 	upDone   atomic.Bool
+	// dcRC is the upstream's RawConn, nil when it has none.
+	dcRC syscall.RawConn
 
 	// dcActivity counts reads and writes on the upstream side; with the
 	// client's Activity it feeds the idle watchdog.
@@ -137,7 +143,7 @@ func (r *relay) Activity() uint64 { return r.client.Activity() + r.dcActivity.Lo
 func (r *relay) Idle() { r.abort() }
 
 func (r *relay) clientToDC() (err error) {
-	p := newPump(r.client.conn, r.pool, 0)
+	p := newPump(r.client.conn, r.client.rc, r.pool, 0) // rc looked up by newRelay
 	for {
 		if err := r.client.paceIn(); err != nil {
 			return r.finish(err, r.dc)
@@ -153,7 +159,7 @@ func (r *relay) clientToDC() (err error) {
 			if r.dcEnc != nil {
 				r.dcEnc.XORKeyStream(b, b)
 			}
-			_, werr := r.dc.Write(b)
+			werr := r.writeDC(b)
 			r.dcActivity.Add(1)
 			if werr != nil {
 				p.release()
@@ -170,7 +176,7 @@ func (r *relay) clientToDC() (err error) {
 }
 
 func (r *relay) dcToClient() error {
-	p := newPump(r.dc, r.pool, r.client.chunk)
+	p := newPump(r.dc, r.dcRC, r.pool, r.client.chunk)
 	for {
 		if err := r.client.paceOut(); err != nil {
 			return r.finish(err, r.client.conn)
@@ -199,6 +205,18 @@ func (r *relay) dcToClient() error {
 			return r.finish(rerr, r.client.conn)
 		}
 	}
+}
+
+// writeDC writes all of b to the upstream: with raw system calls when it
+// is a socket.
+func (r *relay) writeDC(b []byte) error {
+	var err error
+	if r.dcRC != nil {
+		_, err = r.pool.ops.Write(r.dcRC, b)
+	} else {
+		_, err = r.dc.Write(b)
+	}
+	return err
 }
 
 // finish ends one direction: on a clean end of stream the destination is

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/netx"
+	"github.com/mtproxy/mtproxy/internal/rawio"
 	"github.com/mtproxy/mtproxy/proxy/dc"
 	"github.com/mtproxy/mtproxy/proxy/rpc"
 )
@@ -163,7 +164,13 @@ func (m *Middle) rpcHandshake(nc net.Conn, server netip.AddrPort) (*established,
 	if err != nil {
 		return nil, asHandshakeError(err)
 	}
-	fr, fw, sum, err := Handshake(meteredReader{nc, &m.cnt.bytesRecv}, meteredWriter{nc, &m.cnt.bytesSent}, p)
+	// The connection's frames go through raw system calls (see
+	// internal/rawio) when it is a socket.
+	var rw io.ReadWriter = nc
+	if raw, ok := rawio.NewConn(nc); ok {
+		rw = raw
+	}
+	fr, fw, sum, err := Handshake(meteredReader{rw, &m.cnt.bytesRecv}, meteredWriter{rw, &m.cnt.bytesSent}, p)
 	if err != nil {
 		return nil, asHandshakeError(err)
 	}
