@@ -21,16 +21,15 @@ const (
 
 // readOpening reads the first bytes into h.opening until their kind is
 // known: three bytes tell a TLS hello, up to eight an impossible header,
-// sixty-four a whole obfuscated2 header. It reads no byte past the header.
+// sixty-four a whole obfuscated2 header. Each read asks for the rest of
+// the sixty-four and takes what has arrived, so a client that sent its
+// header at once costs one read, and the kind is told from whatever
+// came: it reads no byte past the header (nor past the start of a
+// ClientHello, which is longer).
 func (p *Proxy) readOpening(r io.Reader, h *handshake) (int, error) {
-	const decisive = 8 // enough for every rule of ImpossiblePrefix
 	n := 0
 	for {
-		limit := decisive
-		if n >= decisive {
-			limit = obfuscated2.HeaderLen
-		}
-		m, err := r.Read(h.opening[n:limit])
+		m, err := r.Read(h.opening[n:obfuscated2.HeaderLen])
 		n += m
 		h.consumed = h.opening[:n]
 		if kind, done := p.openingKind(h.opening[:n]); done {
