@@ -280,8 +280,8 @@ func (c *ClientConn) Write(p []byte) (int, error) {
 }
 
 // writeOwned encrypts buf[headroom:headroom+n] in place and sends it, with a
-// TLS record header written into the headroom for FakeTLS clients. n must
-// not exceed c.chunk. While the first records are kept small (see
+// TLS record header written into the headroom for FakeTLS clients, whose
+// n must not exceed c.chunk. While the first records are kept small (see
 // recordSizing) the payload goes out as several records, one write each:
 // the header of each next record overwrites the last bytes of the one just
 // sent, so nothing is copied.

@@ -52,6 +52,12 @@ const (
 	// MinBufferSize is the smallest relay buffer: smaller sizes are raised
 	// to it.
 	MinBufferSize = 1 << 10
+	// DefaultBulkBuffers is how many bulk relay buffers (BulkFactor times
+	// BufferSize: 64 KiB at the default size, 16 MiB in all) may be lent
+	// at once.
+	DefaultBulkBuffers = 256
+	// BulkFactor is the size of a bulk relay buffer in BufferSizes.
+	BulkFactor = 4
 	// DefaultIdleTimeout is how long a relayed client may carry no
 	// traffic either way: the default of the upstreams' IdleTimeout
 	// (proxy/direct and proxy/middle).
@@ -193,6 +199,14 @@ type Options struct {
 	// while bytes move. Default: DefaultBufferSize (16 KiB); at least
 	// MinBufferSize (1 KiB).
 	BufferSize int
+	// BulkBuffers is how many bulk relay buffers, BulkFactor times
+	// BufferSize, may be lent at once. A relay direction whose read
+	// filled a whole buffer (bytes are queueing) reads into a bulk one
+	// next, while any is free: a bulk transfer then takes a quarter of
+	// the system calls (and of the kernel's per-packet work on the way),
+	// and the memory it can make us hold stays bounded. Default:
+	// DefaultBulkBuffers (256); negative: none.
+	BulkBuffers int
 
 	// Logger receives the engine's logs. Default: none (zap.NewNop).
 	Logger *zap.Logger

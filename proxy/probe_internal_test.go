@@ -34,7 +34,7 @@ func TestDynamicRecordSizing(t *testing.T) {
 			a, b := tcpPair(t)
 			block, _ := aes.NewCipher(make([]byte, 16))
 			iv := make([]byte, 16)
-			pool := newBufferPool(DefaultBufferSize)
+			pool := newBufferPool(DefaultBufferSize, DefaultBulkBuffers)
 			cc := &ClientConn{
 				conn: a, tls: true, enc: cipher.NewCTR(block, iv), traffic: new(Traffic), bufs: pool,
 				chunk: faketls.MaxRecordPayload, rec: newRecordSizing(c.initial, c.ramp),

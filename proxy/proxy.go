@@ -108,6 +108,7 @@ func New(o Options) (*Proxy, error) {
 	defaults.Set(&o.HandshakeTimeout, DefaultHandshakeTimeout)
 	defaults.Set(&o.KeepAlive, DefaultKeepAlive)
 	o.BufferSize = bufferSize(o.BufferSize)
+	defaults.Set(&o.BulkBuffers, DefaultBulkBuffers)
 	defaults.Set(&o.Logger, zap.NewNop())
 	defaults.Set[Observer](&o.Observer, NopObserver{})
 	defaults.Set[trace.TracerProvider](&o.TracerProvider, noop.NewTracerProvider())
@@ -128,7 +129,7 @@ func New(o Options) (*Proxy, error) {
 		log:       o.Logger,
 		tracer:    o.TracerProvider.Tracer(tracerName),
 		chunk:     o.BufferSize,
-		bufs:      newBufferPool(o.BufferSize),
+		bufs:      newBufferPool(o.BufferSize, max(o.BulkBuffers, 0)),
 		profile:   o.TLSProfile,
 		unauth:    unauth.New(o.MaxUnauth, o.MaxUnauthPerIP),
 		dial:      o.FrontingDial,

@@ -34,11 +34,16 @@ type ReadableWaiter interface {
 // A pump allocates nothing per read: the readiness callback is a method
 // value bound once, and it reads with a raw system call (see
 // internal/rawio).
+//
+// A pump without a limit per read takes a bulk buffer (see
+// Options.BulkBuffers) after a read that filled a plain one, and a plain
+// one again after a read that a plain one would have held.
 type pump struct {
 	src  net.Conn
 	rc   syscall.RawConn
 	pool *bufferPool
-	max  int // payload bytes per read, at most pool.size
+	max  int  // payload bytes per read, at most pool.size; 0: a whole buffer, bulk ones too
+	bulk bool // the next buffer taken is a bulk one
 
 	buf  *[]byte // held between read and release
 	n    int
@@ -48,12 +53,10 @@ type pump struct {
 }
 
 // newPump returns a pump of src, whose RawConn is rc (nil when src has
-// none).
-func newPump(src net.Conn, rc syscall.RawConn, pool *bufferPool, max int) *pump {
-	if max <= 0 || max > pool.size {
-		max = pool.size
-	}
-	p := &pump{src: src, pool: pool, max: max}
+// none), reading at most max bytes at a time (0 or less: no limit but the
+// buffer's).
+func newPump(src net.Conn, rc syscall.RawConn, pool *bufferPool, limit int) *pump {
+	p := &pump{src: src, pool: pool, max: min(max(limit, 0), pool.size)}
 	if rc != nil {
 		p.rc = rc
 		p.cb = p.onReadable
@@ -78,11 +81,12 @@ func (p *pump) read() ([]byte, error) {
 				return nil, err
 			}
 		}
-		p.buf = p.pool.get()
-		n, err := p.src.Read((*p.buf)[headroom : headroom+p.max])
+		p.take()
+		n, err := p.src.Read(p.room())
 		if n == 0 && err == nil {
 			err = io.ErrNoProgress
 		}
+		p.next(n)
 		return (*p.buf)[headroom : headroom+n], err
 	}
 	p.n, p.rerr = 0, nil
@@ -100,9 +104,9 @@ func (p *pump) read() ([]byte, error) {
 // readable. It returns false to go back to waiting.
 func (p *pump) onReadable(fd uintptr) bool {
 	if p.buf == nil {
-		p.buf = p.pool.get()
+		p.take()
 	}
-	n, err := rawio.ReadFD(fd, (*p.buf)[headroom:headroom+p.max])
+	n, err := rawio.ReadFD(fd, p.room())
 	switch {
 	case err == syscall.EAGAIN:
 		p.pool.put(p.buf)
@@ -114,8 +118,32 @@ func (p *pump) onReadable(fd uintptr) bool {
 		p.rerr = io.EOF
 	default:
 		p.n = n
+		p.next(n)
 	}
 	return true
+}
+
+// take takes the buffer of the next read.
+func (p *pump) take() {
+	if p.bulk {
+		p.buf = p.pool.getBulk()
+	} else {
+		p.buf = p.pool.get()
+	}
+}
+
+// room is the held buffer's payload space for one read.
+func (p *pump) room() []byte {
+	if p.max > 0 {
+		return (*p.buf)[headroom : headroom+p.max]
+	}
+	return (*p.buf)[headroom:]
+}
+
+// next chooses the next buffer after a read of n bytes: a bulk one while
+// reads fill a plain one (bytes are queueing), when the pump may.
+func (p *pump) next(n int) {
+	p.bulk = p.max == 0 && n >= p.pool.size
 }
 
 // headroomBuf returns the whole held buffer, headroom included.

@@ -176,7 +176,11 @@ func (r *relay) clientToDC() (err error) {
 }
 
 func (r *relay) dcToClient() error {
-	p := newPump(r.dc, r.dcRC, r.pool, r.client.chunk)
+	limit := 0 // any buffer, bulk ones too
+	if r.client.tls {
+		limit = r.client.chunk // one record's payload at most per write
+	}
+	p := newPump(r.dc, r.dcRC, r.pool, limit)
 	for {
 		if err := r.client.paceOut(); err != nil {
 			return r.finish(err, r.client.conn)

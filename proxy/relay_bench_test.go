@@ -25,7 +25,7 @@ func BenchmarkRelay(b *testing.B) {
 		{"faketls/duplex", true, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			rig := newRelayRig(b, c.tls, time.Minute, newBufferPool(16<<10))
+			rig := newRelayRig(b, c.tls, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 			const chunk = 64 << 10
 			payload := randBytes(chunk)
 			b.SetBytes(chunk)

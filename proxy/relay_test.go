@@ -162,7 +162,7 @@ func randBytes(n int) []byte {
 func TestRelayBothWays(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "obfuscated2", true: "faketls"}[useTLS], func(t *testing.T) {
-			rig := newRelayRig(t, useTLS, time.Minute, newBufferPool(16<<10))
+			rig := newRelayRig(t, useTLS, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 			up, down := randBytes(3<<20+17), randBytes(2<<20+5)
 			var wg sync.WaitGroup
 			var gotUp, gotDown []byte
@@ -194,7 +194,7 @@ func TestRelayBothWays(t *testing.T) {
 }
 
 func TestRelayHalfClose(t *testing.T) {
-	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 	// The client sends a request and half-closes; the DC must still be able to answer.
 	rig.client.Write([]byte("request"))
 	rig.client.raw.(*net.TCPConn).CloseWrite()
@@ -214,7 +214,7 @@ func TestRelayHalfClose(t *testing.T) {
 }
 
 func TestRelayIdleTimeout(t *testing.T) {
-	rig := newRelayRig(t, false, 50*time.Millisecond, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, 50*time.Millisecond, newBufferPool(16<<10, DefaultBulkBuffers))
 	rig.client.Write([]byte("x"))
 	if _, err := io.ReadFull(rig.dc, make([]byte, 1)); err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func TestRelayIdleTimeout(t *testing.T) {
 // direction only keep the relay alive. (When it fires on a counter that
 // stood still is timex's test.)
 func TestRelayActivity(t *testing.T) {
-	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 	before := rig.r.Activity()
 	rig.client.Write([]byte("up"))
 	if _, err := io.ReadFull(rig.dc, make([]byte, 2)); err != nil {
@@ -256,7 +256,7 @@ func TestRelayActivity(t *testing.T) {
 func TestRelayPlaintextUpstream(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "obfuscated2", true: "faketls"}[useTLS], func(t *testing.T) {
-			rig := newRelayRigCiphers(t, useTLS, time.Minute, newBufferPool(16<<10), false)
+			rig := newRelayRigCiphers(t, useTLS, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers), false)
 			rig.client.Write([]byte("plaintext up"))
 			got := make([]byte, len("plaintext up"))
 			if _, err := io.ReadFull(rig.dc.raw, got); err != nil || string(got) != "plaintext up" {
@@ -278,7 +278,7 @@ func TestRelayPlaintextUpstream(t *testing.T) {
 
 // A done context ends a busy relay at once and closes both sides.
 func TestRelayContextDone(t *testing.T) {
-	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 	rig.client.Write([]byte("x"))
 	if _, err := io.ReadFull(rig.dc, make([]byte, 1)); err != nil {
 		t.Fatal(err)
@@ -296,7 +296,7 @@ func TestRelayContextDone(t *testing.T) {
 }
 
 func TestRelayErrorClosesBoth(t *testing.T) {
-	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 	rig.dc.raw.(*net.TCPConn).SetLinger(0)
 	rig.dc.raw.Close() // a reset from the DC
 	rig.wait(t)
@@ -311,9 +311,10 @@ func isReset(err error) bool {
 }
 
 // A fast DC and a client that does not read: the proxy must hold at most a
-// buffer per direction, not the DC's whole burst.
+// buffer per direction (a bulk one, since bytes queue), not the DC's whole
+// burst.
 func TestRelayBackpressure(t *testing.T) {
-	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10))
+	rig := newRelayRig(t, false, time.Minute, newBufferPool(16<<10, DefaultBulkBuffers))
 	const burst = 64 << 20
 	var before runtime.MemStats
 	runtime.GC()
@@ -341,8 +342,10 @@ func TestRelayBackpressure(t *testing.T) {
 	}
 	var during runtime.MemStats
 	runtime.ReadMemStats(&during)
-	if inUse := rig.pool.inUse.Load(); inUse > 2 {
-		t.Fatalf("%d relay buffers held for one connection", inUse)
+	// One buffer per direction at most: a bulk one (BulkFactor plain
+	// ones) while bytes queue.
+	if inUse, bulk := rig.pool.inUse.Load(), rig.pool.bulkInUse.Load(); inUse > 2*BulkFactor || bulk > 2 {
+		t.Fatalf("%d relay buffers' worth (%d bulk) held for one connection", inUse, bulk)
 	}
 	if grew := int64(during.HeapInuse) - int64(before.HeapInuse); grew > 8<<20 {
 		t.Fatalf("heap grew by %d bytes while the client was not reading", grew)
@@ -365,7 +368,7 @@ func TestRelayBackpressure(t *testing.T) {
 // Idle relayed connections hold no relay buffer at all.
 func TestIdleConnectionsHoldNoBuffers(t *testing.T) {
 	const n = 100
-	pool := newBufferPool(16 << 10)
+	pool := newBufferPool(16<<10, DefaultBulkBuffers)
 	rigs := make([]*relayRig, n)
 	for i := range rigs {
 		rigs[i] = newRelayRig(t, i%2 == 0, time.Minute, pool)
