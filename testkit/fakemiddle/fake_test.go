@@ -228,3 +228,26 @@ func TestConnIDStability(t *testing.T) {
 		t.Fatalf("padded abridged not flagged: %q", bad)
 	}
 }
+
+// RecordLimit bounds the requests kept, not the ones counted or checked.
+func TestRecordLimit(t *testing.T) {
+	for _, c := range []struct{ limit, kept int }{{0, 4}, {2, 2}, {-1, 0}} {
+		s := &Server{o: Options{RecordLimit: c.limit}, idClient: map[uint64]netip.AddrPort{},
+			clientID: map[netip.AddrPort]uint64{}, idClosed: map[uint64]bool{}, idEnded: map[uint64]bool{}}
+		a := netip.MustParseAddrPort("127.0.0.1:1000")
+		for range 3 {
+			s.record(&Request{ConnID: 1, Client: a})
+		}
+		s.closedConn(1)
+		s.record(&Request{ConnID: 1, Client: a})
+		if got := len(s.Requests()); got != c.kept {
+			t.Errorf("limit %d: kept %d requests, want %d", c.limit, got, c.kept)
+		}
+		if got := s.Stats().Requests; got != 4 {
+			t.Errorf("limit %d: counted %d requests, want 4", c.limit, got)
+		}
+		if v := s.Violations(); len(v) != 1 {
+			t.Errorf("limit %d: violations %q, want the request after RPC_CLOSE_CONN", c.limit, v)
+		}
+	}
+}

@@ -71,6 +71,12 @@ type Options struct {
 	AnswerDelay time.Duration
 	// HandshakeDelay delays our RPC_NONCE: a middle proxy slow to accept.
 	HandshakeDelay time.Duration
+	// RecordLimit is how many requests Requests keeps, the first ones,
+	// each with its packet: 0 keeps every one, a negative value none. A
+	// long-running fake sets it (mtbench's kept every echoed packet
+	// until the kernel killed it). Stats counts every request, and the
+	// connection-id checks see every one, whatever the limit.
+	RecordLimit int
 }
 
 // Server is a fake middle proxy listening on loopback.
@@ -88,6 +94,7 @@ type Server struct {
 	failures   map[string]int
 	violations []string
 	requests   []Request
+	nrequests  int // received, kept or not
 	closeConns []uint64
 	pongs      []uint64
 	pings      int
@@ -255,7 +262,7 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.failures {
 		f[k] = v
 	}
-	return Stats{Accepted: s.accepted, Conns: len(s.conns), Handshakes: s.handshakes, Failures: f, Requests: len(s.requests)}
+	return Stats{Accepted: s.accepted, Conns: len(s.conns), Handshakes: s.handshakes, Failures: f, Requests: s.nrequests}
 }
 
 // Violations returns the protocol violations recorded, in order.
@@ -265,7 +272,8 @@ func (s *Server) Violations() []string {
 	return append([]string(nil), s.violations...)
 }
 
-// Requests returns the requests received, in order.
+// Requests returns the requests received, in order (the first
+// Options.RecordLimit).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -300,7 +308,10 @@ func (s *Server) Pongs() []uint64 {
 func (s *Server) record(r *Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, *r)
+	s.nrequests++
+	if l := s.o.RecordLimit; l == 0 || len(s.requests) < l {
+		s.requests = append(s.requests, *r)
+	}
 	if s.idClosed[r.ConnID] {
 		s.violations = append(s.violations, fmt.Sprintf("request for conn id %#x after its RPC_CLOSE_CONN", r.ConnID))
 	}
