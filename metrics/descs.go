@@ -101,8 +101,8 @@ func newDescs() *descs {
 		natState:    d("nat_state", "1 for the current NAT state of the proxy's addresses.", "state"),
 		natLookups:  d("nat_ip_lookups_total", "External IP look-ups, by result.", "result"),
 
-		buffersInUse:     d("buffers_in_use", "Relay buffers holding bytes now."),
-		buffersAllocated: d("buffers_allocated_total", "Relay buffers ever allocated."),
+		buffersInUse:     d("buffers_in_use", "Relay buffers holding bytes now (a bulk buffer counts as four)."),
+		buffersAllocated: d("buffers_allocated_total", "Relay buffers ever allocated (a bulk buffer counts as four)."),
 		bufferSize:       d("buffer_size_bytes", "Size of one relay buffer."),
 		replayEntries:    d("replay_cache_entries", "Handshakes the replay cache remembers now."),
 		replayEvictions:  d("replay_cache_evictions_total", "Handshakes the replay cache forgot, by reason: expired (out of their window) or full (forgotten early to make room).", "reason"),
