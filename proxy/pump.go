@@ -54,7 +54,11 @@ type pump struct {
 
 // newPump returns a pump of src, whose RawConn is rc (nil when src has
 // none), reading at most max bytes at a time (0 or less: no limit but the
-// buffer's).
+// buffer's). It is not inlined: the relay's loops call it once and park
+// below their own frames for the connection's life, so its locals must
+// not widen those frames (see relay).
+//
+//go:noinline
 func newPump(src net.Conn, rc syscall.RawConn, pool *bufferPool, limit int) *pump {
 	p := &pump{src: src, pool: pool, max: min(max(limit, 0), pool.size)}
 	if rc != nil {
