@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"syscall"
 
 	"github.com/mtproxy/mtproxy/internal/rawio"
@@ -116,10 +115,10 @@ func (p *pump) onReadable(fd uintptr) bool {
 		p.pool.put(p.buf)
 		p.buf = nil
 		return false
-	case err != 0:
-		p.rerr = &net.OpError{Op: "read", Net: "tcp", Source: p.src.LocalAddr(), Addr: p.src.RemoteAddr(), Err: os.NewSyscallError("read", err)}
-	case n == 0:
+	case err == io.EOF:
 		p.rerr = io.EOF
+	case err != nil:
+		p.rerr = &net.OpError{Op: "read", Net: "tcp", Source: p.src.LocalAddr(), Addr: p.src.RemoteAddr(), Err: err}
 	default:
 		p.n = n
 		p.next(n)

@@ -9,14 +9,25 @@ import (
 	"unsafe"
 )
 
-// ReadFD reads into b from the socket fd with a raw system call: for
-// callbacks of syscall.RawConn.Read. EINTR is retried.
-func ReadFD(fd uintptr, b []byte) (int, syscall.Errno) {
+// ReadFD reads into b, which must not be empty, from the socket fd with a
+// raw system call: for callbacks of syscall.RawConn.Read. EINTR is
+// retried. It returns syscall.EAGAIN when nothing is there (the callback
+// then goes back to waiting), io.EOF at the end of the stream, and any
+// other failure as an *os.SyscallError.
+func ReadFD(fd uintptr, b []byte) (int, error) {
 	for {
 		r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)))
-		if e != syscall.EINTR {
-			return int(r), e
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			return 0, syscall.EAGAIN
+		case e != 0:
+			return 0, os.NewSyscallError("read", e)
+		case r == 0:
+			return 0, io.EOF
 		}
+		return int(r), nil
 	}
 }
 
@@ -80,17 +91,11 @@ func (o *Op) Read(rc syscall.RawConn, b []byte) (int, error) {
 }
 
 func (o *Op) onReadable(fd uintptr) bool {
-	n, e := ReadFD(fd, o.b)
-	switch {
-	case e == syscall.EAGAIN:
+	n, err := ReadFD(fd, o.b)
+	if err == syscall.EAGAIN {
 		return false
-	case e != 0:
-		o.err = os.NewSyscallError("read", e)
-	case n == 0:
-		o.err = io.EOF
-	default:
-		o.n = n
 	}
+	o.n, o.err = n, err
 	return true
 }
 
