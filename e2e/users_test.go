@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mtproxy/mtproxy/internal/atomicfile"
 	"github.com/mtproxy/mtproxy/proxy/framing"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
@@ -35,10 +35,7 @@ func usersFile(t *testing.T, dir string, n int, extra string) string {
 	}
 	b.WriteString(extra)
 	path := filepath.Join(dir, "users.toml")
-	if err := os.WriteFile(path+".new", []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".new", path); err != nil {
+	if err := atomicfile.Write(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -184,7 +181,13 @@ max_ips = 1
 
 // SIGHUP and a plain edit of the file add, remove and rotate users; an
 // unchanged user's open connection goes on; a broken file changes nothing.
-// A user's quota usage survives a restart.
+// A user's quota usage survives a restart. The file is written as editors
+// do, to a new file renamed over it: the watcher also sees the writes
+// before each SIGHUP, and a file rewritten in place could be read half
+// written, empty, by one of its reloads (harmless: the users come back at
+// the next read within their grace period, which the registry's
+// TestRestoredWithinGraceKeepsConnections shows; but this test's grace is
+// one second).
 func TestUsersReloadAndQuotaAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	usersFile(t, dir, 3, "") // u0 stays, u1 is removed, u2 rotated
@@ -197,7 +200,7 @@ func TestUsersReloadAndQuotaAcrossRestart(t *testing.T) {
 
 	rotated := strings.Replace(fmt.Sprintf("[[user]]\nname = \"u0\"\nsecret = \"%s\"\n[[user]]\nname = \"u2\"\nsecret = \"%s\"\n[[user]]\nname = \"new\"\nsecret = \"%s\"\n",
 		userHex(0), userHex(22), userHex(3)), "\n[[", "\n\n[[", -1)
-	if err := os.WriteFile(filepath.Join(dir, "users.toml"), []byte(rotated), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "users.toml"), []byte(rotated), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r.p.signal(syscall.SIGHUP)
@@ -224,7 +227,7 @@ func TestUsersReloadAndQuotaAcrossRestart(t *testing.T) {
 	reqPQ(t, stay)
 
 	// A broken file: refused with one line, nothing changes.
-	if err := os.WriteFile(filepath.Join(dir, "users.toml"), []byte(rotated+"quota = \"lots\"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "users.toml"), []byte(rotated+"quota = \"lots\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r.p.signal(syscall.SIGHUP)
@@ -240,7 +243,7 @@ func TestUsersReloadAndQuotaAcrossRestart(t *testing.T) {
 
 	// A plain edit, no signal: fsnotify sees it. u0 gets a quota.
 	edited := strings.Replace(rotated, "name = \"u0\"\n", "name = \"u0\"\nquota = \"1GiB\"\n", 1)
-	if err := os.WriteFile(filepath.Join(dir, "users.toml"), []byte(edited), 0o600); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "users.toml"), []byte(edited), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	deadline = time.Now().Add(safety)

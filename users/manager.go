@@ -175,12 +175,15 @@ func (m *Manager) Watch(ctx context.Context) error {
 	}
 	_ = m.Reload() // what changed before the watch began
 	// A burst of events (a write in several pieces, a rename) is handled
-	// once, settle after its first event.
-	const settle = 200 * time.Millisecond
+	// once, when it has been quiet for settle, or at the latest patience
+	// after its first event. A read that still catches a file half
+	// written does no harm: it is refused, or (an empty file) its
+	// revocations are undone by the next read within their grace period.
+	const settle, patience = 200 * time.Millisecond, 2 * time.Second
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	armed := false
+	var first time.Time // of the burst; zero: no burst
 	for {
 		select {
 		case <-ctx.Done():
@@ -190,17 +193,21 @@ func (m *Manager) Watch(ctx context.Context) error {
 				return nil
 			}
 			name := filepath.Base(ev.Name)
-			if (name == base || strings.HasPrefix(name, "..")) && !armed {
-				timer.Reset(settle)
-				armed = true
+			if name != base && !strings.HasPrefix(name, "..") {
+				continue
 			}
+			now := time.Now()
+			if first.IsZero() {
+				first = now
+			}
+			timer.Reset(min(settle, first.Add(patience).Sub(now)))
 		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
 			}
 			m.log.Warn("watching the users file", zap.Error(err))
 		case <-timer.C:
-			armed = false
+			first = time.Time{}
 			_ = m.Reload() // logged
 		}
 	}

@@ -49,6 +49,12 @@ type Registry struct {
 	mu     sync.Mutex // serialises changes: Apply, Reorder, Tick
 	byName map[string]*entry
 	specs  []Spec // as applied, in their order
+	// retiring holds, by name, the removed or rotated users whose grace
+	// period runs: one restored with the same secret before it ends gets
+	// its entry back, with its connections and usage.
+	retiring map[string]*entry
+	// after runs f once d has passed: time.AfterFunc, a test's hand.
+	after func(d time.Duration, f func())
 
 	snap    atomic.Pointer[Snapshot]
 	hints   []atomic.Pointer[entry]
@@ -74,7 +80,8 @@ type entry struct {
 	mu      sync.Mutex
 	leases  map[*Lease]struct{}
 	retired bool
-	drained bool // its expiry has been acted on
+	drained bool   // its expiry has been acted on
+	revived uint64 // counts restorations (restored, re-enabled): a drain begun before one is void
 }
 
 // New returns an empty registry.
@@ -95,7 +102,8 @@ func New(o Options) *Registry {
 		o.Logger = zap.NewNop()
 	}
 	r := &Registry{o: o, seed: maphash.MakeSeed(), epoch: time.Now(), byName: map[string]*entry{},
-		hints: make([]atomic.Pointer[entry], o.Hints)}
+		retiring: map[string]*entry{}, hints: make([]atomic.Pointer[entry], o.Hints),
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	r.snap.Store(&Snapshot{pos: map[*entry]int{}})
 	return r
 }
@@ -129,6 +137,12 @@ func (e *entry) setSpec(s *Spec) {
 // connections) with the new limits; a disabled user's connections drain; a
 // removed user, or one whose secret changed, is retired and its
 // connections drain within the grace period. Nobody else is touched.
+//
+// A revocation takes effect at the end of the grace period, and only if it
+// still holds then: a user restored with the same secret, or enabled
+// again, before it ends keeps its connections, and a removed user's usage
+// is forgotten only then. So a users file read while an editor rewrote it
+// in place (empty for a moment) costs no connection and no usage.
 func (r *Registry) Apply(specs []Spec) error {
 	if err := ValidateSet(specs); err != nil {
 		return err
@@ -144,10 +158,23 @@ func (r *Registry) Apply(specs []Spec) error {
 			retire = append(retire, e) // rotated
 			e = nil
 		}
-		if e == nil {
+		switch old := r.retiring[s.Name]; {
+		case e == nil && old != nil && old.key == s.Key:
+			e = old // restored within its grace period
+			delete(r.retiring, s.Name)
+			e.mu.Lock()
+			e.retired = false
+			e.revived++
+			e.mu.Unlock()
+		case e == nil:
 			e = &entry{name: s.Name, key: s.Key, meter: r.o.Ledger.Meter(s.Name), leases: map[*Lease]struct{}{}}
-		} else if old := e.spec.Load(); old.Enabled && !s.Enabled {
+		}
+		if old := e.spec.Load(); old != nil && old.Enabled && !s.Enabled {
 			drain = append(drain, e)
+		} else if old != nil && !old.Enabled && s.Enabled {
+			e.mu.Lock()
+			e.revived++
+			e.mu.Unlock()
 		}
 		e.setSpec(&s)
 		e.order = i
@@ -156,13 +183,13 @@ func (r *Registry) Apply(specs []Spec) error {
 	for name, e := range r.byName {
 		if next[name] == nil {
 			retire = append(retire, e)
-			r.o.Ledger.Forget(name)
 		}
 	}
 	for _, e := range retire {
 		e.mu.Lock()
 		e.retired = true
 		e.mu.Unlock()
+		r.retiring[e.name] = e
 		r.drain(e)
 	}
 	for _, e := range drain {
@@ -189,26 +216,6 @@ func (r *Registry) specsGen() ([]Spec, uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.specs), r.applied.Load()
-}
-
-// drain closes e's current connections once the grace period is over.
-func (r *Registry) drain(e *entry) {
-	e.mu.Lock()
-	ls := make([]*Lease, 0, len(e.leases))
-	for l := range e.leases {
-		ls = append(ls, l)
-	}
-	e.mu.Unlock()
-	if len(ls) == 0 {
-		return
-	}
-	r.o.Logger.Info("draining a user's connections", zap.String("user", e.name), zap.Int("connections", len(ls)),
-		zap.Duration("grace", r.o.Grace))
-	time.AfterFunc(r.o.Grace, func() {
-		for _, l := range ls {
-			l.revoke()
-		}
-	})
 }
 
 // publish builds and swaps in a new snapshot: the keys ordered by the

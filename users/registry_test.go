@@ -296,3 +296,88 @@ func TestAccountAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per Account", n)
 	}
 }
+
+// A user removed, disabled or rotated and then restored before the grace
+// period ends keeps its connections and its usage: a users file read while
+// an editor rewrote it in place (empty for a moment) must cost nothing.
+// Once the revocation holds to the end of its grace period, it acts, and a
+// removed user's usage is forgotten.
+func TestRestoredWithinGraceKeepsConnections(t *testing.T) {
+	r := New(Options{})
+	var pending []func()
+	r.after = func(_ time.Duration, f func()) { pending = append(pending, f) }
+	graceEnds := func() {
+		t.Helper()
+		fs := pending
+		pending = nil
+		if len(fs) == 0 {
+			t.Fatal("no grace period runs")
+		}
+		for _, f := range fs {
+			f()
+		}
+	}
+	apply := func(specs ...Spec) {
+		t.Helper()
+		if err := r.Apply(specs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(user("a", 1), user("b", 2), user("c", 3))
+	a, _ := admit(t, r, key(1), "192.0.2.1")
+	b, _ := admit(t, r, key(2), "192.0.2.2")
+	c, _ := admit(t, r, key(3), "192.0.2.3")
+	r.User("a") // its meter's period begins
+	a.Account(1000, 234)
+
+	// The file is empty for a moment, then back.
+	apply()
+	apply(user("a", 1), user("b", 2), user("c", 3))
+	graceEnds()
+	for _, l := range []*Lease{a, b, c} {
+		if isClosed(l.Done()) {
+			t.Fatalf("%s: drained although restored within the grace period", l.Name())
+		}
+	}
+	if st, _ := r.User("a"); st.Used != 1234 {
+		t.Fatalf("a's usage after the restore: %d, want 1234", st.Used)
+	}
+	// b disabled and enabled again, c rotated and rotated back.
+	apply(user("a", 1), Spec{Name: "b", Key: key(2)}, user("c", 33))
+	apply(user("a", 1), user("b", 2), user("c", 3))
+	graceEnds()
+	if isClosed(b.Done()) || isClosed(c.Done()) {
+		t.Fatal("a re-enabled or rotated-back user was drained")
+	}
+
+	// Removed, restored, removed again: the first grace period is void,
+	// the second acts.
+	apply(user("b", 2), user("c", 3))
+	first := pending
+	pending = nil
+	apply(user("a", 1), user("b", 2), user("c", 3))
+	apply(user("b", 2), user("c", 3))
+	for _, f := range first {
+		f()
+	}
+	if isClosed(a.Done()) {
+		t.Fatal("a void grace period drained the user")
+	}
+	graceEnds()
+	waitClosed(t, a.Done(), "removed user")
+	// Its usage is forgotten: added again, it starts from nothing.
+	apply(user("a", 1), user("b", 2), user("c", 3))
+	if st, _ := r.User("a"); st.Used != 0 {
+		t.Fatalf("a removed user's usage came back: %d", st.Used)
+	}
+	// Still disabled at the end of its grace period: drained.
+	apply(user("a", 1), Spec{Name: "b", Key: key(2)}, user("c", 3))
+	graceEnds()
+	waitClosed(t, b.Done(), "disabled user")
+	if isClosed(c.Done()) {
+		t.Fatal("an unchanged user was drained")
+	}
+	for _, l := range []*Lease{a, b, c} {
+		l.Release()
+	}
+}

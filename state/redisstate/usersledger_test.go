@@ -17,9 +17,16 @@ type replica struct {
 
 func newReplica(t *testing.T, srv *redisserver.Server, specs []users.Spec) replica {
 	t.Helper()
+	return newReplicaGrace(t, srv, specs, 0)
+}
+
+// newReplicaGrace is newReplica with the registry's drain grace period
+// (0: the default).
+func newReplicaGrace(t *testing.T, srv *redisserver.Server, specs []users.Spec, grace time.Duration) replica {
+	t.Helper()
 	s, _ := newStore(t, srv, Options{})
 	s.heartbeat()
-	reg := users.New(users.Options{Ledger: s.UsersLedger()})
+	reg := users.New(users.Options{Ledger: s.UsersLedger(), Grace: grace})
 	if err := reg.Apply(specs); err != nil {
 		t.Fatal(err)
 	}
@@ -95,17 +102,25 @@ func TestUsersLedgerFleet(t *testing.T) {
 	want(t, "bob on B once A's is closed", why, users.Admitted)
 }
 
-// A user removed from the file is forgotten: no meter, no lease, no usage
-// kept in sync.
+// A user removed from the file is forgotten once its grace period is over
+// (its connection's end says when): no meter, no lease, no usage kept in
+// sync.
 func TestUsersLedgerForget(t *testing.T) {
 	srv := redisserver.Start(t, redisserver.Options{})
-	a := newReplica(t, srv, []users.Spec{{Name: "carol", Key: [16]byte{3}, Enabled: true, Quota: 1 << 20}})
-	if _, why := a.admit(t, "carol", "192.0.2.5"); why != users.Admitted {
+	a := newReplicaGrace(t, srv, []users.Spec{{Name: "carol", Key: [16]byte{3}, Enabled: true, Quota: 1 << 20}}, time.Millisecond)
+	l, why := a.admit(t, "carol", "192.0.2.5")
+	if why != users.Admitted {
 		t.Fatal(why)
 	}
 	if err := a.reg.Apply(nil); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-l.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the removed user's connection was not drained")
+	}
+	l.Release()
 	if names := a.s.UsersLedger().Names(); len(names) != 0 {
 		t.Fatalf("meters kept for %v", names)
 	}
