@@ -128,9 +128,14 @@ func (r *relay) run(ctx context.Context) error {
 	return errDown
 }
 
-// abort closes both sockets, unblocking both directions.
+// abort closes both sockets, unblocking both directions. The DC's FIN
+// goes out with a raw system call first, as the client's (see
+// rawio.ShutdownWrite).
 func (r *relay) abort() {
 	r.closeOnce.Do(func() {
+		if r.dcRC != nil {
+			rawio.ShutdownWrite(r.dcRC)
+		}
 		_ = r.dc.Close()
 		_ = r.client.Close()
 	})
