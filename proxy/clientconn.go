@@ -366,17 +366,13 @@ func (r recordSizing) limit(k, full int) int {
 // returns errors.ErrUnsupported when the connection cannot half-close.
 func (c *ClientConn) CloseWrite() error { return netx.CloseWrite(c.conn) }
 
-// Close closes the client's connection: its FIN is sent with a raw system
-// call first (see rawio.ShutdownWrite).
+// Close closes the client's connection.
 func (c *ClientConn) Close() error {
 	c.closeOnce.Do(func() {
 		if c.closed != nil {
 			close(c.closed)
 		}
 	})
-	if c.rc != nil {
-		rawio.ShutdownWrite(c.rc)
-	}
 	return c.conn.Close()
 }
 

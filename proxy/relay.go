@@ -128,14 +128,9 @@ func (r *relay) run(ctx context.Context) error {
 	return errDown
 }
 
-// abort closes both sockets, unblocking both directions. The DC's FIN
-// goes out with a raw system call first, as the client's (see
-// rawio.ShutdownWrite).
+// abort closes both sockets, unblocking both directions.
 func (r *relay) abort() {
 	r.closeOnce.Do(func() {
-		if r.dcRC != nil {
-			rawio.ShutdownWrite(r.dcRC)
-		}
 		_ = r.dc.Close()
 		_ = r.client.Close()
 	})

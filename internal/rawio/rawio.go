@@ -189,18 +189,3 @@ func (c *Conn) Read(b []byte) (int, error) { return c.r.Read(c.rc, b) }
 
 // Write writes all of b as net.Conn's Write does.
 func (c *Conn) Write(b []byte) (int, error) { return c.w.Write(c.rc, b) }
-
-// ShutdownWrite half-closes rc's socket with a raw system call: its FIN
-// goes out after the bytes already written, and the socket stays open for
-// reads. Called just before the socket's Close, it moves the costly part
-// of a TCP close (on loopback the FIN is sent and the peer's ACK handled
-// inline, often longer than 20 µs) out of the close(2) that net.Conn
-// makes as an ordinary system call (see the package doc), leaving that
-// one quick. Errors (a socket already shut down or reset) are ignored:
-// the Close that follows reports what matters.
-func ShutdownWrite(rc syscall.RawConn) { _ = rc.Control(shutdownWR) }
-
-// shutdownWR is ShutdownWrite's Control callback.
-func shutdownWR(fd uintptr) {
-	syscall.RawSyscall(syscall.SYS_SHUTDOWN, fd, syscall.SHUT_WR, 0)
-}

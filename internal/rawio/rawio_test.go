@@ -173,30 +173,3 @@ func TestPeekFD(t *testing.T) {
 		t.Fatalf("read after peeks: %q, %v", buf[:n], err)
 	}
 }
-
-// ShutdownWrite sends the FIN: the peer reads the bytes written before it,
-// then the end of the stream, and can still send to the half-closed side.
-func TestShutdownWrite(t *testing.T) {
-	a, b := pair(t)
-	rc, _ := RawConn(a)
-	if _, err := a.Write([]byte("last")); err != nil {
-		t.Fatal(err)
-	}
-	ShutdownWrite(rc)
-	got, err := io.ReadAll(b)
-	if err != nil || string(got) != "last" {
-		t.Fatalf("the peer read %q, %v; want \"last\" and the end of the stream", got, err)
-	}
-	if _, err := b.Write([]byte("back")); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 4)
-	if _, err := io.ReadFull(a, buf); err != nil || string(buf) != "back" {
-		t.Fatalf("the half-closed side read %q, %v", buf, err)
-	}
-	ShutdownWrite(rc) // again: harmless
-	if err := a.Close(); err != nil {
-		t.Fatal(err)
-	}
-	ShutdownWrite(rc) // after Close: the Control fails, nothing happens
-}
