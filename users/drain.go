@@ -36,6 +36,15 @@ func (r *Registry) drain(e *entry) {
 	})
 }
 
+// revive makes e admit again (restored, or enabled again): a drain begun
+// before is void.
+func (e *entry) revive() {
+	e.mu.Lock()
+	e.retired = false
+	e.revived++
+	e.mu.Unlock()
+}
+
 // graceOver ends the grace period of a drain begun when e had been
 // revived that many times. It reports whether the revocation still holds,
 // and forgets a retired user that was not restored.

@@ -162,19 +162,14 @@ func (r *Registry) Apply(specs []Spec) error {
 		case e == nil && old != nil && old.key == s.Key:
 			e = old // restored within its grace period
 			delete(r.retiring, s.Name)
-			e.mu.Lock()
-			e.retired = false
-			e.revived++
-			e.mu.Unlock()
+			e.revive()
 		case e == nil:
 			e = &entry{name: s.Name, key: s.Key, meter: r.o.Ledger.Meter(s.Name), leases: map[*Lease]struct{}{}}
 		}
 		if old := e.spec.Load(); old != nil && old.Enabled && !s.Enabled {
 			drain = append(drain, e)
 		} else if old != nil && !old.Enabled && s.Enabled {
-			e.mu.Lock()
-			e.revived++
-			e.mu.Unlock()
+			e.revive()
 		}
 		e.setSpec(&s)
 		e.order = i
