@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mtproxy/mtproxy/internal/defaults"
+	"github.com/mtproxy/mtproxy/internal/rawtcp"
 	"github.com/mtproxy/mtproxy/internal/timex"
 	"github.com/mtproxy/mtproxy/proxy/faketls"
 	"github.com/mtproxy/mtproxy/proxy/recovery"
@@ -189,11 +190,19 @@ func (p *Proxy) MaxConnections() int { return p.o.MaxConnections }
 // fails. It always returns a non-nil error: ErrServerClosed after a
 // shutdown.
 func (p *Proxy) Serve(ln net.Listener) error {
+	keepAlive := p.listenerKeepAlive(ln)
+	if tl, ok := ln.(*net.TCPListener); ok && keepAlive {
+		// Accepted sockets inherit the keepalive just set; rawtcp accepts,
+		// reads and closes them without waking the runtime's monitor.
+		if rl, ok := rawtcp.Wrap(tl); ok {
+			defer rl.Detach()
+			ln = rl
+		}
+	}
 	if !p.track(ln, true) {
 		return ErrServerClosed
 	}
 	defer p.track(ln, false)
-	keepAlive := p.listenerKeepAlive(ln)
 	var backoff time.Duration
 	for {
 		conn, err := ln.Accept()
