@@ -18,7 +18,7 @@ type Conn struct {
 	f      *os.File
 	rc     rawConn
 	closer *closer
-	local  net.Addr // nil until asked when the listener's address is a wildcard
+	local  atomic.Pointer[net.TCPAddr] // nil until asked when the listener's address is a wildcard
 	remote net.Addr
 	closed atomic.Bool
 }
@@ -76,17 +76,22 @@ func (c *Conn) CloseWrite() error {
 
 // LocalAddr returns the connection's local address.
 func (c *Conn) LocalAddr() net.Addr {
-	if c.local == nil {
-		var sa syscall.RawSockaddrAny
-		_ = c.rc.Control(func(fd uintptr) {
-			n := uint32(syscall.SizeofSockaddrAny)
-			if _, _, e := syscall.RawSyscall(syscall.SYS_GETSOCKNAME, fd, uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n))); e != 0 {
-				sa = syscall.RawSockaddrAny{}
-			}
-		})
-		c.local = tcpAddr(&sa)
+	if a := c.local.Load(); a != nil {
+		return a
 	}
-	return c.local
+	var sa syscall.RawSockaddrAny
+	_ = c.rc.rc.Control(func(fd uintptr) {
+		n := uint32(syscall.SizeofSockaddrAny)
+		if _, _, e := syscall.RawSyscall(syscall.SYS_GETSOCKNAME, fd, uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&n))); e != 0 {
+			sa = syscall.RawSockaddrAny{}
+		}
+	})
+	a := tcpAddr(&sa)
+	if a == nil {
+		return nil // closed: asked again, not kept
+	}
+	c.local.Store(a)
+	return a
 }
 
 // RemoteAddr returns the peer's address.

@@ -5,6 +5,7 @@ package rawtcp
 import (
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,10 +27,10 @@ type Listener struct {
 	closed atomic.Bool
 }
 
-// accept is the state of one Accept and its callback, bound once. Accept
-// is called from one goroutine at a time (the engine's accept loop); a
-// second concurrent caller would wait on the poller's read lock.
+// accept is the state of one Accept and its callback, bound once; mu
+// keeps concurrent Accepts apart (the engine has one accept loop).
 type accept struct {
+	mu  sync.Mutex
 	fd  int
 	sa  syscall.RawSockaddrAny
 	err error
@@ -102,11 +103,14 @@ func (a *accept) onReadable(fd uintptr) bool {
 // EMFILE and ENFILE (as *os.SyscallError) when out of descriptors.
 func (l *Listener) Accept() (net.Conn, error) {
 	a := &l.acc
+	a.mu.Lock()
 	a.fd, a.err = -1, nil
 	err := l.rc.Read(a.cb)
 	if err == nil {
 		err = a.err
 	}
+	fd, sa := a.fd, a.sa
+	a.mu.Unlock()
 	if err != nil {
 		if l.closed.Load() {
 			// The poller's "use of closed file", as net says it.
@@ -114,16 +118,16 @@ func (l *Listener) Accept() (net.Conn, error) {
 		}
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
 	}
-	f := os.NewFile(uintptr(a.fd), "rawtcp")
+	f := os.NewFile(uintptr(fd), "rawtcp")
 	rc, err := f.SyscallConn()
 	if err != nil { // only for a nil *os.File
 		_ = f.Close()
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.addr, Err: err}
 	}
-	c := &Conn{f: f, closer: l.closer, remote: tcpAddr(&a.sa)}
+	c := &Conn{f: f, closer: l.closer, remote: tcpAddr(&sa)}
 	c.rc = rawConn{c: c, rc: rc}
 	if l.local {
-		c.local = l.addr
+		c.local.Store(l.addr)
 	}
 	return c, nil
 }

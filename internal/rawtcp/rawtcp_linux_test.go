@@ -91,7 +91,10 @@ func TestWildcardLocalAddr(t *testing.T) {
 	l, tl := listen(t, "tcp4", "0.0.0.0:0")
 	port := tl.Addr().(*net.TCPAddr).Port
 	d, s := pair(t, l, net.JoinHostPort("127.0.0.1", itoa(port)))
-	if got, want := s.LocalAddr().String(), d.RemoteAddr().String(); got != want {
+	// Asked from two goroutines at once (a reader's and a writer's errors).
+	other := make(chan string)
+	go func() { other <- s.LocalAddr().String() }()
+	if got, want := s.LocalAddr().String(), d.RemoteAddr().String(); got != want || <-other != want {
 		t.Fatalf("local address %s, want %s", got, want)
 	}
 }
