@@ -40,10 +40,18 @@ func echoOne(ctx context.Context, cfg Config, d *dialer, pat pattern, packets, s
 	// the window, so the writer blocks while Window packets are unanswered.
 	sent := make(chan time.Time, cfg.Window)
 	werr := make(chan error, 1)
+	// readDone ends a writer waiting for room in the window once the
+	// reader has stopped (closing the connection does not reach it there).
+	readDone := make(chan struct{})
 	go func() {
 		defer close(sent)
 		for i := range packets {
-			sent <- time.Now()
+			select {
+			case sent <- time.Now():
+			case <-readDone:
+				werr <- nil
+				return
+			}
 			if err := c.WritePacket(pat.at(uint64(i)*uint64(cfg.Packet), cfg.Packet), false); err != nil {
 				werr <- err
 				return
@@ -53,6 +61,7 @@ func echoOne(ctx context.Context, cfg Config, d *dialer, pat pattern, packets, s
 		werr <- nil
 	}()
 	res.err = readEchoes(c, cfg, pat, packets, stride, sent, &res)
+	close(readDone)
 	if res.err != nil {
 		c.Close() // unblock the writer
 	}

@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -108,6 +110,37 @@ func TestEchoThroughProxy(t *testing.T) {
 	}
 	if r.Latency.Count != cfg.Conns*256 || r.LatencyOf != "packet round trip" || r.Latency.Min <= 0 {
 		t.Errorf("round trips: %s %+v", r.LatencyOf, r.Latency)
+	}
+}
+
+// An echo run that outlives Duration ends, its connections failed, even
+// when each writer waits for room in its window: a server that reads and
+// never answers fills every window.
+func TestEchoEndsAtDurationWithFullWindows(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	cfg := baseConfig(ln.Addr().String(), Echo)
+	cfg.Secret = secret.Secret{Kind: secret.Classic, Key: testSecret.Key}
+	cfg.Mode, cfg.Probe, cfg.Verify = client.Padded, ProbeNone, false
+	cfg.Packet, cfg.Window, cfg.Bytes, cfg.Duration = 4096, 4, 1<<30, 50*time.Millisecond
+	r, err := Run(ctxT(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK != 0 || r.Failed != cfg.Conns {
+		t.Fatalf("ok %d failed %d, want every connection failed at the end of the run", r.OK, r.Failed)
 	}
 }
 
