@@ -265,11 +265,22 @@ func (c *ClientConn) Write(p []byte) (int, error) {
 	if err := c.paceOut(); err != nil {
 		return 0, err
 	}
-	buf := c.bufs.get()
+	var buf *[]byte
+	size := c.chunk
+	if len(p) > c.chunk && !c.tls {
+		// One write for what would be two or more: an answer of a full
+		// buffer plus its transport header is one write in a bulk buffer
+		// (a plain one when all are lent). FakeTLS clients keep one write
+		// per record.
+		buf = c.bufs.getBulk()
+		size = len(*buf) - headroom
+	} else {
+		buf = c.bufs.get()
+	}
 	defer c.bufs.put(buf)
 	written := 0
 	for len(p) > 0 {
-		n := copy((*buf)[headroom:headroom+c.chunk], p)
+		n := copy((*buf)[headroom:headroom+size], p)
 		if err := c.writeOwned(*buf, n); err != nil {
 			return written, err
 		}

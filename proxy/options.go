@@ -204,7 +204,9 @@ type Options struct {
 	// filled a whole buffer (bytes are queueing) reads into a bulk one
 	// next, while any is free: a bulk transfer then takes a quarter of
 	// the system calls (and of the kernel's per-packet work on the way),
-	// and the memory it can make us hold stays bounded. Default:
+	// and the memory it can make us hold stays bounded. A write of more
+	// than BufferSize to an obfuscated2 client (a middle-mode answer of a
+	// full buffer and its header) goes out in one too. Default:
 	// DefaultBulkBuffers (256); negative: none.
 	BulkBuffers int
 
