@@ -37,6 +37,13 @@
 # fake DC) vs ours-dir; ours-dir-2c is ours-dir on both cores with
 # GOMAXPROCS=2 (the multi-core table).
 #
+# A/B runs of two builds of this proxy: ALT_BIN=/path/to/other/mtproxy adds
+# the variants alt-mid and alt-dir (that binary, configured as ours-mid and
+# ours-dir), and VARIANTS_ONLY replaces every scenario's variant list:
+#
+#   ALT_BIN=/tmp/mtproxy-b VARIANTS_ONLY="ours-mid alt-mid" REPS=4 \
+#     SCENARIOS=hs-middle scripts/bench.sh
+#
 # Everything stays on 127.0.0.1, every run is bounded by mtbench's
 # -duration. Results (JSON per run, tables, machine info) go to OUT.
 set -euo pipefail
@@ -132,6 +139,7 @@ available() {
 	case $1 in
 	official) [[ -n $OFFICIAL ]] ;;
 	teleproxy) [[ -n $TELEPROXY ]] ;;
+	alt-*) [[ -n ${ALT_BIN:-} && -x ${ALT_BIN:-} ]] ;;
 	*) true ;;
 	esac || {
 		grep -qx "$1" "$OUT/skipped.txt" 2>/dev/null || echo "$1" >>"$OUT/skipped.txt"
@@ -235,10 +243,11 @@ start_proxy() {
 		taskset -c "$PROXY_CPU" "$TELEPROXY" -u root -c 19500 -p "$internal_port" -H "$PROXY_PORT" \
 			-S "$KEY" --direct "${overrides[@]}" >"$data/log" 2>&1 &
 		;;
-	ours | ours-dd | ours-direct | ours-middle | ours-mid | ours-dir | ours-dir-2c | ours-state | users-*)
-		local mode=direct extra=() cpus=$PROXY_CPU
+	ours | ours-dd | ours-direct | ours-middle | ours-mid | ours-dir | ours-dir-2c | ours-state | users-* | alt-mid | alt-dir)
+		local mode=direct extra=() cpus=$PROXY_CPU bin=$BIN/mtproxy
+		[[ $variant == alt-* ]] && bin=$ALT_BIN
 		[[ $variant == ours-dir-2c ]] && cpus=$LOAD_CPU,$PROXY_CPU extra=(GOMAXPROCS=2)
-		if [[ $variant == ours-middle || $variant == ours-mid ]]; then
+		if [[ $variant == ours-middle || $variant == ours-mid || $variant == alt-mid ]]; then
 			mode=middle
 			extra=("TAG=$TAG" "PROXY_SECRET_URL=$(envval middle PROXY_SECRET_URL)" "PROXY_CONFIG_URL=$(envval middle PROXY_CONFIG_URL)")
 		fi
@@ -257,7 +266,7 @@ start_proxy() {
 			IP=127.0.0.1 IP_DETECT_URLS=http://127.0.0.1:1/ip NTP_SERVERS=127.0.0.1:1 \
 			SECRET_FILE="$data/secret" PROXY_SECRET_FILE="$data/proxy.secret" PROXY_CONFIG_FILE="$data/proxy.conf" \
 			SHUTDOWN_TIMEOUT=1s LOG_LEVEL=warn "${extra[@]}" \
-			"$BIN/mtproxy" >"$data/log" 2>&1 &
+			"$bin" >"$data/log" 2>&1 &
 		;;
 	*) log "unknown variant $variant"; exit 1 ;;
 	esac
@@ -343,7 +352,7 @@ run_one() {
 	local mode=faketls probe_warm=reqpq
 	local secret=(-secret "$EE_SECRET")
 	case $variant in
-	ours-dd | official | teleproxy | ours-mid | ours-dir | ours-dir-2c) secret=(-secret "$DD_SECRET") mode=padded ;;
+	ours-dd | official | teleproxy | ours-mid | ours-dir | ours-dir-2c | alt-mid | alt-dir) secret=(-secret "$DD_SECRET") mode=padded ;;
 	esac
 	available "$variant" || { log "  $name/$variant skipped: not built"; return 0; }
 	[[ $DCKIND == raw ]] && probe_warm="echo"
@@ -432,6 +441,7 @@ machine() {
 		echo "ours: working tree at $(cd "$ROOT" && git rev-parse --short HEAD)"
 		[[ -n $OFFICIAL ]] && echo "official: $OFFICIAL (MTProxy dc0c7f3)"
 		[[ -n $TELEPROXY ]] && echo "teleproxy: $TELEPROXY (v4.10.0)"
+		[[ -n ${ALT_BIN:-} ]] && echo "alt: $ALT_BIN"
 		echo "ulimit -n: $(ulimit -n)"
 		echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	} >"$OUT/machine.txt"
@@ -450,6 +460,7 @@ main() {
 	local name rep variant
 	for name in $SCENARIOS; do
 		scenario "$name"
+		VARIANTS=${VARIANTS_ONLY:-$VARIANTS}
 		log "scenario $name ($ARGS)"
 		for rep in $(seq "$REPS"); do
 			for variant in $(rotate "$VARIANTS" $((rep - 1))); do
@@ -481,6 +492,11 @@ tables() {
 		compare_variants teleproxy ours-dir teleproxy
 		echo "## One core vs two (GOMAXPROCS=2), our proxy, direct mode (ratio: two / one)"; echo
 		compare_variants ours-dir ours-dir ours-dir-2c
+		if [[ -n ${ALT_BIN:-} ]]; then
+			echo "## A/B: ALT_BIN $ALT_BIN vs this tree (ratio: alt / ours)"; echo
+			compare_variants ours-mid ours-mid alt-mid
+			compare_variants ours-dir ours-dir alt-dir
+		fi
 		if [[ -s $OUT/skipped.txt ]]; then
 			echo "Skipped (not built): $(tr '\n' ' ' <"$OUT/skipped.txt")"; echo
 		fi
