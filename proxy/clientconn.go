@@ -47,6 +47,11 @@ type ClientConn struct {
 	// counts those written, up to rec.ramp.
 	rec     recordSizing
 	records int
+	// pend holds bytes TryWrite took but the socket did not, already
+	// encrypted and framed, at (*pend)[pendAt:pendEnd], until Flush (or
+	// the next Write) sends them; owned by the writing side.
+	pend            *[]byte
+	pendAt, pendEnd int
 
 	// log and panics report a panic in a goroutine the relay starts.
 	log    *zap.Logger
@@ -260,8 +265,12 @@ func (c *ClientConn) inbound(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// Write encrypts p (which it leaves untouched) and sends it to the client.
+// Write encrypts p (which it leaves untouched) and sends it to the client,
+// after what an earlier TryWrite left.
 func (c *ClientConn) Write(p []byte) (int, error) {
+	if err := c.Flush(); err != nil {
+		return 0, err
+	}
 	if err := c.paceOut(); err != nil {
 		return 0, err
 	}
@@ -318,16 +327,88 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	}
 }
 
+// TryWrite is Write for a writer that must never wait (the middle layer's
+// RPC reader writing an answer itself, instead of waking a goroutine to
+// write it). When p can go in one write (a raw socket, no pause of the
+// user's rate limit due, nothing pending, and p within one buffer, or
+// within the next TLS record for a FakeTLS client) it encrypts p and
+// writes what the socket takes at once; the rest stays in the connection,
+// encrypted, for Flush or the next Write, and Pending reports it. taken
+// false means p was not touched: the caller writes it with Write. A
+// taken p counts as written, for the traffic figures and the user's
+// quota.
+func (c *ClientConn) TryWrite(p []byte) (taken bool, err error) {
+	if !c.raw || c.waitOut > 0 || c.pend != nil || len(p) == 0 {
+		return false, nil
+	}
+	var buf *[]byte
+	switch {
+	case c.tls:
+		if len(p) > c.rec.limit(c.records, c.chunk) {
+			return false, nil
+		}
+		buf = c.bufs.get()
+	case len(p) > c.chunk:
+		if buf = c.bufs.getBulk(); len(*buf)-headroom < len(p) {
+			c.bufs.put(buf)
+			return false, nil
+		}
+	default:
+		buf = c.bufs.get()
+	}
+	start, end := headroom, headroom+len(p)
+	payload := (*buf)[start:end]
+	copy(payload, p)
+	c.enc.XORKeyStream(payload, payload)
+	if c.tls {
+		start -= faketls.RecordHeaderLen
+		faketls.PutRecordHeader((*buf)[start:headroom], len(p))
+		if c.records < int(c.rec.ramp) {
+			c.records++
+		}
+	}
+	n, err := c.bufs.ops.TryWrite(c.rc, (*buf)[start:end])
+	err = c.sent(end-start, err)
+	if err == nil && n < end-start {
+		c.pend, c.pendAt, c.pendEnd = buf, start+n, end
+		return true, nil
+	}
+	c.bufs.put(buf)
+	return true, err
+}
+
+// Pending reports whether bytes taken by TryWrite wait for Flush.
+func (c *ClientConn) Pending() bool { return c.pend != nil }
+
+// Flush writes what TryWrite left, waiting for the socket as Write does.
+// The bytes are given up on an error.
+func (c *ClientConn) Flush() error {
+	buf := c.pend
+	if buf == nil {
+		return nil
+	}
+	_, err := c.write((*buf)[c.pendAt:c.pendEnd])
+	c.pend = nil
+	c.bufs.put(buf)
+	return err
+}
+
 // send writes out, accounting for it.
 func (c *ClientConn) send(out []byte) error {
 	_, err := c.write(out)
-	c.out += int64(len(out))
-	c.traffic.ToClient.Add(uint64(len(out)))
+	return c.sent(len(out), err)
+}
+
+// sent accounts for n bytes written (or taken) with the result err of
+// their write, which it returns, or ErrQuota.
+func (c *ClientConn) sent(n int, err error) error {
+	c.out += int64(n)
+	c.traffic.ToClient.Add(uint64(n))
 	c.activity.Add(1)
 	if !c.established && err == nil {
 		c.progressed()
 	}
-	if !c.account(0, len(out)) && err == nil {
+	if !c.account(0, n) && err == nil {
 		err = ErrQuota
 	}
 	return err

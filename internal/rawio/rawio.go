@@ -57,17 +57,18 @@ func PeekFD(fd uintptr) bool {
 
 // Op is the state of one read or write and its callbacks, bound once.
 type Op struct {
-	b      []byte
-	n      int
-	err    error
-	reader func(fd uintptr) bool
-	writer func(fd uintptr) bool
+	b         []byte
+	n         int
+	err       error
+	reader    func(fd uintptr) bool
+	writer    func(fd uintptr) bool
+	tryWriter func(fd uintptr) bool
 }
 
 // NewOp returns an Op with its callbacks bound.
 func NewOp() *Op {
 	o := &Op{}
-	o.reader, o.writer = o.onReadable, o.onWritable
+	o.reader, o.writer, o.tryWriter = o.onReadable, o.onWritable, o.onWritableNow
 	return o
 }
 
@@ -127,6 +128,25 @@ func (o *Op) onWritable(fd uintptr) bool {
 	return true
 }
 
+// TryWrite writes what of b rc's socket takes now and never waits: it
+// returns the bytes written, fewer than len(b) (and a nil error) when the
+// socket's buffer is full. A closed socket is rc's error, as for Write.
+func (o *Op) TryWrite(rc syscall.RawConn, b []byte) (int, error) {
+	o.b, o.n, o.err = b, 0, nil
+	err := rc.Write(o.tryWriter)
+	n := o.n
+	if err == nil {
+		err = o.err
+	}
+	o.b, o.err = nil, nil
+	return n, err
+}
+
+func (o *Op) onWritableNow(fd uintptr) bool {
+	o.onWritable(fd) // false only when the socket is full: done either way
+	return true
+}
+
 // Pool lends Ops, for connections that should not hold one between
 // calls (an idle client). The zero value is ready to use.
 type Pool struct{ p sync.Pool }
@@ -143,6 +163,14 @@ func (p *Pool) Read(rc syscall.RawConn, b []byte) (int, error) {
 func (p *Pool) Write(rc syscall.RawConn, b []byte) (int, error) {
 	o := p.get()
 	n, err := o.Write(rc, b)
+	p.p.Put(o)
+	return n, err
+}
+
+// TryWrite is Op.TryWrite with a pooled Op.
+func (p *Pool) TryWrite(rc syscall.RawConn, b []byte) (int, error) {
+	o := p.get()
+	n, err := o.TryWrite(rc, b)
 	p.p.Put(o)
 	return n, err
 }

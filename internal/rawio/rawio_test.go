@@ -173,3 +173,43 @@ func TestPeekFD(t *testing.T) {
 		t.Fatalf("read after peeks: %q, %v", buf[:n], err)
 	}
 }
+
+// TryWrite takes what the socket has room for and returns at once when it
+// is full (the peer reads nothing here), without an error; what it wrote
+// arrives in order, and on a closed socket it fails with net.ErrClosed.
+func TestTryWrite(t *testing.T) {
+	a, b := pair(t)
+	rc, _ := RawConn(a)
+	var p Pool
+	chunk := make([]byte, 64<<10)
+	var sent []byte
+	for i := 0; ; i++ {
+		for j := range chunk {
+			chunk[j] = byte(i + j)
+		}
+		n, err := p.TryWrite(rc, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, chunk[:n]...)
+		if n < len(chunk) {
+			break // the socket is full: TryWrite did not wait
+		}
+		if i > 10000 {
+			t.Fatal("640 MB taken by an unread socket")
+		}
+	}
+	done := make(chan []byte, 1)
+	go func() {
+		got, _ := io.ReadAll(b)
+		done <- got
+	}()
+	a.(*net.TCPConn).CloseWrite()
+	if got := <-done; !bytes.Equal(got, sent) {
+		t.Fatalf("read %d bytes, want the %d taken", len(got), len(sent))
+	}
+	a.Close()
+	if _, err := p.TryWrite(rc, []byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("TryWrite on a closed socket: %v, want net.ErrClosed", err)
+	}
+}

@@ -89,7 +89,7 @@ func (ec *extConn) push(it item) bool {
 	case pushed:
 		ec.answers.Add(1)
 		if start {
-			go ec.writer()
+			ec.writeNow()
 		}
 		return true
 	case pushFull:
@@ -218,6 +218,63 @@ func (ec *extConn) readLoop(ctx context.Context) error {
 	}
 }
 
+// writeNow is a run of the client's writer done by the pusher (the RPC
+// reader) itself, which became the writer when its push found none: what
+// the client's socket takes at once is written here, without waking a
+// goroutine, and the first item it cannot take whole (a full socket, an
+// item TryWrite does not take, a quick ACK, the close) goes with the rest
+// to a writer goroutine. It never waits. A panic in it closes this client
+// only, as one in writer does.
+func (ec *extConn) writeNow() {
+	defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() {
+		ec.abort(errPanicked)
+		ec.q.abandon(ec.batch)
+	})
+	w := ec.packetWriter()
+	for {
+		batch, ok := ec.q.next(ec.batch[:0])
+		if !ok {
+			return
+		}
+		ec.batch = batch
+		for i, it := range batch {
+			taken, err := false, error(nil)
+			if it.kind == itemPacket {
+				taken, err = w.tryPacket(*it.buf, it.n)
+			}
+			if !taken {
+				ec.batch = batch[i:]
+				go ec.writer()
+				return
+			}
+			ec.q.done(it)
+			batch[i] = item{}
+			if err != nil {
+				ec.abort(err) // closes the queue: next ends the run
+				for j, rest := range batch[i+1:] {
+					ec.q.done(rest)
+					batch[i+1+j] = item{}
+				}
+				break
+			}
+			if w.try.Pending() {
+				ec.batch = batch[i+1:]
+				go ec.writer()
+				return
+			}
+		}
+	}
+}
+
+// packetWriter returns the client's packet writer, made at the first
+// answer.
+func (ec *extConn) packetWriter() *packetWriter {
+	if ec.pw == nil {
+		ec.pw = newPacketWriter(ec.s.Client, ec.s.Transport)
+	}
+	return ec.pw
+}
+
 // writer is one run of the client's writer goroutine (see queue). A panic
 // in it closes this client only: it is logged with its stack and counted,
 // the items it had taken go back to the pool and out of the memory budget,
@@ -232,20 +289,26 @@ func (ec *extConn) writer() {
 }
 
 // writeLoop writes queued answers to the client until the queue is empty
-// or closed. Each batch of writes is bounded by ClientWriteTimeout.
+// or closed, starting with what writeNow left: the bytes the socket did
+// not take (pending in the client's connection) and the items of its
+// batch not yet written (ec.batch). Each batch of writes is bounded by
+// ClientWriteTimeout.
 func (ec *extConn) writeLoop() {
-	if ec.pw == nil {
-		ec.pw = newPacketWriter(ec.s.Client, ec.s.Transport)
-	}
-	w := ec.pw
+	w := ec.packetWriter()
+	batch := ec.batch
 	for {
-		batch, ok := ec.q.next(ec.batch[:0])
-		if !ok {
-			return // the next writer may start now: no field is touched after
+		if len(batch) == 0 && (w.try == nil || !w.try.Pending()) {
+			var ok bool
+			if batch, ok = ec.q.next(ec.batch[:0]); !ok {
+				return // the next writer may start now: no field is touched after
+			}
 		}
 		ec.batch = batch
 		_ = ec.s.Client.SetWriteDeadline(time.Now().Add(ec.m.o.ClientWriteTimeout))
 		var err error
+		if w.try != nil {
+			err = w.try.Flush() // what writeNow left, if anything
+		}
 		closing := false
 		for i, it := range batch {
 			if err == nil && !closing {
@@ -261,6 +324,7 @@ func (ec *extConn) writeLoop() {
 			ec.q.done(it)
 			batch[i] = item{} // done: a panicked writer's abandon skips it
 		}
+		batch = batch[:0]
 		switch {
 		case closing:
 			ec.abort(errClosedByMiddle)

@@ -23,13 +23,24 @@ const (
 // of its own.
 type packetWriter struct {
 	w    io.Writer
+	try  tryWriter // w's non-blocking write, nil when it has none
 	t    framing.Transport
 	hdr  [pktHead]byte
 	acks *framing.Writer // nil until the first quick ACK
 }
 
+// tryWriter is a writer that can also write without waiting
+// (proxy.ClientConn).
+type tryWriter interface {
+	TryWrite(p []byte) (taken bool, err error)
+	Pending() bool
+	Flush() error
+}
+
 func newPacketWriter(w io.Writer, t framing.Transport) *packetWriter {
-	return &packetWriter{w: w, t: t}
+	pw := &packetWriter{w: w, t: t}
+	pw.try, _ = w.(tryWriter)
+	return pw
 }
 
 // writeQuickAck writes a quick-ACK token.
@@ -44,6 +55,30 @@ func (pw *packetWriter) writeQuickAck(token uint32) error {
 // transport it appends 0..3 random bytes, as framing.Writer does (longer
 // tails confuse Telethon's reader).
 func (pw *packetWriter) writePacket(buf []byte, n int) error {
+	out := pw.frame(buf, n)
+	m, err := pw.w.Write(out)
+	if err == nil && m < len(out) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
+
+// tryPacket is writePacket without waiting (see proxy.ClientConn's
+// TryWrite): taken false leaves buf as it was, for writePacket; taken
+// with pending bytes (pw.try.Pending) needs a flush by a writer that may
+// wait.
+func (pw *packetWriter) tryPacket(buf []byte, n int) (taken bool, err error) {
+	if pw.try == nil {
+		return false, nil
+	}
+	return pw.try.TryWrite(pw.frame(buf, n))
+}
+
+// frame writes the transport's header (and the padded transport's tail)
+// around the n-byte payload at buf[pktHead:] and returns the framed
+// packet, a slice of buf. Framing the same packet again gives the same
+// header (and new padding).
+func (pw *packetWriter) frame(buf []byte, n int) []byte {
 	tail := 0
 	if pw.t == framing.Padded {
 		v := rand.Uint64()
@@ -55,10 +90,5 @@ func (pw *packetWriter) writePacket(buf []byte, n int) error {
 	h := framing.AppendHeader(pw.hdr[:0], pw.t, n+tail, false)
 	start := pktHead - len(h)
 	copy(buf[start:], h)
-	out := buf[start : pktHead+n+tail]
-	m, err := pw.w.Write(out)
-	if err == nil && m < len(out) {
-		err = io.ErrShortWrite
-	}
-	return err
+	return buf[start : pktHead+n+tail]
 }
