@@ -108,3 +108,59 @@ func TestPooledReaderRefused(t *testing.T) {
 		}
 	}
 }
+
+// A pooled Reader starts each packet after a large one with a buffer of
+// that packet's size: a stream of 16 KiB packets costs one borrow per
+// packet, not a growth from PooledBase in doubling steps each time.
+func TestPooledReaderHint(t *testing.T) {
+	const size, n = 16 << 10, 8
+	var wire bytes.Buffer
+	w := NewWriter(&wire, Intermediate, nil)
+	for i := range n {
+		if err := w.WritePacket(bytes.Repeat([]byte{byte(i)}, size), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WritePacket([]byte{1, 2, 3, 4}, false); err != nil {
+		t.Fatal(err)
+	}
+	bufs := &countingBuffers{}
+	r := NewPooledReader(onePacketReader{&wire, size + 4}, Intermediate, 0, bufs)
+	for i := range n {
+		p, _, err := r.ReadPacket()
+		if err != nil || len(p) != size || p[0] != byte(i) {
+			t.Fatalf("packet %d: %d bytes, %v", i, len(p), err)
+		}
+		if i == 0 {
+			bufs.asked = nil // the first packet grows from PooledBase
+			continue
+		}
+	}
+	if len(bufs.asked) != n-1 {
+		t.Fatalf("buffers asked after the first packet %v, want one per packet", bufs.asked)
+	}
+	for _, a := range bufs.asked {
+		if a != size+4 {
+			t.Fatalf("buffers asked %v, want %d each", bufs.asked, size+4)
+		}
+	}
+	if p, _, err := r.ReadPacket(); err != nil || len(p) != 4 {
+		t.Fatalf("small packet: %d bytes, %v", len(p), err)
+	}
+	bufs.asked = nil
+	if _, _, err := r.ReadPacket(); err != io.EOF {
+		t.Fatalf("end: %v", err)
+	}
+	if len(bufs.asked) > 1 || (len(bufs.asked) == 1 && bufs.asked[0] > PooledBase) {
+		t.Fatalf("after a small packet asked %v, want at most one of %d", bufs.asked, PooledBase)
+	}
+}
+
+// onePacketReader returns at most max bytes per Read, as a socket that
+// holds one packet at a time.
+type onePacketReader struct {
+	r   io.Reader
+	max int
+}
+
+func (o onePacketReader) Read(p []byte) (int, error) { return o.r.Read(p[:min(len(p), o.max)]) }

@@ -24,6 +24,9 @@ const (
 	maxEmptyReads = 100
 	// PooledBase is the smallest buffer a pooled Reader asks for.
 	PooledBase = 1 << 10
+	// maxHint bounds the first buffer of a pooled Reader's packet that
+	// follows a large one (see Reader.hint).
+	maxHint = 64 << 10
 )
 
 // Buffers lends a Reader its buffers (see NewPooledReader).
@@ -51,9 +54,16 @@ type Reader struct {
 	start     int            // first unread byte in buf
 	end       int            // end of buffered bytes in buf
 	small     int            // consecutive small packets while buf is oversized
-	inPacket  bool           // a header was consumed, its packet not yet
-	readErr   error          // error from src, reported once buffered bytes run out
-	err       error          // sticky error returned by every later ReadPacket
+	// hint is a pooled Reader's first buffer for its next packet: the
+	// wire size of the packet before (at most maxHint; base when that was
+	// smaller). A stream of large packets then reads each in one call
+	// instead of growing from base in doubling steps, each a read, a copy
+	// and a trip to the pool; it is borrowed only once the next packet's
+	// first bytes are there, and an idle stream holds no buffer at all.
+	hint     int
+	inPacket bool  // a header was consumed, its packet not yet
+	readErr  error // error from src, reported once buffered bytes run out
+	err      error // sticky error returned by every later ReadPacket
 }
 
 // NewReader returns a Reader of packets sent from client to server, where
@@ -182,6 +192,9 @@ func (r *Reader) next() ([]byte, bool, error) {
 	pkt := r.buf[r.start : r.start+payload]
 	r.start += length
 	r.account(hl + length)
+	if r.bufs != nil {
+		r.hint = min(hl+length, maxHint)
+	}
 	return pkt, quickAck, nil
 }
 
@@ -247,6 +260,9 @@ func (r *Reader) makeRoom(n int) error {
 		r.end = copy(r.buf, r.buf[r.start:r.end])
 		r.start = 0
 		return nil
+	}
+	if len(r.buf) == 0 && r.hint > r.base {
+		return r.swap(r.hint) // a pooled Reader's first buffer (see hint)
 	}
 	size := max(2*len(r.buf), r.base)
 	if size > n {
