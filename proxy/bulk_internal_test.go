@@ -9,7 +9,8 @@ import (
 )
 
 // A pump reads into a bulk buffer after a read that filled a plain one and
-// goes back to plain ones after a read a plain one would have held; bulk
+// goes back to plain ones after bulkCooldown reads in a row a plain one
+// would have held; bulk
 // buffers are lent up to the pool's bound, plain ones after that; a pump
 // with a limit per read never takes one.
 func TestBulkBuffers(t *testing.T) {
@@ -37,7 +38,7 @@ func TestBulkBuffers(t *testing.T) {
 	_ = src.(*net.TCPConn).CloseWrite()
 	rc, _ := rawio.RawConn(dst)
 	p := newPump(dst, rc, pool, 0)
-	got, bulkReads, wantBulk := 0, 0, false
+	got, bulkReads, wantBulk, small := 0, 0, false, 0
 	for {
 		b, err := p.read()
 		if len(b) > 0 {
@@ -54,7 +55,14 @@ func TestBulkBuffers(t *testing.T) {
 					pool.put(other)
 				}
 			}
-			wantBulk = len(b) >= size
+			switch {
+			case len(b) >= size:
+				wantBulk, small = true, 0
+			case wantBulk:
+				if small++; small == bulkCooldown {
+					wantBulk, small = false, 0
+				}
+			}
 			got += len(b)
 		}
 		p.release()
@@ -77,5 +85,54 @@ func TestBulkBuffers(t *testing.T) {
 	limited.next(size)
 	if limited.bulk {
 		t.Fatal("a pump with a limit per read would take a bulk buffer")
+	}
+}
+
+// Packets a little larger than a plain buffer, each arriving alone, are
+// read in one call each once the pump has gone bulk: a plain buffer's
+// worth and then the last bytes would be two reads (and two writes) per
+// packet.
+func TestBulkPacketsSlightlyLargerThanABuffer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	src, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+
+	const size, packets = 1024, 20
+	pool := newBufferPool(size, 4)
+	rc, _ := rawio.RawConn(dst)
+	p := newPump(dst, rc, pool, 0)
+	pkt := make([]byte, size+6)
+	reads := 0
+	for range packets {
+		if _, err := src.Write(pkt); err != nil {
+			t.Fatal(err)
+		}
+		for got := 0; got < len(pkt); {
+			b, err := p.read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += len(b)
+			reads++
+			p.release()
+		}
+	}
+	// The first packet: a plain buffer's worth, then the rest in a bulk
+	// buffer; one read each after that (a packet may still arrive in two
+	// segments, rarely on loopback).
+	if reads > packets+3 {
+		t.Fatalf("%d reads for %d packets of a buffer and 6 bytes", reads, packets)
 	}
 }

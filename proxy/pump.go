@@ -36,13 +36,17 @@ type ReadableWaiter interface {
 //
 // A pump without a limit per read takes a bulk buffer (see
 // Options.BulkBuffers) after a read that filled a plain one, and a plain
-// one again after a read that a plain one would have held.
+// one again after bulkCooldown reads in a row that a plain one would have
+// held.
 type pump struct {
 	src  net.Conn
 	rc   syscall.RawConn
 	pool *bufferPool
 	max  int  // payload bytes per read, at most pool.size; 0: a whole buffer, bulk ones too
 	bulk bool // the next buffer taken is a bulk one
+	// small counts the reads in a row, while bulk, that a plain buffer
+	// would have held.
+	small uint8
 
 	buf  *[]byte // held between read and release
 	n    int
@@ -143,10 +147,27 @@ func (p *pump) room() []byte {
 	return (*p.buf)[headroom:]
 }
 
-// next chooses the next buffer after a read of n bytes: a bulk one while
-// reads fill a plain one (bytes are queueing), when the pump may.
+// bulkCooldown is how many reads in a row a plain buffer would have held
+// before a pump goes back to plain buffers. One is too few: a stream of
+// packets a little larger than a plain buffer, each arriving alone, would
+// read each in two calls, the buffer's worth and then the last bytes
+// (which sent the pump back to plain), and write each in two as well.
+const bulkCooldown = 4
+
+// next chooses the next buffer after a read of n bytes: a bulk one once
+// reads fill a plain one (bytes are queueing), when the pump may, until
+// bulkCooldown reads in a row would have fitted a plain one.
 func (p *pump) next(n int) {
-	p.bulk = p.max == 0 && n >= p.pool.size
+	switch {
+	case p.max != 0:
+		p.bulk = false
+	case n >= p.pool.size:
+		p.bulk, p.small = true, 0
+	case p.bulk:
+		if p.small++; p.small >= bulkCooldown {
+			p.bulk, p.small = false, 0
+		}
+	}
 }
 
 // headroomBuf returns the whole held buffer, headroom included.
