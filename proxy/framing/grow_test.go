@@ -110,8 +110,8 @@ func TestPooledReaderRefused(t *testing.T) {
 }
 
 // A pooled Reader starts each packet after a large one with a buffer of
-// that packet's size: a stream of 16 KiB packets costs one borrow per
-// packet, not a growth from PooledBase in doubling steps each time.
+// twice that packet's size: a stream of 16 KiB packets costs one borrow
+// per packet, not a growth from PooledBase in doubling steps each time.
 func TestPooledReaderHint(t *testing.T) {
 	const size, n = 16 << 10, 8
 	var wire bytes.Buffer
@@ -140,8 +140,8 @@ func TestPooledReaderHint(t *testing.T) {
 		t.Fatalf("buffers asked after the first packet %v, want one per packet", bufs.asked)
 	}
 	for _, a := range bufs.asked {
-		if a != size+4 {
-			t.Fatalf("buffers asked %v, want %d each", bufs.asked, size+4)
+		if a != 2*(size+4) {
+			t.Fatalf("buffers asked %v, want %d each", bufs.asked, 2*(size+4))
 		}
 	}
 	if p, _, err := r.ReadPacket(); err != nil || len(p) != 4 {
@@ -164,3 +164,45 @@ type onePacketReader struct {
 }
 
 func (o onePacketReader) Read(p []byte) (int, error) { return o.r.Read(p[:min(len(p), o.max)]) }
+
+// PacketBuffered is true exactly when the next packet is whole in the
+// buffer: after a read that brought two packets and part of a third, it
+// is true before the second and false before the third.
+func TestPacketBuffered(t *testing.T) {
+	var wire bytes.Buffer
+	w := NewWriter(&wire, Padded, nil)
+	for i := range 3 {
+		if err := w.WritePacket(bytes.Repeat([]byte{byte(i)}, 400), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := wire.Bytes()
+	first := len(all) / 3 // about one packet
+	r := NewReader(&chunks{parts: [][]byte{all[:first], all[first : len(all)-10], all[len(all)-10:]}}, Padded, 0)
+	if r.PacketBuffered() {
+		t.Fatal("a packet buffered before any read")
+	}
+	want := []bool{true, false, false}
+	for i := range 3 {
+		if _, _, err := r.ReadPacket(); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if got := r.PacketBuffered(); got != want[i] {
+			t.Fatalf("after packet %d: PacketBuffered %v, want %v", i, got, want[i])
+		}
+	}
+}
+
+// chunks returns its parts one per Read.
+type chunks struct{ parts [][]byte }
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(c.parts) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, c.parts[0])
+	if c.parts[0] = c.parts[0][n:]; len(c.parts[0]) == 0 {
+		c.parts = c.parts[1:]
+	}
+	return n, nil
+}

@@ -54,12 +54,14 @@ type Reader struct {
 	start     int            // first unread byte in buf
 	end       int            // end of buffered bytes in buf
 	small     int            // consecutive small packets while buf is oversized
-	// hint is a pooled Reader's first buffer for its next packet: the
-	// wire size of the packet before (at most maxHint; base when that was
-	// smaller). A stream of large packets then reads each in one call
+	// hint is a pooled Reader's first buffer for its next packet: twice
+	// the wire size of the packet before (at most maxHint; base when that
+	// was smaller). A stream of large packets then reads each in one call
 	// instead of growing from base in doubling steps, each a read, a copy
-	// and a trip to the pool; it is borrowed only once the next packet's
-	// first bytes are there, and an idle stream holds no buffer at all.
+	// and a trip to the pool, and a busy one can take two or more packets
+	// per read (see PacketBuffered); it is borrowed only once the next
+	// packet's first bytes are there, and an idle stream holds no buffer
+	// at all.
 	hint     int
 	inPacket bool  // a header was consumed, its packet not yet
 	readErr  error // error from src, reported once buffered bytes run out
@@ -193,9 +195,26 @@ func (r *Reader) next() ([]byte, bool, error) {
 	r.start += length
 	r.account(hl + length)
 	if r.bufs != nil {
-		r.hint = min(hl+length, maxHint)
+		r.hint = min(2*(hl+length), maxHint)
 	}
 	return pkt, quickAck, nil
+}
+
+// PacketBuffered reports whether the next packet (or quick-ACK token) is
+// wholly in the buffer already, so that ReadPacket will return it without
+// reading: a caller that forwards packets can then leave its output
+// unflushed until the last of a run.
+func (r *Reader) PacketBuffered() bool {
+	if r.err != nil || !r.t.Valid() || r.start == r.end {
+		return false
+	}
+	b := r.buf[r.start:r.end]
+	if r.responses && ((r.t == Abridged && b[0]&abridgedQuickAck != 0) ||
+		(r.t != Abridged && len(b) >= 4 && b[3]&0x80 != 0)) {
+		return len(b) >= 4
+	}
+	length, hl, _, err := parseHeader(r.t, b, r.limit)
+	return err == nil && len(b) >= hl+length
 }
 
 // token consumes a quick-ACK token if the next header announces one.

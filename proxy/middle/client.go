@@ -177,7 +177,23 @@ func (ec *extConn) readLoop(ctx context.Context) error {
 	defer r.Release()
 	cnt := &ec.m.cnt
 	connected := false // the client's funnel reached upstream_connected
+	// unflushed: a query of this client was queued on ec.conn without a
+	// write, because its next packet was already buffered (see
+	// sendQuery); the run ends with a flush, whichever way it ends.
+	unflushed := false
+	defer func() {
+		if unflushed {
+			_ = ec.conn.flush()
+		}
+	}()
 	for {
+		if unflushed && !r.PacketBuffered() {
+			unflushed = false
+			if err := ec.conn.flush(); err != nil {
+				cnt.queriesDropped.Add(1)
+				return errUpstreamClosed
+			}
+		}
 		pkt, quickAck, err := r.ReadPacket()
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
@@ -207,10 +223,12 @@ func (ec *extConn) readLoop(ctx context.Context) error {
 		if unencrypted {
 			req.Flags |= rpc.FlagNotEncrypted
 		}
-		if err := ec.conn.sendQuery(&req, pkt); err != nil {
+		more := r.PacketBuffered()
+		if err := ec.conn.sendQuery(&req, pkt, !more); err != nil {
 			cnt.queriesDropped.Add(1)
 			return errUpstreamClosed
 		}
+		unflushed = more
 		if cnt.queriesFwd.Add(1); !connected {
 			connected = true
 			ec.s.UpstreamConnected()

@@ -155,8 +155,12 @@ func (c *rpcConn) closed() bool {
 }
 
 // sendQuery forwards one client packet as an RPC_PROXY_REQ. The request
-// is encoded straight into the frame writer's buffer.
-func (c *rpcConn) sendQuery(req *rpc.ProxyReq, pkt []byte) error {
+// is encoded straight into the frame writer's buffer. With flush false
+// the frame is only queued, for a client that has its next packet at hand
+// already: that packet's sendQuery (or any other write on the connection,
+// whichever comes first) writes both in one call, and the caller must
+// end a run with a flush (sendQuery with flush true, or flush).
+func (c *rpcConn) sendQuery(req *rpc.ProxyReq, pkt []byte, flush bool) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	b := c.fw.Payload(rpc.ProxyReqHeaderSize(req.AdTag != nil) + len(pkt))
@@ -166,6 +170,19 @@ func (c *rpcConn) sendQuery(req *rpc.ProxyReq, pkt []byte) error {
 		return err
 	}
 	c.m.cnt.framesSent.Add(1)
+	if !flush {
+		return nil
+	}
+	return c.flushLocked()
+}
+
+// flush writes whatever frames are queued.
+func (c *rpcConn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.fw.Buffered() == 0 {
+		return nil
+	}
 	return c.flushLocked()
 }
 
