@@ -289,8 +289,9 @@ func (c *ClientConn) Write(p []byte) (int, error) {
 	defer c.bufs.put(buf)
 	written := 0
 	for len(p) > 0 {
-		n := copy((*buf)[headroom:headroom+size], p)
-		if err := c.writeOwned(*buf, n); err != nil {
+		n := min(len(p), size)
+		c.enc.XORKeyStream((*buf)[headroom:headroom+n], p[:n]) // the copy and the encryption in one pass
+		if err := c.sendOwned(*buf, n); err != nil {
 			return written, err
 		}
 		written += n
@@ -308,6 +309,12 @@ func (c *ClientConn) Write(p []byte) (int, error) {
 func (c *ClientConn) writeOwned(buf []byte, n int) error {
 	payload := buf[headroom : headroom+n]
 	c.enc.XORKeyStream(payload, payload)
+	return c.sendOwned(buf, n)
+}
+
+// sendOwned is writeOwned for a payload encrypted already.
+func (c *ClientConn) sendOwned(buf []byte, n int) error {
+	payload := buf[headroom : headroom+n]
 	if !c.tls {
 		return c.send(payload)
 	}
@@ -338,39 +345,49 @@ func (c *ClientConn) writeOwned(buf []byte, n int) error {
 // taken p counts as written, for the traffic figures and the user's
 // quota.
 func (c *ClientConn) TryWrite(p []byte) (taken bool, err error) {
-	if !c.raw || c.waitOut > 0 || c.pend != nil || len(p) == 0 {
+	return c.TryWriteFramed(nil, p, nil)
+}
+
+// TryWriteFramed is TryWrite of head, body and tail written one after the
+// other (a transport header, a packet and its padding), which it copies
+// only into its own buffer, encrypting them on the way.
+func (c *ClientConn) TryWriteFramed(head, body, tail []byte) (taken bool, err error) {
+	n := len(head) + len(body) + len(tail)
+	if !c.raw || c.waitOut > 0 || c.pend != nil || n == 0 {
 		return false, nil
 	}
 	var buf *[]byte
 	switch {
 	case c.tls:
-		if len(p) > c.rec.limit(c.records, c.chunk) {
+		if n > c.rec.limit(c.records, c.chunk) {
 			return false, nil
 		}
 		buf = c.bufs.get()
-	case len(p) > c.chunk:
-		if buf = c.bufs.getBulk(); len(*buf)-headroom < len(p) {
+	case n > c.chunk:
+		if buf = c.bufs.getBulk(); len(*buf)-headroom < n {
 			c.bufs.put(buf)
 			return false, nil
 		}
 	default:
 		buf = c.bufs.get()
 	}
-	start, end := headroom, headroom+len(p)
-	payload := (*buf)[start:end]
-	copy(payload, p)
-	c.enc.XORKeyStream(payload, payload)
+	start, end := headroom, headroom+n
+	at := start
+	for _, part := range [3][]byte{head, body, tail} {
+		c.enc.XORKeyStream((*buf)[at:at+len(part)], part)
+		at += len(part)
+	}
 	if c.tls {
 		start -= faketls.RecordHeaderLen
-		faketls.PutRecordHeader((*buf)[start:headroom], len(p))
+		faketls.PutRecordHeader((*buf)[start:headroom], n)
 		if c.records < int(c.rec.ramp) {
 			c.records++
 		}
 	}
-	n, err := c.bufs.ops.TryWrite(c.rc, (*buf)[start:end])
+	w, err := c.bufs.ops.TryWrite(c.rc, (*buf)[start:end])
 	err = c.sent(end-start, err)
-	if err == nil && n < end-start {
-		c.pend, c.pendAt, c.pendEnd = buf, start+n, end
+	if err == nil && w < end-start {
+		c.pend, c.pendAt, c.pendEnd = buf, start+w, end
 		return true, nil
 	}
 	c.bufs.put(buf)

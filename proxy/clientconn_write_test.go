@@ -168,3 +168,23 @@ func TestClientTryWriteDeclines(t *testing.T) {
 		t.Fatalf("%d records counted, want 1", tc.records)
 	}
 }
+
+// TryWriteFramed sends head, body and tail as one stream, as TryWrite of
+// their concatenation would.
+func TestClientTryWriteFramed(t *testing.T) {
+	a, b := tcpPair(t)
+	cc, dec := rawClient(t, a, false)
+	head, body, tail := []byte{1, 2, 3, 4}, bytes.Repeat([]byte{9}, 1000), []byte{7, 7}
+	if taken, err := cc.TryWriteFramed(head, body, tail); !taken || err != nil || cc.Pending() {
+		t.Fatalf("taken %v, %v, pending %v", taken, err, cc.Pending())
+	}
+	want := append(append(append([]byte{}, head...), body...), tail...)
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(b, got); err != nil {
+		t.Fatal(err)
+	}
+	dec.XORKeyStream(got, got)
+	if !bytes.Equal(got, want) {
+		t.Fatal("the client read something else than head, body and tail")
+	}
+}

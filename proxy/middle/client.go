@@ -65,6 +65,9 @@ func (ec *extConn) deliverPacket(data []byte) bool {
 	if len(data) == 0 || len(data)%4 != 0 {
 		return false // nothing a client transport can frame
 	}
+	if ec.q.claim() {
+		return ec.writeData(data)
+	}
 	buf := ec.m.bufs.get(pktHead + len(data) + pktTail)
 	copy((*buf)[pktHead:], data)
 	return ec.push(item{kind: itemPacket, buf: buf, n: len(data)})
@@ -282,6 +285,40 @@ func (ec *extConn) writeNow() {
 			}
 		}
 	}
+}
+
+// writeData writes an answer straight from the RPC reader's frame, for a
+// caller that became the writer with claim: what the socket takes at once
+// costs no queued copy; what it does not take (or TryWrite declines) goes
+// to a writer goroutine as writeNow's rest does.
+func (ec *extConn) writeData(data []byte) (ok bool) {
+	defer recovery.Guard(recovery.Conn, ec.s.Logger, ec.m.panics, func() {
+		ec.abort(errPanicked)
+		ec.q.abandon(nil)
+		ok = false
+	})
+	ec.answers.Add(1)
+	w := ec.packetWriter()
+	taken, err := w.tryData(data)
+	switch {
+	case !taken:
+		buf := ec.m.bufs.get(pktHead + len(data) + pktTail)
+		copy((*buf)[pktHead:], data)
+		if !ec.q.add(item{kind: itemPacket, buf: buf, n: len(data)}) {
+			ec.m.bufs.put(buf)
+		}
+		ec.batch = ec.batch[:0]
+		go ec.writer()
+		return true
+	case err != nil:
+		ec.abort(err)
+	case w.try.Pending():
+		ec.batch = ec.batch[:0]
+		go ec.writer()
+		return true
+	}
+	ec.writeNow() // ends the run: next finds the queue empty (or closed)
+	return err == nil
 }
 
 // packetWriter returns the client's packet writer, made at the first

@@ -26,6 +26,7 @@ type packetWriter struct {
 	try  tryWriter // w's non-blocking write, nil when it has none
 	t    framing.Transport
 	hdr  [pktHead]byte
+	tail [pktTail]byte
 	acks *framing.Writer // nil until the first quick ACK
 }
 
@@ -33,6 +34,7 @@ type packetWriter struct {
 // (proxy.ClientConn).
 type tryWriter interface {
 	TryWrite(p []byte) (taken bool, err error)
+	TryWriteFramed(head, body, tail []byte) (taken bool, err error)
 	Pending() bool
 	Flush() error
 }
@@ -74,21 +76,40 @@ func (pw *packetWriter) tryPacket(buf []byte, n int) (taken bool, err error) {
 	return pw.try.TryWrite(pw.frame(buf, n))
 }
 
+// tryData is tryPacket for a payload in a buffer of someone else's (the
+// RPC reader's frame): the header and the padding go around it in the
+// client's write buffer, so the payload is copied only there (encrypted
+// on the way).
+func (pw *packetWriter) tryData(data []byte) (taken bool, err error) {
+	if pw.try == nil {
+		return false, nil
+	}
+	h, tail := pw.headTail(len(data))
+	return pw.try.TryWriteFramed(h, data, tail)
+}
+
 // frame writes the transport's header (and the padded transport's tail)
 // around the n-byte payload at buf[pktHead:] and returns the framed
 // packet, a slice of buf. Framing the same packet again gives the same
 // header (and new padding).
 func (pw *packetWriter) frame(buf []byte, n int) []byte {
-	tail := 0
-	if pw.t == framing.Padded {
-		v := rand.Uint64()
-		tail = int(v & 3)
-		for i := range tail {
-			buf[pktHead+n+i] = byte(v >> (8 * (i + 1)))
-		}
-	}
-	h := framing.AppendHeader(pw.hdr[:0], pw.t, n+tail, false)
+	h, tail := pw.headTail(n)
+	copy(buf[pktHead+n:], tail)
 	start := pktHead - len(h)
 	copy(buf[start:], h)
-	return buf[start : pktHead+n+tail]
+	return buf[start : pktHead+n+len(tail)]
+}
+
+// headTail returns the transport header of an n-byte payload and, for the
+// padded transport, its random tail, both in pw's scratch space.
+func (pw *packetWriter) headTail(n int) (h, tail []byte) {
+	if pw.t == framing.Padded {
+		v := rand.Uint64()
+		k := int(v & 3)
+		for i := range k {
+			pw.tail[i] = byte(v >> (8 * (i + 1)))
+		}
+		tail = pw.tail[:k]
+	}
+	return framing.AppendHeader(pw.hdr[:0], pw.t, n+len(tail), false), tail
 }

@@ -90,6 +90,37 @@ func (q *queue) push(it item) (r pushResult, start bool) {
 	return pushed, start
 }
 
+// claim makes the caller the writer when none runs, nothing is queued and
+// the queue is open: it may then write an answer of its own first (the
+// RPC reader, straight from its frame), and must end its run as a writer
+// does (next until it returns false) or hand it to a writer goroutine.
+func (q *queue) claim() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || q.writing || len(q.items) > 0 {
+		return false
+	}
+	q.writing = true
+	return true
+}
+
+// add queues it for the writer the caller is (after claim), without the
+// bound's check: the queue was empty. False when the queue was closed
+// meanwhile; the caller keeps it.buf then.
+func (q *queue) add(it item) bool {
+	c := it.cost()
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.items = append(q.items, it)
+	q.bytes += c
+	q.mu.Unlock()
+	q.cnt.addQueued(int64(c))
+	return true
+}
+
 // next moves every queued item to dst (reused by the caller) for the
 // writer. When there is none, or the queue is closed, it returns ok false
 // and the writer must end: the next push starts another. The items' bytes
