@@ -13,15 +13,18 @@ TEXT ·hasAESNI(SB), NOSPLIT, $0-1
 	RET
 
 // func cbcEncrypt(xk *[240]byte, iv *[16]byte, dst, src *byte, n int)
-// X0 chaining value and state, X1 scratch, X2..X14 round keys 1..13,
-// X15 round key 14; round key 0 is loaded per block.
+// X0 the state, X1 the next plaintext block XORed with round key 0, X14
+// scratch, X2..X13 round keys 1..12, X15 round key 14; round keys 0 and
+// 13 are loaded per block. CBC encryption is one chain of AESENCs, block
+// after block: the XOR of the next plaintext block (and of round key 0)
+// is folded into the last round's key, so the chain is the 14 rounds and
+// nothing else; the ciphertext comes off the chain.
 TEXT ·cbcEncrypt(SB), NOSPLIT, $0-40
 	MOVQ xk+0(FP), AX
 	MOVQ iv+8(FP), R8
 	MOVQ dst+16(FP), DI
 	MOVQ src+24(FP), SI
 	MOVQ n+32(FP), DX
-	MOVUPS (R8), X0
 	MOVUPS 16(AX), X2
 	MOVUPS 32(AX), X3
 	MOVUPS 48(AX), X4
@@ -34,13 +37,15 @@ TEXT ·cbcEncrypt(SB), NOSPLIT, $0-40
 	MOVUPS 160(AX), X11
 	MOVUPS 176(AX), X12
 	MOVUPS 192(AX), X13
-	MOVUPS 208(AX), X14
 	MOVUPS 224(AX), X15
-encloop:
+	// X0 = iv ^ p0 ^ k0: the first block's state after round 0.
+	MOVUPS (R8), X0
 	MOVUPS (SI), X1
 	PXOR X1, X0
 	MOVUPS (AX), X1
 	PXOR X1, X0
+encloop:
+	MOVUPS 208(AX), X14
 	AESENC X2, X0
 	AESENC X3, X0
 	AESENC X4, X0
@@ -54,12 +59,26 @@ encloop:
 	AESENC X12, X0
 	AESENC X13, X0
 	AESENC X14, X0
-	AESENCLAST X15, X0
-	MOVUPS X0, (DI)
+	SUBQ $16, DX
+	JZ enclast
+	// X1 = p(i+1) ^ k0; the last round with key k14 ^ X1 leaves
+	// c(i) ^ X1 in X0, which is block i+1's state after round 0, and
+	// c(i) = X0 ^ X1.
+	MOVUPS 16(SI), X1
+	MOVUPS (AX), X14
+	PXOR X14, X1
+	MOVOU X1, X14
+	PXOR X15, X14
+	AESENCLAST X14, X0
+	MOVOU X0, X14
+	PXOR X1, X14
+	MOVUPS X14, (DI)
 	ADDQ $16, SI
 	ADDQ $16, DI
-	SUBQ $16, DX
-	JNZ encloop
+	JMP encloop
+enclast:
+	AESENCLAST X15, X0
+	MOVUPS X0, (DI)
 	MOVUPS X0, (R8)
 	RET
 
