@@ -26,6 +26,11 @@ type target struct {
 	min, max   int
 	conns      []*rpcConn // ready
 	connecting int
+	// fresh: the maintainer has not started the first attempts yet. It
+	// counts as connecting, so that a client that comes right after the
+	// target was added waits for them (ReadyWait) instead of finding
+	// nothing under way and being refused.
+	fresh      bool
 	grow       bool // a client found every connection busy
 	retired    bool
 	failures   int       // consecutive failed attempts
@@ -34,7 +39,7 @@ type target struct {
 }
 
 func newTarget(p *pool, addr netip.AddrPort) *target {
-	return &target{p: p, addr: addr, wake: make(chan struct{}, 1),
+	return &target{p: p, addr: addr, wake: make(chan struct{}, 1), fresh: true,
 		log: p.m.log.With(zap.Stringer("middle_proxy", addr))}
 }
 
@@ -94,6 +99,7 @@ func (t *target) run(ctx context.Context) {
 func (t *target) maintain(ctx context.Context) (time.Duration, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.fresh = false // the attempts start below, under the same lock
 	have := len(t.conns) + t.connecting
 	if t.retired {
 		return 0, have == 0
@@ -266,7 +272,7 @@ func (t *target) wantMore() {
 func (t *target) busyConnecting() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.connecting > 0
+	return t.connecting > 0 || t.fresh
 }
 
 // retire stops new clients and closes connections as they empty.
