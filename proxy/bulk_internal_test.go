@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"io"
-	"net"
 	"testing"
 
 	"github.com/mtproxy/mtproxy/internal/rawio"
@@ -14,28 +13,14 @@ import (
 // buffers are lent up to the pool's bound, plain ones after that; a pump
 // with a limit per read never takes one.
 func TestBulkBuffers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	src, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
+	src, dst := tcpPair(t)
 
 	const size, total = 1024, 10 * 1024
 	pool := newBufferPool(size, 1)
 	if _, err := src.Write(make([]byte, total)); err != nil {
 		t.Fatal(err)
 	}
-	_ = src.(*net.TCPConn).CloseWrite()
+	_ = src.CloseWrite()
 	rc, _ := rawio.RawConn(dst)
 	p := newPump(dst, rc, pool, 0)
 	got, bulkReads, wantBulk, small := 0, 0, false, 0
@@ -93,21 +78,7 @@ func TestBulkBuffers(t *testing.T) {
 // worth and then the last bytes would be two reads (and two writes) per
 // packet.
 func TestBulkPacketsSlightlyLargerThanABuffer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	src, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
+	src, dst := tcpPair(t)
 
 	const size, packets = 1024, 20
 	pool := newBufferPool(size, 4)

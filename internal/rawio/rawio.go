@@ -102,9 +102,12 @@ func (o *Op) onReadable(fd uintptr) bool {
 
 // Write writes all of b to rc's socket, waiting for room as needed. It
 // returns the bytes written and the error that stopped it.
-func (o *Op) Write(rc syscall.RawConn, b []byte) (int, error) {
+func (o *Op) Write(rc syscall.RawConn, b []byte) (int, error) { return o.write(rc, b, o.writer) }
+
+// write writes b through rc with the callback cb (o.writer or o.tryWriter).
+func (o *Op) write(rc syscall.RawConn, b []byte, cb func(fd uintptr) bool) (int, error) {
 	o.b, o.n, o.err = b, 0, nil
-	err := rc.Write(o.writer)
+	err := rc.Write(cb)
 	n := o.n
 	if err == nil {
 		err = o.err
@@ -132,14 +135,7 @@ func (o *Op) onWritable(fd uintptr) bool {
 // returns the bytes written, fewer than len(b) (and a nil error) when the
 // socket's buffer is full. A closed socket is rc's error, as for Write.
 func (o *Op) TryWrite(rc syscall.RawConn, b []byte) (int, error) {
-	o.b, o.n, o.err = b, 0, nil
-	err := rc.Write(o.tryWriter)
-	n := o.n
-	if err == nil {
-		err = o.err
-	}
-	o.b, o.err = nil, nil
-	return n, err
+	return o.write(rc, b, o.tryWriter)
 }
 
 func (o *Op) onWritableNow(fd uintptr) bool {
