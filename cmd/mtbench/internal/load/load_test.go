@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"io"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/report"
 	"github.com/mtproxy/mtproxy/cmd/mtbench/internal/secret"
 	"github.com/mtproxy/mtproxy/proxy"
+	"github.com/mtproxy/mtproxy/testkit/badpeer"
 	"github.com/mtproxy/mtproxy/testkit/client"
 	"github.com/mtproxy/mtproxy/testkit/fakedc"
 )
@@ -117,21 +116,8 @@ func TestEchoThroughProxy(t *testing.T) {
 // when each writer waits for room in its window: a server that reads and
 // never answers fills every window.
 func TestEchoEndsAtDurationWithFullWindows(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
-	cfg := baseConfig(ln.Addr().String(), Echo)
+	silent := badpeer.Start(t, badpeer.Silent)
+	cfg := baseConfig(silent.Addr(), Echo)
 	cfg.Secret = secret.Secret{Kind: secret.Classic, Key: testSecret.Key}
 	cfg.Mode, cfg.Probe, cfg.Verify = client.Padded, ProbeNone, false
 	cfg.Packet, cfg.Window, cfg.Bytes, cfg.Duration = 4096, 4, 1<<30, 50*time.Millisecond
