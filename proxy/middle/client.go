@@ -68,9 +68,15 @@ func (ec *extConn) deliverPacket(data []byte) bool {
 	if ec.q.claim() {
 		return ec.writeData(data)
 	}
-	buf := ec.m.bufs.get(pktHead + len(data) + pktTail)
+	return ec.push(answerItem(&ec.m.bufs, data))
+}
+
+// answerItem copies an answer into a pooled buffer, with room for its
+// framing, to be queued.
+func answerItem(bufs *bufPool, data []byte) item {
+	buf := bufs.get(pktHead + len(data) + pktTail)
 	copy((*buf)[pktHead:], data)
-	return ec.push(item{kind: itemPacket, buf: buf, n: len(data)})
+	return item{kind: itemPacket, buf: buf, n: len(data)}
 }
 
 // deliverAck queues a quick-ACK token.
@@ -300,22 +306,19 @@ func (ec *extConn) writeData(data []byte) (ok bool) {
 	ec.answers.Add(1)
 	w := ec.packetWriter()
 	taken, err := w.tryData(data)
-	switch {
-	case !taken:
-		buf := ec.m.bufs.get(pktHead + len(data) + pktTail)
-		copy((*buf)[pktHead:], data)
-		if !ec.q.add(item{kind: itemPacket, buf: buf, n: len(data)}) {
-			ec.m.bufs.put(buf)
+	if !taken {
+		it := answerItem(&ec.m.bufs, data)
+		if r, _ := ec.q.push(it); r != pushed { // closed meanwhile
+			ec.m.bufs.put(it.buf)
 		}
+	}
+	if !taken || (err == nil && w.try.Pending()) {
 		ec.batch = ec.batch[:0]
 		go ec.writer()
 		return true
-	case err != nil:
+	}
+	if err != nil {
 		ec.abort(err)
-	case w.try.Pending():
-		ec.batch = ec.batch[:0]
-		go ec.writer()
-		return true
 	}
 	ec.writeNow() // ends the run: next finds the queue empty (or closed)
 	return err == nil

@@ -93,7 +93,9 @@ func (q *queue) push(it item) (r pushResult, start bool) {
 // claim makes the caller the writer when none runs, nothing is queued and
 // the queue is open: it may then write an answer of its own first (the
 // RPC reader, straight from its frame), and must end its run as a writer
-// does (next until it returns false) or hand it to a writer goroutine.
+// does (next until it returns false) or hand it to a writer goroutine. A
+// push meanwhile queues behind it without a bound check (the queue was
+// empty) and does not ask for another writer.
 func (q *queue) claim() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -101,23 +103,6 @@ func (q *queue) claim() bool {
 		return false
 	}
 	q.writing = true
-	return true
-}
-
-// add queues it for the writer the caller is (after claim), without the
-// bound's check: the queue was empty. False when the queue was closed
-// meanwhile; the caller keeps it.buf then.
-func (q *queue) add(it item) bool {
-	c := it.cost()
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return false
-	}
-	q.items = append(q.items, it)
-	q.bytes += c
-	q.mu.Unlock()
-	q.cnt.addQueued(int64(c))
 	return true
 }
 
