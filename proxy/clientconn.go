@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/cipher"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -101,9 +102,22 @@ func (c *ClientConn) rawConn() syscall.RawConn {
 // read reads wire bytes from the client.
 func (c *ClientConn) read(p []byte) (int, error) {
 	if c.raw {
-		return c.bufs.ops.Read(c.rc, p)
+		n, err := c.bufs.ops.Read(c.rc, p)
+		if err == io.EOF {
+			c.readEnded()
+		}
+		return n, err
 	}
 	return c.conn.Read(p)
+}
+
+// readEnded tells a connection that counts on it (rawtcp.Conn.ReadEnded)
+// that a read that went around its Read met the end of the stream: its
+// Close then skips the check for unread bytes.
+func (c *ClientConn) readEnded() {
+	if e, ok := c.conn.(interface{ ReadEnded() }); ok {
+		e.ReadEnded()
+	}
 }
 
 // write writes wire bytes to the client.

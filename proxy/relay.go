@@ -169,6 +169,9 @@ func (r *relay) clientToDC() (err error) {
 		}
 		p.release()
 		if rerr != nil {
+			if rerr == io.EOF {
+				r.client.readEnded()
+			}
 			r.upDone.Store(true)
 			return r.finish(rerr, r.dc)
 		}

@@ -326,3 +326,38 @@ func TestCloseWithUnreadBytesResets(t *testing.T) {
 		t.Fatalf("%d descriptors closed at once, want 1", got)
 	}
 }
+
+// Once a read met the end of the stream, through Read or around it (with
+// ReadEnded), Close ends the connection with a FIN without asking the
+// kernel for unread bytes: none can follow the peer's FIN.
+func TestCloseAfterTheEndOfTheStream(t *testing.T) {
+	for _, around := range []bool{false, true} {
+		l, tl := listen(t, "tcp4", "127.0.0.1:0")
+		d, s := pair(t, l, tl.Addr().String())
+		if err := d.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		if around {
+			var n int
+			var rerr error
+			var b [1]byte
+			err := s.rc.Read(func(fd uintptr) bool {
+				r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&b[0])), 1)
+				n, rerr = int(r), e
+				return e != syscall.EAGAIN
+			})
+			if err != nil || n != 0 || rerr != syscall.Errno(0) {
+				t.Fatalf("raw read %d, %v, %v; want the end of the stream", n, err, rerr)
+			}
+			s.ReadEnded()
+		} else if _, err := s.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("read %v, want io.EOF", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("around %v: peer read %v, want the FIN", around, err)
+		}
+	}
+}
