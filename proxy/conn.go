@@ -14,7 +14,6 @@ import (
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
 
@@ -50,7 +49,10 @@ type connScope struct {
 	start  time.Time
 	closed CloseEvent
 	prog   *progress
-	stop   func() bool
+	// prev and next link the open connections (Proxy.live); handshaking
+	// is set until authenticate's end, under live's mutex.
+	prev, next  *connScope
+	handshaking bool
 	// authed: the connection holds one of MaxConnections' slots (taken by
 	// admit for a carried one, at authentication for the others).
 	authed bool
@@ -64,7 +66,7 @@ type connScope struct {
 // connection was fronted or closed and reported.
 func (p *Proxy) openConn(conn net.Conn, authed, keepAlive bool) (*connScope, context.Context, *Session) {
 	c := &connScope{p: p, conn: conn, start: p.o.Now(), closed: CloseEvent{Secret: -1}, prog: newProgress(p.obs), authed: authed, keepAlive: keepAlive}
-	c.stop = context.AfterFunc(p.ctx, func() { _ = conn.Close() })
+	p.live.add(c) // closed when the proxy stops, and until authenticated when it drains
 	ctx, sess := p.authenticate(conn, c, authed)
 	if sess == nil {
 		c.finish()
@@ -102,8 +104,8 @@ func (c *connScope) finish() {
 	if c.authed {
 		p.authed.Add(-1)
 	}
-	c.stop()
 	_ = c.conn.Close()
+	p.live.remove(c)
 	c.closed.Duration = p.o.Now().Sub(c.start)
 	c.closed.Stage = c.prog.at()
 	p.active.Add(-1) // before the report: an observer reading ActiveConnections sees it gone
@@ -124,7 +126,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	// Attributes are built only for a span that records (tracing is off
 	// by default), and the logger's fields are encoded only if a line is
 	// written: neither costs an idle or quiet connection anything.
-	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", p.spanKind)
 	fields := newConnFields(id, span.SpanContext())
 	log := p.log.WithLazy(zap.Inline(fields))
 	// A panic in the handshake or fronting closes this connection only: it
@@ -136,9 +138,6 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		span.SetAttributes(spanattr.Local(conn.LocalAddr())...)
 		span.SetAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id)))
 	}
-	// Until authenticated, a shutdown closes the connection at once.
-	stopUnauth := context.AfterFunc(p.draining, func() { _ = conn.Close() })
-	defer stopUnauth()
 	if !c.keepAlive {
 		p.setKeepAlive(conn)
 	}
@@ -196,7 +195,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	_ = conn.SetDeadline(time.Time{})
 	closed.Secret, closed.DC, closed.Authenticated = h.secret, h.dc, true
 	c.lease = h.lease // released by finish
-	if !stopUnauth() {
+	if !p.live.authenticated(c) {
 		return nil, nil // the drain began during the handshake and closed it
 	}
 	prog.proto, prog.secret = h.proto, h.secret

@@ -39,7 +39,8 @@ type Proxy struct {
 	panics   recovery.Observer // the Observer, when it counts panics
 	log      *zap.Logger
 	tracer   trace.Tracer
-	hello    sync.Pool // *[]byte, ClientHello scratch
+	spanKind trace.SpanStartOption // the handshake span's, built once (an allocation each time)
+	hello    sync.Pool             // *[]byte, ClientHello scratch
 	bufs     *bufferPool
 	chunk    int             // relay payload per read
 	dogs     timex.Watchdogs // the relays' idle watchdogs, one timer per period
@@ -62,6 +63,7 @@ type Proxy struct {
 	draining   context.Context
 	startDrain context.CancelFunc
 	conns      sync.WaitGroup
+	live       liveConns
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -129,6 +131,7 @@ func New(o Options) (*Proxy, error) {
 		panics:    recovery.ObserverOf(o.Observer),
 		log:       o.Logger,
 		tracer:    o.TracerProvider.Tracer(tracerName),
+		spanKind:  trace.WithSpanKind(trace.SpanKindServer),
 		chunk:     o.BufferSize,
 		bufs:      newBufferPool(o.BufferSize, max(o.BulkBuffers, 0)),
 		profile:   o.TLSProfile,
@@ -160,6 +163,8 @@ func New(o Options) (*Proxy, error) {
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.draining, p.startDrain = context.WithCancel(p.ctx)
+	context.AfterFunc(p.ctx, p.live.closeAll)
+	context.AfterFunc(p.draining, p.live.closeHandshakes)
 	return p, nil
 }
 
