@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"go.opentelemetry.io/otel/trace"
 	"net"
 	"sync/atomic"
 	"time"
@@ -121,29 +122,23 @@ func (c *connScope) finish() {
 func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.Context, *Session) {
 	start, closed, prog := c.start, &c.closed, c.prog
 	id := p.nextID.Add(1)
-	// The client's address is deliberately not a span attribute: traces
-	// leave the host, and client IPs are only ever logged at debug level.
 	// Attributes are built only for a span that records (tracing is off
 	// by default), and the logger's fields are encoded only if a line is
 	// written: neither costs an idle or quiet connection anything.
 	ctx, span := p.tracer.Start(p.ctx, "mtproxy.handshake", p.spanKind)
-	fields := newConnFields(id, span.SpanContext())
-	log := p.log.WithLazy(zap.Inline(fields))
+	log, fields := p.handshakeLogger(id, span)
 	// A panic in the handshake or fronting closes this connection only: it
 	// is logged with its stack and counted, authenticate returns no
 	// session, and openConn still reports the connection's end.
 	defer recovery.Guard(recovery.Conn, log, p.panics, func() { _ = conn.Close() })
 	recording := span.IsRecording()
 	if recording {
-		span.SetAttributes(spanattr.Local(conn.LocalAddr())...)
-		span.SetAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id)))
+		spanConnected(span, conn, id)
 	}
 	if !c.keepAlive {
 		p.setKeepAlive(conn)
 	}
-	if ce := log.Check(zap.DebugLevel, "client connected"); ce != nil {
-		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
-	}
+	logConnected(log, conn)
 
 	// Until it authenticates the connection is one of the unauthenticated
 	// ones, which may evict it (the oldest at a limit) for a newer one.
@@ -167,21 +162,10 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	// client the 16 KiB ClientHello scratch goes back now, not when the
 	// connection ends: it never needs it again.
 	defer p.releaseHello(h)
-	p.obs.Handshake(ctx, HandshakeEvent{
-		Protocol: h.proto, Result: h.result, JA4: h.ja4, Secret: h.secret, DC: h.dc,
-		Duration: p.o.Now().Sub(start),
-	})
+	p.reportHandshake(ctx, h, start)
 	closed.Protocol = h.proto
-	if recording {
-		span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
-			attribute.String("mtproxy.handshake.result", h.result.String()))
-	}
 	if h.result != HandshakeOK {
-		span.SetStatus(codes.Error, h.result.String())
-		span.End()
-		log.Info("handshake failed", zap.Stringer("reason", h.result), zap.Stringer("transport", h.proto),
-			zap.NamedError("cause", h.err))
-		p.failed(ctx, conn, h, &evicted, closed, log)
+		p.handshakeFailed(ctx, conn, h, span, log, &evicted, closed)
 		return nil, nil
 	}
 	label := h.user
@@ -189,7 +173,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		label = p.o.Secrets[h.secret].Label(h.secret)
 	}
 	if recording {
-		span.SetAttributes(attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
+		spanAuthenticated(span, h, label)
 	}
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
@@ -214,9 +198,20 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		c.authed = true // released by finish
 	}
 
+	return ctx, p.newSession(conn, h, prog, fields.authenticated(label, h.dc, h.proto))
+}
+
+// The functions below hold what authenticate does off its own frame: a
+// fresh goroutine runs the handshake, and every byte of authenticate's
+// frame sits under the deepest point of it (the key schedules).
+
+// newSession is the session of the client authenticated by h.
+//
+//go:noinline
+func (p *Proxy) newSession(conn net.Conn, h *handshake, prog *progress, fields *connFields) *Session {
 	// One logger for the session and its relay, its fields one object: an
 	// idle client holds the least (the handshake's logger is let go).
-	log = p.log.WithLazy(zap.Inline(fields.authenticated(label, h.dc, h.proto)))
+	log := p.log.WithLazy(zap.Inline(fields))
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
@@ -237,7 +232,71 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	}
 	sess.Logger = log
 	log.Debug("client authenticated")
-	return ctx, sess
+	return sess
+}
+
+// handshakeLogger returns the handshake's logger and its fields, encoded
+// only if a line is written.
+//
+//go:noinline
+func (p *Proxy) handshakeLogger(id uint64, span trace.Span) (*zap.Logger, *connFields) {
+	fields := newConnFields(id, span.SpanContext())
+	return p.log.WithLazy(zap.Inline(fields)), fields
+}
+
+// reportHandshake reports h's outcome to the Observer.
+//
+//go:noinline
+func (p *Proxy) reportHandshake(ctx context.Context, h *handshake, start time.Time) {
+	p.obs.Handshake(ctx, HandshakeEvent{
+		Protocol: h.proto, Result: h.result, JA4: h.ja4, Secret: h.secret, DC: h.dc,
+		Duration: p.o.Now().Sub(start),
+	})
+}
+
+// handshakeFailed ends the span and the log of a failed handshake, and
+// fronts or closes the connection.
+//
+//go:noinline
+func (p *Proxy) handshakeFailed(ctx context.Context, conn net.Conn, h *handshake, span trace.Span, log *zap.Logger, evicted *atomic.Bool, closed *CloseEvent) {
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
+			attribute.String("mtproxy.handshake.result", h.result.String()))
+	}
+	span.SetStatus(codes.Error, h.result.String())
+	span.End()
+	log.Info("handshake failed", zap.Stringer("reason", h.result), zap.Stringer("transport", h.proto),
+		zap.NamedError("cause", h.err))
+	p.failed(ctx, conn, h, evicted, closed, log)
+}
+
+// spanConnected gives a recording handshake span the connection's
+// attributes. The client's address is deliberately not among them: traces
+// leave the host, and client IPs are only ever logged at debug level.
+//
+//go:noinline
+func spanConnected(span trace.Span, conn net.Conn, id uint64) {
+	span.SetAttributes(spanattr.Local(conn.LocalAddr())...)
+	span.SetAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id)))
+}
+
+// spanAuthenticated gives a recording handshake span the outcome of a
+// successful handshake.
+//
+//go:noinline
+func spanAuthenticated(span trace.Span, h *handshake, label string) {
+	span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
+		attribute.String("mtproxy.handshake.result", h.result.String()),
+		attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
+}
+
+// logConnected logs a new connection at debug level.
+//
+//go:noinline
+func logConnected(log *zap.Logger, conn net.Conn) {
+	if ce := log.Check(zap.DebugLevel, "client connected"); ce != nil {
+		ce.Write(zap.Stringer("client", conn.RemoteAddr()))
+	}
 }
 
 // sessionEnded records and logs the end of an authenticated session.
