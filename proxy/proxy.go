@@ -64,6 +64,9 @@ type Proxy struct {
 	startDrain context.CancelFunc
 	conns      sync.WaitGroup
 	live       liveConns
+	// handshakers keeps the goroutines of finished handshakes for the
+	// next connections.
+	handshakers handshakers
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -233,7 +236,9 @@ func (p *Proxy) Serve(ln net.Listener) error {
 		if p.admit(conn, false) != nil {
 			continue
 		}
-		go p.serveConnHandoff(conn, keepAlive)
+		if a := (acceptedConn{conn, keepAlive}); !p.handshakers.hand(a) {
+			go p.handshaker(a)
+		}
 	}
 }
 
@@ -304,11 +309,11 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	go func() { p.conns.Wait(); close(done) }()
 	select {
 	case <-done:
-		p.cancel()
+		p.stop()
 		return nil
 	case <-ctx.Done():
 		open := p.ActiveConnections()
-		p.cancel()
+		p.stop()
 		<-done
 		return &DrainError{Open: open, Err: ctx.Err()}
 	}
@@ -317,9 +322,16 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 // Close stops accepting and closes every connection at once.
 func (p *Proxy) Close() error {
 	p.closeListeners()
-	p.cancel()
+	p.stop()
 	p.conns.Wait()
 	return nil
+}
+
+// stop cancels the proxy's context, which closes every connection, and
+// ends the goroutines waiting for the next handshake.
+func (p *Proxy) stop() {
+	p.cancel()
+	p.handshakers.close()
 }
 
 func (p *Proxy) closeListeners() {
