@@ -87,9 +87,16 @@ type encWriter struct {
 	buf []byte
 }
 
+// encChunk bounds encWriter's buffer. A packet up to it goes out in one
+// write, as a server writes a packet it has assembled: a 16 KiB chunk
+// once split every 16 KiB echo packet (16,388 bytes and more with its
+// header) into two writes, and a proxy that read between them made two
+// reads and two writes of it, the second of 4 to 7 bytes.
+const encChunk = 1 << 20
+
 func (w *encWriter) Write(p []byte) (int, error) {
-	if w.buf == nil {
-		w.buf = make([]byte, 16<<10)
+	if need := min(len(p), encChunk); len(w.buf) < need {
+		w.buf = make([]byte, max(need, 16<<10))
 	}
 	done := 0
 	for done < len(p) {
