@@ -64,9 +64,6 @@ type Proxy struct {
 	startDrain context.CancelFunc
 	conns      sync.WaitGroup
 	live       liveConns
-	// handshakers keeps the goroutines of finished handshakes for the
-	// next connections.
-	handshakers handshakers
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -236,9 +233,7 @@ func (p *Proxy) Serve(ln net.Listener) error {
 		if p.admit(conn, false) != nil {
 			continue
 		}
-		if a := (acceptedConn{conn, keepAlive}); !p.handshakers.hand(a) {
-			go p.handshaker(a)
-		}
+		go p.serveConnHandoff(conn, keepAlive)
 	}
 }
 
@@ -309,11 +304,11 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	go func() { p.conns.Wait(); close(done) }()
 	select {
 	case <-done:
-		p.stop()
+		p.cancel()
 		return nil
 	case <-ctx.Done():
 		open := p.ActiveConnections()
-		p.stop()
+		p.cancel()
 		<-done
 		return &DrainError{Open: open, Err: ctx.Err()}
 	}
@@ -322,16 +317,9 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 // Close stops accepting and closes every connection at once.
 func (p *Proxy) Close() error {
 	p.closeListeners()
-	p.stop()
+	p.cancel()
 	p.conns.Wait()
 	return nil
-}
-
-// stop cancels the proxy's context, which closes every connection, and
-// ends the goroutines waiting for the next handshake.
-func (p *Proxy) stop() {
-	p.cancel()
-	p.handshakers.close()
 }
 
 func (p *Proxy) closeListeners() {
