@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"go.opentelemetry.io/otel/trace"
 	"net"
 	"sync/atomic"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/mtproxy/mtproxy/tracing/spanattr"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 )
 
