@@ -164,6 +164,9 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 	defer p.releaseHello(h)
 	p.reportHandshake(ctx, h, start)
 	closed.Protocol = h.proto
+	if recording {
+		spanHandshook(span, h)
+	}
 	if h.result != HandshakeOK {
 		p.handshakeFailed(ctx, conn, h, span, log, &evicted, closed)
 		return nil, nil
@@ -173,7 +176,7 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 		label = p.o.Secrets[h.secret].Label(h.secret)
 	}
 	if recording {
-		spanAuthenticated(span, h, label)
+		spanAuthenticated(span, h.dc, label)
 	}
 	span.End()
 	_ = conn.SetDeadline(time.Time{})
@@ -259,10 +262,6 @@ func (p *Proxy) reportHandshake(ctx context.Context, h *handshake, start time.Ti
 //
 //go:noinline
 func (p *Proxy) handshakeFailed(ctx context.Context, conn net.Conn, h *handshake, span trace.Span, log *zap.Logger, evicted *atomic.Bool, closed *CloseEvent) {
-	if span.IsRecording() {
-		span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
-			attribute.String("mtproxy.handshake.result", h.result.String()))
-	}
 	span.SetStatus(codes.Error, h.result.String())
 	span.End()
 	log.Info("handshake failed", zap.Stringer("reason", h.result), zap.Stringer("transport", h.proto),
@@ -280,14 +279,20 @@ func spanConnected(span trace.Span, conn net.Conn, id uint64) {
 	span.SetAttributes(attribute.String("network.transport", "tcp"), attribute.Int64("mtproxy.conn_id", int64(id)))
 }
 
-// spanAuthenticated gives a recording handshake span the outcome of a
-// successful handshake.
+// spanHandshook gives a recording handshake span the handshake's outcome.
 //
 //go:noinline
-func spanAuthenticated(span trace.Span, h *handshake, label string) {
+func spanHandshook(span trace.Span, h *handshake) {
 	span.SetAttributes(attribute.String("mtproxy.transport", h.proto.String()),
-		attribute.String("mtproxy.handshake.result", h.result.String()),
-		attribute.Int("telegram.dc", h.dc), attribute.String("mtproxy.secret", label))
+		attribute.String("mtproxy.handshake.result", h.result.String()))
+}
+
+// spanAuthenticated gives a recording handshake span what an
+// authenticated client reached: its DC and its secret's (or user's) label.
+//
+//go:noinline
+func spanAuthenticated(span trace.Span, dc int, label string) {
+	span.SetAttributes(attribute.Int("telegram.dc", dc), attribute.String("mtproxy.secret", label))
 }
 
 // logConnected logs a new connection at debug level.
