@@ -14,10 +14,11 @@ import "sync"
 type liveConns struct {
 	mu   sync.Mutex
 	head *connScope
-	// all and handshakes record that closeAll or closeHandshakes ran: a
-	// connection added afterwards is closed at once, as an AfterFunc of
-	// a done context runs at once.
-	all, handshakes bool
+	// closed records that closeAll or closeHandshakes ran (the stop ends
+	// the drain's context too): a connection added afterwards is closed
+	// at once, as an AfterFunc of a done context runs at once, and none
+	// authenticates.
+	closed bool
 }
 
 // add registers c, in its handshake, or closes its connection when the
@@ -26,7 +27,7 @@ func (l *liveConns) add(c *connScope) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c.handshaking = true
-	if l.all || l.handshakes {
+	if l.closed {
 		_ = c.conn.Close()
 	}
 	c.next = l.head
@@ -41,7 +42,7 @@ func (l *liveConns) add(c *connScope) {
 func (l *liveConns) authenticated(c *connScope) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.handshakes {
+	if l.closed {
 		return false
 	}
 	c.handshaking = false
@@ -73,8 +74,7 @@ func (l *liveConns) closeHandshakes() { l.close(false) }
 func (l *liveConns) close(all bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.handshakes = true
-	l.all = l.all || all
+	l.closed = true
 	for c := l.head; c != nil; c = c.next {
 		if all || c.handshaking {
 			_ = c.conn.Close()
