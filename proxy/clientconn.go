@@ -81,6 +81,10 @@ type ClientConn struct {
 	// dogs watches the relay's idleness: the Proxy's, shared by its
 	// clients; nil for a ClientConn made by hand (tests).
 	dogs *timex.Watchdogs
+	// early holds the wire bytes that the handshake read past its end (the
+	// client sent them with its header), read before the socket's; nil
+	// once read.
+	early []byte
 	// rc is conn's RawConn, nil when it has none (an in-process stream,
 	// a PROXY-protocol connection that buffers). The engine sets it, and
 	// raw, before the connection is used: reads and writes then go
@@ -101,6 +105,9 @@ func (c *ClientConn) rawConn() syscall.RawConn {
 
 // read reads wire bytes from the client.
 func (c *ClientConn) read(p []byte) (int, error) {
+	if c.early != nil {
+		return c.readEarly(p), nil
+	}
 	if c.raw {
 		n, err := c.bufs.ops.Read(c.rc, p)
 		if err == io.EOF {
@@ -109,6 +116,15 @@ func (c *ClientConn) read(p []byte) (int, error) {
 		return n, err
 	}
 	return c.conn.Read(p)
+}
+
+// readEarly reads the bytes the handshake read past its end.
+func (c *ClientConn) readEarly(p []byte) int {
+	n := copy(p, c.early)
+	if c.early = c.early[n:]; len(c.early) == 0 {
+		c.early = nil // the handshake's buffer is let go
+	}
+	return n
 }
 
 // readEnded tells a connection that counts on it (rawtcp.Conn.ReadEnded)
@@ -222,6 +238,9 @@ func (c *ClientConn) Read(p []byte) (int, error) {
 func (c *ClientConn) WaitReadable() error {
 	if err := c.paceIn(); err != nil {
 		return err
+	}
+	if c.early != nil {
+		return nil
 	}
 	rc := c.rawConn()
 	if rc == nil {

@@ -218,7 +218,7 @@ func (p *Proxy) newSession(conn net.Conn, h *handshake, prog *progress, fields *
 	client := &ClientConn{
 		conn: conn, tls: h.tls, unwrap: h.unwrap, dec: h.acc.Decrypt, enc: h.acc.Encrypt,
 		traffic: p.obs.Traffic(h.secret, h.dc), bufs: p.bufs, chunk: p.chunk, prog: prog,
-		lease: h.lease, done: p.ctx.Done(), dogs: &p.dogs,
+		lease: h.lease, done: p.ctx.Done(), dogs: &p.dogs, early: h.early,
 		rec: newRecordSizing(p.o.TLSRecordInitial, p.o.TLSRecordRamp),
 		log: log, panics: p.panics,
 	}

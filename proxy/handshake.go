@@ -32,6 +32,12 @@ type handshake struct {
 
 	// opening holds the first bytes, up to a whole obfuscated2 header.
 	opening [obfuscated2.HeaderLen]byte
+	// rd reads the handshake's bytes from the socket through wire; early
+	// is what it read past the handshake (the client's first bytes of
+	// MTProto, still as they came on the wire), for the session.
+	rd    earlyReader
+	wire  [earlyReaderSize]byte
+	early []byte
 	// consumed holds the bytes read before a failure, replayed to the
 	// fronting host. It may alias opening or helloBuf.
 	consumed []byte
@@ -62,21 +68,24 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	h := &handshake{secret: -1, lastByte: time.Now(), prog: prog}
 	remote := netx.AddrPort(conn.RemoteAddr()).Addr()
 	keys := p.keyring(remote)
-	r := &stampReader{r: conn, h: h}
-	kind, err := p.readOpening(r, h)
+	h.rd = earlyReader{r: &stampReader{r: conn, h: h}, buf: h.wire[:]}
+	kind, err := p.readOpening(h)
 	switch {
 	case err != nil:
 		return h.ioFailure(err)
 	case kind == openingTLS:
 		h.proto = ProtoFakeTLS
-		return p.handshakeTLS(conn, r, h, &keys, remote)
+		return p.handshakeTLS(conn, h, &keys, remote)
 	case kind == openingNotTLS:
 		return h.fail(HandshakeNotTLS, errors.New("not a TLS ClientHello"))
 	case kind == openingImpossible:
 		return h.fail(HandshakeBadSecret, errors.New("bytes no client starts a header with"))
 	}
 	prog.reach(StageHandshakeRead)
-	return p.acceptHeader(h, &h.opening, &keys, remote)
+	if h = p.acceptHeader(h, &h.opening, &keys, remote); h.result == HandshakeOK {
+		h.early = h.rd.rest()
+	}
+	return h
 }
 
 // acceptHeader authenticates a bare obfuscated2 header with keys, refuses
@@ -97,15 +106,15 @@ func (p *Proxy) acceptHeader(h *handshake, hdr *[obfuscated2.HeaderLen]byte, key
 	return h
 }
 
-// handshakeTLS reads the ClientHello (its first bytes are in h.consumed),
+// handshakeTLS reads the ClientHello (its first bytes are in h.rd),
 // checks it (another server name first, before any secret is tried),
 // answers with the server flight shaped by the fronting site's profile
 // and reads the obfuscated2 header from the client's first records.
-func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *keyring, remote netip.Addr) *handshake {
+func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote netip.Addr) *handshake {
 	h.helloBuf = p.hello.Get().(*[]byte)
-	opening := &prefixReader{prefix: h.consumed, r: r}
-	raw, record, err := faketls.ReadClientHello(opening, *h.helloBuf)
-	h.consumed = append(raw, opening.unread()...)
+	h.rd.rewind()
+	raw, record, err := faketls.ReadClientHello(&h.rd, *h.helloBuf)
+	h.consumed = append(raw, h.rd.rest()...)
 	if err != nil {
 		if faketls.IsMalformed(err) {
 			return h.fail(HandshakeBadTLS, err)
@@ -148,7 +157,11 @@ func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *
 	if _, err := flight.WriteTo(conn); err != nil {
 		return h.ioFailure(err)
 	}
-	if err := faketls.ReadPayload(r, &h.unwrap, h.opening[:]); err != nil {
+	// Nothing is fronted once the flight is out: what the hello's reads
+	// took is not needed again, and the first records come through the
+	// whole buffer.
+	h.rd.recycle()
+	if err := faketls.ReadPayload(&h.rd, &h.unwrap, h.opening[:]); err != nil {
 		if faketls.IsMalformed(err) {
 			return h.fail(HandshakeBadTLS, err)
 		}
@@ -163,6 +176,7 @@ func (p *Proxy) handshakeTLS(conn net.Conn, r *stampReader, h *handshake, keys *
 	}
 	acc.SecretIndex = idx
 	h.acc, h.dc, h.tls, h.result = acc, int(acc.DC), true, HandshakeOK
+	h.early = h.rd.rest()
 	return h
 }
 

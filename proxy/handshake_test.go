@@ -52,27 +52,46 @@ func echo(t testing.TB, c *client.Conn, size int) {
 // cross the engine intact both ways to the fake DC, and the observer sees
 // exactly one accept, one OK handshake, one dial, one Traffic lookup and
 // one close, with byte counts equal to what went over the client's wire.
+// That holds as well when the client sends its header with its first
+// packet (coalesced, as Telegram's clients do), which the engine reads with
+// the header: whole (first 0: a req_pq), or a part of it (first: the size
+// of a first packet larger than the handshake's read).
 func TestHandshakeOK(t *testing.T) {
 	cases := []struct {
-		mode   client.Mode
-		secret int
-		dc     int16
-		dialed int // the DC the fake DC is told: the table has DCs 1..5
+		mode     client.Mode
+		secret   int
+		dc       int16
+		dialed   int // the DC the fake DC is told: the table has DCs 1..5
+		coalesce bool
+		first    int
 	}{
-		{client.Abridged, 0, 2, 2},
-		{client.Intermediate, 1, 4, 4},
-		{client.Padded, 0, -3, -3},
-		{client.FakeTLS, 1, 1, 1},
-		{client.FakeTLS, 0, 0, dc.DefaultDC},
-		{client.Intermediate, 0, 99, dc.DefaultDC},
+		{client.Abridged, 0, 2, 2, false, 0},
+		{client.Intermediate, 1, 4, 4, false, 0},
+		{client.Padded, 0, -3, -3, false, 0},
+		{client.FakeTLS, 1, 1, 1, false, 0},
+		{client.FakeTLS, 0, 0, dc.DefaultDC, false, 0},
+		{client.Intermediate, 0, 99, dc.DefaultDC, false, 0},
+		{client.Abridged, 1, 3, 3, true, 0},
+		{client.Intermediate, 0, 2, 2, true, 0},
+		{client.Padded, 1, 5, 5, true, 0},
+		{client.FakeTLS, 0, 2, 2, true, 0},
+		{client.Padded, 0, 1, 1, true, 2000},
+		{client.FakeTLS, 1, 4, 4, true, 2000},
 	}
 	for _, tc := range cases {
-		t.Run(fmt.Sprintf("%v/secret%d/dc%d", tc.mode, tc.secret, tc.dc), func(t *testing.T) {
+		name := fmt.Sprintf("%v/secret%d/dc%d", tc.mode, tc.secret, tc.dc)
+		if tc.coalesce {
+			name += fmt.Sprintf("/coalesced%d", tc.first)
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, withFront)
 			o := f.clientOpts(tc.mode, tc.secret, tc.dc)
-			o.Record = true
+			o.Record, o.Coalesce = true, tc.coalesce
 			c := f.dial(o)
+			if tc.first > 0 {
+				echo(t, c, tc.first)
+			}
 			if _, err := c.ReqPQ(bounded(t)); err != nil {
 				t.Fatal(err)
 			}

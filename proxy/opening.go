@@ -19,19 +19,20 @@ const (
 	openingImpossible         // bytes no client starts with
 )
 
-// readOpening reads the first bytes into h.opening until their kind is
+// readOpening reads the first bytes through h.rd until their kind is
 // known: three bytes tell a TLS hello, up to eight an impossible header,
-// sixty-four a whole obfuscated2 header. Each read asks for the rest of
-// the sixty-four and takes what has arrived, so a client that sent its
-// header at once costs one read, and the kind is told from whatever
-// came: it reads no byte past the header (nor past the start of a
-// ClientHello, which is longer).
-func (p *Proxy) readOpening(r io.Reader, h *handshake) (int, error) {
+// sixty-four a whole obfuscated2 header, which h.opening then holds. Each
+// read from the socket takes what has arrived, up to h.rd's buffer: a
+// client that sent its header and its first packet at once costs one
+// read, and the bytes after the header wait in h.rd for the session
+// (handshake.early). h.consumed is every byte read, for the fronting
+// host.
+func (p *Proxy) readOpening(h *handshake) (int, error) {
 	n := 0
 	for {
-		m, err := r.Read(h.opening[n:obfuscated2.HeaderLen])
+		m, err := h.rd.Read(h.opening[n:])
 		n += m
-		h.consumed = h.opening[:n]
+		h.consumed = h.rd.all()
 		if kind, done := p.openingKind(h.opening[:n]); done {
 			return kind, nil
 		}
@@ -85,21 +86,54 @@ func (s *stampReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// prefixReader reads prefix, then r.
-type prefixReader struct {
-	prefix []byte
-	off    int
-	r      io.Reader
+// earlyReaderSize is how many bytes the handshake takes from the socket
+// in one read: the obfuscated2 header (or the first TLS records) and, when
+// the client sent it along, its first packet. Clients send their first
+// packet with the header; an MTProto packet that opens a session (req_pq,
+// or a first encrypted call) fits.
+const earlyReaderSize = 512
+
+// earlyReader reads the handshake's bytes through buf, each read from r
+// taking what has arrived up to the room left in buf. It never overwrites
+// what it read (all returns every byte taken from r), so the bytes of a
+// failed handshake can be replayed to the fronting host; once buf is full
+// and read, reads go to r directly. recycle lets it use buf again once
+// that record is no longer needed.
+type earlyReader struct {
+	r        io.Reader
+	buf      []byte
+	off, end int
 }
 
-func (p *prefixReader) Read(b []byte) (int, error) {
-	if p.off < len(p.prefix) {
-		n := copy(b, p.prefix[p.off:])
-		p.off += n
-		return n, nil
+func (e *earlyReader) Read(b []byte) (int, error) {
+	if e.off == e.end {
+		if e.end == len(e.buf) {
+			return e.r.Read(b)
+		}
+		n, err := e.r.Read(e.buf[e.end:])
+		e.end += n
+		if n == 0 {
+			return 0, err
+		}
 	}
-	return p.r.Read(b)
+	n := copy(b, e.buf[e.off:e.end])
+	e.off += n
+	return n, nil
 }
 
-// unread returns the prefix bytes not read yet.
-func (p *prefixReader) unread() []byte { return p.prefix[p.off:] }
+// all returns every byte taken from r through buf.
+func (e *earlyReader) all() []byte { return e.buf[:e.end] }
+
+// rest returns the bytes taken from r and not read yet.
+func (e *earlyReader) rest() []byte { return e.buf[e.off:e.end] }
+
+// rewind reads buf again from its start.
+func (e *earlyReader) rewind() { e.off = 0 }
+
+// recycle makes the whole of buf room again when nothing in it is unread:
+// the bytes read so far will not be needed again.
+func (e *earlyReader) recycle() {
+	if e.off == e.end {
+		e.off, e.end = 0, 0
+	}
+}

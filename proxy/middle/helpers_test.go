@@ -173,9 +173,16 @@ func (r *rig) enginePort() uint16 {
 
 func (r *rig) dial(mode client.Mode, dc int16) *client.Conn {
 	r.t.Helper()
+	return r.dialWith(client.Options{Mode: mode, DC: dc})
+}
+
+// dialWith dials a client with o, its secret and domain the rig's.
+func (r *rig) dialWith(o client.Options) *client.Conn {
+	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, r.addr, client.Options{Secret: r.key, Mode: mode, DC: dc, Domain: testDomain})
+	o.Secret, o.Domain = r.key, testDomain
+	c, err := client.Dial(ctx, r.addr, o)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -228,3 +228,22 @@ func TestIPv6(t *testing.T) {
 	echo(t, r3.dial(client.Abridged, 2), 2, 64)
 	r3.noViolations()
 }
+
+// A client that sends its header and its first packet in one write (as
+// Telegram's clients do) has that packet read with the header by the
+// engine's handshake; the packet still reaches the middle proxy and is
+// answered, and so is the next, in every mode.
+func TestCoalescedFirstPacket(t *testing.T) {
+	r := newRig(t, rigOpts{engine: withTLS})
+	for _, mode := range allModes {
+		c := r.dialWith(client.Options{Mode: mode, DC: 2, Coalesce: true})
+		for i := range 2 {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, err := c.ReqPQ(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("%v: req_pq_multi %d: %v", mode, i, err)
+			}
+		}
+	}
+}

@@ -40,9 +40,40 @@ type Conn struct {
 	r   cipher.StreamReader
 	rd  *framing.Reader
 
-	wmu sync.Mutex
-	w   *encWriter
-	wr  *framing.Writer
+	wmu  sync.Mutex
+	w    *encWriter
+	wr   *framing.Writer
+	hold *holdConn // Options.Coalesce: the header, until the first write
+}
+
+// holdConn keeps what is written to it until flush, which sends it in one
+// write; after that, writes go through.
+type holdConn struct {
+	net.Conn
+	held []byte
+	on   bool
+}
+
+func (h *holdConn) Write(p []byte) (int, error) {
+	if h.on {
+		h.held = append(h.held, p...)
+		return len(p), nil
+	}
+	return h.Conn.Write(p)
+}
+
+// flush sends what was held; c.wmu is held.
+func (c *Conn) flush(err error) error {
+	h := c.hold
+	if h == nil || !h.on {
+		return err
+	}
+	h.on = false
+	if _, werr := h.Conn.Write(h.held); err == nil {
+		err = werr
+	}
+	h.held = nil
+	return err
 }
 
 // WritePacket sends one packet; quickAck asks for a quick ACK. p must be a
@@ -50,7 +81,7 @@ type Conn struct {
 func (c *Conn) WritePacket(p []byte, quickAck bool) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return c.wr.WritePacket(p, quickAck)
+	return c.flush(c.wr.WritePacket(p, quickAck))
 }
 
 // ReadPacket returns the next packet or quick-ACK token.
@@ -82,7 +113,8 @@ func (s rawStream) Read(p []byte) (int, error) {
 func (s rawStream) Write(p []byte) (int, error) {
 	s.c.wmu.Lock()
 	defer s.c.wmu.Unlock()
-	return s.c.w.Write(p)
+	n, err := s.c.w.Write(p)
+	return n, s.c.flush(err)
 }
 
 // Handshake returns the handshake the connection made, with the bytes it

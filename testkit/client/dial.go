@@ -76,7 +76,6 @@ func handshake(ctx context.Context, nc net.Conn, h *Handshake, o Options) (*Conn
 		c.rec = &recorder{Conn: nc}
 		wire = c.rec
 	}
-	under := wire
 	if h.Mode == FakeTLS {
 		if _, err := wire.Write(h.Hello); err != nil {
 			return nil, fmt.Errorf("client: sending hello: %w", ctxErr(ctx, err))
@@ -89,6 +88,13 @@ func handshake(ctx context.Context, nc net.Conn, h *Handshake, o Options) (*Conn
 		if err := faketls.VerifyServerFlight(h.secret, h.ClientRandom, flight); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrServerFlight, err)
 		}
+	}
+	if o.Coalesce {
+		c.hold = &holdConn{Conn: wire, on: true}
+		wire = c.hold
+	}
+	under := wire
+	if h.Mode == FakeTLS {
 		under = faketls.NewConn(wire)
 	}
 	if _, err := wire.Write(h.HeaderRecord()); err != nil {

@@ -101,6 +101,10 @@ type Options struct {
 	Record bool
 	// MaxPacket bounds packets read; 0 means framing.MaxPacketSize.
 	MaxPacket int
+	// Coalesce sends the obfuscated2 header (its TLS records for FakeTLS)
+	// with the first packet or raw write, in one write, as Telegram's
+	// clients do; without it the header goes out alone at the handshake.
+	Coalesce bool
 	// LocalAddr is the address Dial connects from, such as a loopback
 	// alias (127.0.0.2) to look like another client. Default: the
 	// system's choice.
