@@ -37,6 +37,7 @@ func (p *Proxy) serveConn(conn net.Conn, authed bool) {
 // idle client costs a few KiB of stack instead of the handshake's peak.
 // keepAlive says the socket got its keepalive from its listener.
 func (p *Proxy) serveConnHandoff(conn net.Conn, keepAlive bool) {
+	growStack()
 	if c, ctx, sess := p.openConn(conn, false, keepAlive); sess != nil {
 		go c.serveSession(ctx, sess)
 	}
