@@ -24,6 +24,8 @@ type Conn struct {
 	closed atomic.Bool
 	// ended is set once a read returned the end of the stream.
 	ended atomic.Bool
+	// wrShut is set once CloseWrite sent the FIN.
+	wrShut atomic.Bool
 }
 
 // aLongTimeAgo is a deadline already passed: setting it wakes the
@@ -50,21 +52,22 @@ func (c *Conn) Write(b []byte) (int, error) { return c.closer.ops.Write(c.rc, b)
 
 // Close makes every pending and later call fail with net.ErrClosed and
 // ends the connection as close(2) does. Most often that is a FIN, sent at
-// once with a raw shutdown, the descriptor left to the next batch of
-// closes; a connection with unread bytes is closed at once, for close(2)
-// then resets it (RST) and shutdown would send a FIN first.
+// once with a raw shutdown (none when CloseWrite sent it already), the
+// descriptor left to the next batch of closes; a connection with unread
+// bytes is closed at once, for close(2) then resets it (RST) and shutdown
+// would send a FIN first.
 func (c *Conn) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return c.opError("close", net.ErrClosed)
 	}
-	unread, ended := false, c.ended.Load()
+	unread, ended, finSent := false, c.ended.Load(), c.wrShut.Load()
 	_ = c.rc.rc.Control(func(fd uintptr) {
 		if !ended {
 			var n int32
 			_, _, e := syscall.RawSyscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
 			unread = e != 0 || n > 0
 		}
-		if !unread {
+		if !unread && !finSent {
 			_, _, _ = syscall.RawSyscall(syscall.SYS_SHUTDOWN, fd, syscall.SHUT_RDWR, 0)
 		}
 	})
@@ -86,8 +89,11 @@ func (c *Conn) CloseWrite() error {
 	err := c.rc.Control(func(fd uintptr) {
 		_, _, e = syscall.RawSyscall(syscall.SYS_SHUTDOWN, fd, syscall.SHUT_WR, 0)
 	})
-	if err == nil && e != 0 {
+	switch {
+	case err == nil && e != 0:
 		err = c.opError("close", os.NewSyscallError("shutdown", e))
+	case err == nil:
+		c.wrShut.Store(true)
 	}
 	return err
 }

@@ -229,6 +229,30 @@ func TestCloseWrite(t *testing.T) {
 	}
 }
 
+// Close after CloseWrite (the relay's end: the FIN went with CloseWrite,
+// so Close sends no shutdown of its own) still fails a pending read at
+// once, leaves the peer with a clean end of the stream and releases the
+// descriptor.
+func TestCloseAfterCloseWrite(t *testing.T) {
+	l, tl := listen(t, "tcp4", "127.0.0.1:0")
+	d, s := pair(t, l, tl.Addr().String())
+	if err := s.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	readErr := make(chan error, 1)
+	go func() { _, err := s.Read(make([]byte, 1)); readErr <- err }()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-readErr; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("pending read after Close: %v, want net.ErrClosed", err)
+	}
+	if n, err := d.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("peer read %d, %v; want the FIN", n, err)
+	}
+	waitFor(t, "the descriptor closed", func() bool { return l.closer.done.Load() == 1 })
+}
+
 // Close fails a pending Accept with net.ErrClosed and closes the wrapped
 // listener; Detach fails it but leaves the wrapped listener to its owner.
 func TestListenerCloseAndDetach(t *testing.T) {
