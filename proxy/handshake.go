@@ -39,7 +39,8 @@ type handshake struct {
 	wire  [earlyReaderSize]byte
 	early []byte
 	// consumed holds the bytes read before a failure, replayed to the
-	// fronting host. It may alias opening or helloBuf.
+	// fronting host. It may alias wire, opening (a carried stream) or
+	// helloBuf.
 	consumed []byte
 	helloBuf *[]byte
 	// answered is set once the proxy has sent a byte: fronting is no
