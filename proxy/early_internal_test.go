@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"crypto/rand"
+	"io"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -64,5 +65,64 @@ func TestHandshakeKeepsTheFirstPacket(t *testing.T) {
 	}
 	if sess.Client.early != nil {
 		t.Fatal("the handshake's buffer is still held after its bytes were read")
+	}
+}
+
+// chunks returns its chunks one per Read, then io.EOF.
+type chunks [][]byte
+
+func (c *chunks) Read(b []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, (*c)[0])
+	if (*c)[0] = (*c)[0][n:]; len((*c)[0]) == 0 {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// earlyReader keeps every byte it took (all) until recycled, serves them
+// again after a rewind, reads past a full buffer directly, and reuses the
+// buffer only once nothing in it is unread.
+func TestEarlyReader(t *testing.T) {
+	src := &chunks{[]byte("abcdef"), []byte("ghij"), []byte("klmnop")}
+	e := earlyReader{r: src, buf: make([]byte, 8)}
+	b := make([]byte, 4)
+	read := func(want string) {
+		t.Helper()
+		n, err := e.Read(b)
+		if err != nil || string(b[:n]) != want {
+			t.Fatalf("read %q, %v; want %q", b[:n], err, want)
+		}
+	}
+	read("abcd")
+	read("ef")
+	read("gh") // the buffer's last two bytes of room
+	if got := string(e.all()); got != "abcdefgh" {
+		t.Fatalf("all %q", got)
+	}
+	read("ij") // the buffer is full and read: straight from the source
+	if got := string(e.all()); got != "abcdefgh" {
+		t.Fatalf("all after a direct read %q", got)
+	}
+	e.rewind()
+	read("abcd")
+	if got := string(e.rest()); got != "efgh" {
+		t.Fatalf("rest %q", got)
+	}
+	e.recycle() // bytes are unread: kept
+	if got := string(e.all()); got != "abcdefgh" {
+		t.Fatalf("recycled with unread bytes: all %q", got)
+	}
+	read("efgh")
+	e.recycle()
+	read("klmn") // into the buffer again, all six taken
+	if got := string(e.rest()); got != "op" {
+		t.Fatalf("rest after recycling %q", got)
+	}
+	read("op")
+	if n, err := e.Read(b); n != 0 || err != io.EOF {
+		t.Fatalf("at the end: %d, %v", n, err)
 	}
 }
