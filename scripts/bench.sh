@@ -265,6 +265,7 @@ start_proxy() {
 			DC_ADDRS="1=$dc,2=$dc,3=$dc,4=$dc,5=$dc,-1=$dc,-2=$dc,-3=$dc,-4=$dc,-5=$dc" \
 			IP=127.0.0.1 IP_DETECT_URLS=http://127.0.0.1:1/ip NTP_SERVERS=127.0.0.1:1 \
 			SECRET_FILE="$data/secret" PROXY_SECRET_FILE="$data/proxy.secret" PROXY_CONFIG_FILE="$data/proxy.conf" \
+			REPLAY_CACHE_FILE="$data/replay.cache" \
 			SHUTDOWN_TIMEOUT=1s LOG_LEVEL=warn "${extra[@]}" \
 			"$bin" >"$data/log" 2>&1 &
 		;;
