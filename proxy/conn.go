@@ -322,11 +322,16 @@ func (p *Proxy) sessionEnded(sess *Session, err error, closed *CloseEvent) {
 	}
 }
 
-// releaseHello returns the handshake's ClientHello buffer to the pool, once.
+// releaseHello returns the handshake's ClientHello buffer and its read
+// buffer to their pools, once.
 func (p *Proxy) releaseHello(h *handshake) {
 	if h.helloBuf != nil {
 		p.hello.Put(h.helloBuf)
 		h.helloBuf, h.consumed = nil, nil
+	}
+	if h.wire != nil {
+		p.wire.Put(h.wire)
+		h.wire, h.consumed, h.rd = nil, nil, earlyReader{}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"net"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -68,6 +69,34 @@ func TestHandshakeKeepsTheFirstPacket(t *testing.T) {
 	}
 }
 
+// A client that sent only its header leaves the session no early bytes:
+// an empty remainder must not count as some, or the session's first wait
+// would return at once and its reader would hold a buffer (and the
+// handshake's) until the client's first packet.
+func TestHandshakeHeaderAloneLeavesNoEarlyBytes(t *testing.T) {
+	key := [16]byte{7, 7, 7}
+	p, err := New(Options{Secrets: []Secret{{Key: key}}, Upstream: nopUpstream{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, _, _, err := obfuscated2.Generate(rand.Reader, &key, framing.Intermediate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() { _, _ = a.Write(hdr[:]) }()
+	prog := newProgress(p.obs)
+	h := p.handshake(b, prog)
+	if h.result != HandshakeOK {
+		t.Fatalf("handshake %v: %v", h.result, h.err)
+	}
+	if sess := p.newSession(b, h, prog, &connFields{}); sess.Client.early != nil {
+		t.Fatalf("early bytes %q after a header alone", sess.Client.early)
+	}
+}
+
 // chunks returns its chunks one per Read, then io.EOF.
 type chunks [][]byte
 
@@ -124,5 +153,57 @@ func TestEarlyReader(t *testing.T) {
 	read("op")
 	if n, err := e.Read(b); n != 0 || err != io.EOF {
 		t.Fatalf("at the end: %d, %v", n, err)
+	}
+}
+
+// A handshake's read buffer comes from a pool and goes back to it, and the
+// session gets a copy of the early bytes only: an authenticated handshake
+// leaves little garbage (a 512-byte buffer in every handshake had raised
+// the RSS of 18,000 idle clients by about 650 bytes each).
+func TestHandshakeBufferPooled(t *testing.T) {
+	key := [16]byte{7, 7, 7}
+	p, err := New(Options{Secrets: []Secret{{Key: key}}, Upstream: nopUpstream{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	wires := make([][]byte, n)
+	for i := range wires {
+		hdr, enc, _, err := obfuscated2.Generate(rand.Reader, &key, framing.Intermediate, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkt := append([]byte{40, 0, 0, 0}, bytes.Repeat([]byte{0xab}, 40)...)
+		wires[i] = append(hdr[:], pkt...)
+		enc.XORKeyStream(wires[i][len(hdr):], pkt)
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() {
+		for _, w := range wires {
+			if _, err := a.Write(w); err != nil {
+				return
+			}
+		}
+	}()
+	handshake := func() {
+		h := p.handshake(b, newProgress(p.obs))
+		if h.result != HandshakeOK || len(h.early) != 44 {
+			t.Fatalf("handshake %v (%v), %d early bytes", h.result, h.err, len(h.early))
+		}
+		p.releaseHello(h)
+	}
+	handshake() // the pool's first buffer
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n - 1 {
+		handshake()
+	}
+	runtime.ReadMemStats(&after)
+	per := (after.TotalAlloc - before.TotalAlloc) / (n - 1)
+	t.Logf("%d bytes allocated per handshake", per)
+	if per > 1536 {
+		t.Fatalf("%d bytes allocated per handshake, want at most 1536", per)
 	}
 }

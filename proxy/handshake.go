@@ -32,11 +32,13 @@ type handshake struct {
 
 	// opening holds the first bytes, up to a whole obfuscated2 header.
 	opening [obfuscated2.HeaderLen]byte
-	// rd reads the handshake's bytes from the socket through wire; early
-	// is what it read past the handshake (the client's first bytes of
-	// MTProto, still as they came on the wire), for the session.
+	// rd reads the handshake's bytes from the socket through wire (from
+	// the Proxy's pool, back when the handshake and its fronting are
+	// over); early is a copy of what it read past the handshake (the
+	// client's first bytes of MTProto, still as they came on the wire),
+	// for the session.
 	rd    earlyReader
-	wire  [earlyReaderSize]byte
+	wire  *[earlyReaderSize]byte
 	early []byte
 	// consumed holds the bytes read before a failure, replayed to the
 	// fronting host. It may alias wire, opening (a carried stream) or
@@ -69,6 +71,7 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	h := &handshake{secret: -1, lastByte: time.Now(), prog: prog}
 	remote := netx.AddrPort(conn.RemoteAddr()).Addr()
 	keys := p.keyring(remote)
+	h.wire = p.wire.Get().(*[earlyReaderSize]byte)
 	h.rd = earlyReader{r: &stampReader{r: conn, h: h}, buf: h.wire[:]}
 	kind, err := p.readOpening(h)
 	switch {
@@ -84,7 +87,7 @@ func (p *Proxy) handshake(conn net.Conn, prog *progress) *handshake {
 	}
 	prog.reach(StageHandshakeRead)
 	if h = p.acceptHeader(h, &h.opening, &keys, remote); h.result == HandshakeOK {
-		h.early = h.rd.rest()
+		h.keepEarly()
 	}
 	return h
 }
@@ -177,8 +180,18 @@ func (p *Proxy) handshakeTLS(conn net.Conn, h *handshake, keys *keyring, remote 
 	}
 	acc.SecretIndex = idx
 	h.acc, h.dc, h.tls, h.result = acc, int(acc.DC), true, HandshakeOK
-	h.early = h.rd.rest()
+	h.keepEarly()
 	return h
+}
+
+// keepEarly hands the bytes read past the handshake to the session, in a
+// copy of their size (the buffer goes back to its pool). None leaves
+// early nil: a session with early bytes does not wait for the socket
+// until it has read them.
+func (h *handshake) keepEarly() {
+	if rest := h.rd.rest(); len(rest) > 0 {
+		h.early = append([]byte(nil), rest...)
+	}
 }
 
 // fail records a failed handshake; a lease taken already is released.

@@ -41,6 +41,7 @@ type Proxy struct {
 	tracer   trace.Tracer
 	spanKind trace.SpanStartOption // the handshake span's, built once (an allocation each time)
 	hello    sync.Pool             // *[]byte, ClientHello scratch
+	wire     sync.Pool             // *[earlyReaderSize]byte, a handshake's reads
 	bufs     *bufferPool
 	chunk    int             // relay payload per read
 	dogs     timex.Watchdogs // the relays' idle watchdogs, one timer per period
@@ -161,6 +162,7 @@ func New(o Options) (*Proxy, error) {
 		b := make([]byte, faketls.HelloBufferSize)
 		return &b
 	}
+	p.wire.New = func() any { return new([earlyReaderSize]byte) }
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.draining, p.startDrain = context.WithCancel(p.ctx)
 	context.AfterFunc(p.ctx, p.live.closeAll)
