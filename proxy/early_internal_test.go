@@ -24,23 +24,40 @@ func (r *readCounter) Read(b []byte) (int, error) {
 	return r.Conn.Read(b)
 }
 
+// earlyKey is the secret of the engine earlyProxy returns.
+var earlyKey = [16]byte{7, 7, 7}
+
+// earlyProxy returns an engine with earlyKey as its one secret.
+func earlyProxy(t *testing.T) *Proxy {
+	t.Helper()
+	p, err := New(Options{Secrets: []Secret{{Key: earlyKey}}, Upstream: nopUpstream{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// clientWire returns what an intermediate client with earlyKey sends: its
+// header, then pkt encrypted (none when pkt is nil).
+func clientWire(t *testing.T, pkt []byte) []byte {
+	t.Helper()
+	hdr, enc, _, err := obfuscated2.Generate(rand.Reader, &earlyKey, framing.Intermediate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire := append(hdr[:], pkt...)
+	enc.XORKeyStream(wire[len(hdr):], pkt)
+	return wire
+}
+
 // A client that sends its header and its first packet in one write, as
 // Telegram's clients do, costs one read: the handshake's read takes both,
 // and the session's first read of the client is served from what it kept
 // (it had been a read of 64 bytes, then a second read for the packet).
 func TestHandshakeKeepsTheFirstPacket(t *testing.T) {
-	key := [16]byte{7, 7, 7}
-	p, err := New(Options{Secrets: []Secret{{Key: key}}, Upstream: nopUpstream{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hdr, enc, _, err := obfuscated2.Generate(rand.Reader, &key, framing.Intermediate, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := earlyProxy(t)
 	pkt := append([]byte{40, 0, 0, 0}, bytes.Repeat([]byte{0xab}, 40)...)
-	wire := append(hdr[:], pkt...)
-	enc.XORKeyStream(wire[len(hdr):], pkt)
+	wire := clientWire(t, pkt)
 
 	a, b := net.Pipe()
 	defer a.Close()
@@ -74,19 +91,12 @@ func TestHandshakeKeepsTheFirstPacket(t *testing.T) {
 // would return at once and its reader would hold a buffer (and the
 // handshake's) until the client's first packet.
 func TestHandshakeHeaderAloneLeavesNoEarlyBytes(t *testing.T) {
-	key := [16]byte{7, 7, 7}
-	p, err := New(Options{Secrets: []Secret{{Key: key}}, Upstream: nopUpstream{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hdr, _, _, err := obfuscated2.Generate(rand.Reader, &key, framing.Intermediate, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := earlyProxy(t)
+	hdr := clientWire(t, nil)
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	go func() { _, _ = a.Write(hdr[:]) }()
+	go func() { _, _ = a.Write(hdr) }()
 	prog := newProgress(p.obs)
 	h := p.handshake(b, prog)
 	if h.result != HandshakeOK {
@@ -161,21 +171,11 @@ func TestEarlyReader(t *testing.T) {
 // leaves little garbage (a 512-byte buffer in every handshake had raised
 // the RSS of 18,000 idle clients by about 650 bytes each).
 func TestHandshakeBufferPooled(t *testing.T) {
-	key := [16]byte{7, 7, 7}
-	p, err := New(Options{Secrets: []Secret{{Key: key}}, Upstream: nopUpstream{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := earlyProxy(t)
 	const n = 200
 	wires := make([][]byte, n)
 	for i := range wires {
-		hdr, enc, _, err := obfuscated2.Generate(rand.Reader, &key, framing.Intermediate, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkt := append([]byte{40, 0, 0, 0}, bytes.Repeat([]byte{0xab}, 40)...)
-		wires[i] = append(hdr[:], pkt...)
-		enc.XORKeyStream(wires[i][len(hdr):], pkt)
+		wires[i] = clientWire(t, append([]byte{40, 0, 0, 0}, bytes.Repeat([]byte{0xab}, 40)...))
 	}
 	a, b := net.Pipe()
 	defer a.Close()
