@@ -122,9 +122,17 @@ func (c *ClientConn) read(p []byte) (int, error) {
 func (c *ClientConn) readEarly(p []byte) int {
 	n := copy(p, c.early)
 	if c.early = c.early[n:]; len(c.early) == 0 {
-		c.early = nil // the handshake's buffer is let go
+		c.early = nil // none left: reads go to the socket
 	}
 	return n
+}
+
+// takeEarly hands the bytes the handshake read past its end to a reader
+// of the socket that goes around read (the relay's pump).
+func (c *ClientConn) takeEarly() []byte {
+	b := c.early
+	c.early = nil
+	return b
 }
 
 // readEnded tells a connection that counts on it (rawtcp.Conn.ReadEnded)

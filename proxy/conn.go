@@ -159,10 +159,11 @@ func (p *Proxy) authenticate(conn net.Conn, c *connScope, authed bool) (context.
 
 	_ = conn.SetDeadline(time.Now().Add(p.o.HandshakeTimeout)) // sockets run on the real clock, not Options.Now
 	h := p.handshake(conn, prog)
-	// After fronting, which may replay the hello; for an authenticated
-	// client the 16 KiB ClientHello scratch goes back now, not when the
-	// connection ends: it never needs it again.
-	defer p.releaseHello(h)
+	// After fronting, which may replay the bytes read; for an
+	// authenticated client the 16 KiB ClientHello scratch and the read
+	// buffer go back now, not when the connection ends: it never needs
+	// them again.
+	defer p.releaseBuffers(h)
 	p.reportHandshake(ctx, h, start)
 	closed.Protocol = h.proto
 	if recording {
@@ -322,9 +323,9 @@ func (p *Proxy) sessionEnded(sess *Session, err error, closed *CloseEvent) {
 	}
 }
 
-// releaseHello returns the handshake's ClientHello buffer and its read
+// releaseBuffers returns the handshake's ClientHello buffer and its read
 // buffer to their pools, once.
-func (p *Proxy) releaseHello(h *handshake) {
+func (p *Proxy) releaseBuffers(h *handshake) {
 	if h.helloBuf != nil {
 		p.hello.Put(h.helloBuf)
 		h.helloBuf, h.consumed = nil, nil

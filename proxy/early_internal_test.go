@@ -198,7 +198,7 @@ func TestHandshakeBufferPooled(t *testing.T) {
 		if h.result != HandshakeOK || len(h.early) != 44 {
 			t.Fatalf("handshake %v (%v), %d early bytes", h.result, h.err, len(h.early))
 		}
-		p.releaseHello(h)
+		p.releaseBuffers(h)
 	}
 	handshake() // the pool's first buffer
 	var before, after runtime.MemStats

@@ -53,9 +53,9 @@ type pump struct {
 	rerr error
 	cb   func(fd uintptr) bool
 	wait ReadableWaiter // nil: no wait before a plain Read
-	// early returns bytes read from src before the pump started, read
-	// first (ClientConn.early); nil when there are none.
-	early func([]byte) int
+	// early holds bytes read from src before the pump started (the
+	// handshake's, ClientConn.takeEarly), read first.
+	early []byte
 }
 
 // newPump returns a pump of src, whose RawConn is rc (nil when src has
@@ -82,17 +82,11 @@ func newPump(src net.Conn, rc syscall.RawConn, pool *bufferPool, limit int) *pum
 // release once done with the bytes. n == 0 comes with an error (io.EOF at
 // the end of the stream).
 func (p *pump) read() ([]byte, error) {
-	if p.early != nil {
+	if len(p.early) > 0 {
 		p.take()
-		room := p.room()
-		n := p.early(room)
-		if n < len(room) {
-			p.early = nil // all read
-		}
-		if n > 0 {
-			return (*p.buf)[headroom : headroom+n], nil
-		}
-		p.release()
+		n := copy(p.room(), p.early)
+		p.early = p.early[n:]
+		return (*p.buf)[headroom : headroom+n], nil
 	}
 	if p.rc == nil {
 		if p.wait != nil {

@@ -144,9 +144,7 @@ func (r *relay) Idle() { r.abort() }
 
 func (r *relay) clientToDC() (err error) {
 	p := newPump(r.client.conn, r.client.rc, r.pool, 0) // rc looked up by newRelay
-	if r.client.early != nil {
-		p.early = r.client.readEarly
-	}
+	p.early = r.client.takeEarly()
 	for {
 		if err := r.client.paceIn(); err != nil {
 			return r.finish(err, r.dc)
